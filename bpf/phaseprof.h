@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * phaseprof.h: what the kernel half (bpf/phaseprof.bpf.c) and the user half
+ * (collector/) share: event records, cookie layout, phases. Self-contained:
+ * UAPI types only, so both vmlinux.h and <linux/types.h> users can include it.
+ */
+#ifndef PHASEPROF_BPF_H
+#define PHASEPROF_BPF_H
+
+#define PP_COMM_LEN 16
+
+/* Canonical phases, in run order. PP_PHASE_COUNT bounds every per-phase array. */
+enum pp_phase {
+	PP_PHASE_STARTUP = 0,
+	PP_PHASE_LOAD,
+	PP_PHASE_COMPILE,
+	PP_PHASE_INSTANTIATE,
+	PP_PHASE_EXECUTE,
+	PP_PHASE_TEARDOWN,
+	PP_PHASE_COUNT,
+};
+
+/* What a probe hit does to its thread's phase stack. */
+enum pp_action {
+	PP_ACT_PUSH = 1, /* a bracket opens (entry of a `during` or bracket `open` site) */
+	PP_ACT_POP,      /* a bracket closes (return of a `during` site, or a `close` site) */
+	PP_ACT_MARK,     /* an entry-only phase starts and replaces the current mark */
+};
+
+/*
+ * A uprobe's BPF cookie: which site fired, and what it means. The phase and
+ * action ride along so the kernel half can keep per-thread phase state later
+ * (stack sampling tags samples with it) without a map lookup.
+ */
+#define PP_COOKIE_SITE_MASK 0xffffffffULL
+#define PP_COOKIE_PHASE_SHIFT 32
+#define PP_COOKIE_ACTION_SHIFT 40
+#define PP_COOKIE_RETURN (1ULL << 48)
+
+enum pp_event_type {
+	PP_EV_EXEC = 1, /* a tracked process exec'd: arg = 0 */
+	PP_EV_FORK,     /* a tracked task created a thread or process: tid/tgid = the child, arg = parent tid */
+	PP_EV_EXIT,     /* a tracked thread exited: arg = exit code, arg2 = 1 when its group is dead */
+	PP_EV_SITE,     /* a probe site fired: cookie = the site's cookie */
+	PP_EV_ONCPU,    /* a tracked thread was switched in */
+	PP_EV_OFFCPU,   /* a tracked thread was switched out */
+};
+
+struct pp_event {
+	__u64 ts; /* CLOCK_MONOTONIC, ns */
+	__u64 cookie;
+	__u32 type;
+	__u32 tgid;
+	__u32 tid;
+	__u32 arg;
+	__u32 arg2;
+	__u32 cpu;
+	char comm[PP_COMM_LEN];
+};
+
+#endif /* PHASEPROF_BPF_H */

@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+/* outfile.c: stub, being written */

@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+/* phases.c: stub, being written */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * profile.h: runtime profiles, the probes/NAME.probe files (format in
+ * man/phaseprof-probes.5): which binaries a profile applies to, how to start
+ * the runtime, and the probe sites that open and close each phase.
+ */
+#ifndef PHASEPROF_PROFILE_H
+#define PHASEPROF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum site_kind {
+	SITE_DURING, /* entry opens the phase, the same function's return closes it */
+	SITE_OPEN,   /* entry opens the phase */
+	SITE_CLOSE,  /* entry (or return, with %return) closes the phase */
+};
+
+struct site_candidate {
+	char *lib;  /* NULL: the runtime binary; else a library name or path (lib:NAME:SPEC) */
+	char *spec; /* symbol spec as syms__resolve() takes it, without lib: and %return */
+};
+
+struct probe_site {
+	int phase; /* enum pp_phase */
+	enum site_kind kind;
+	bool at_return; /* SITE_CLOSE written NAME%return */
+	bool no_return; /* `no-return`: never place a return probe here */
+	char *build_id; /* `build-id=HEX`, required by raw-address specs */
+	/* alternatives written A | B | C: the first that resolves wins */
+	struct site_candidate *candidates;
+	size_t ncandidates;
+	char *text; /* the site as written, for reports */
+	int line, col;
+};
+
+struct profile {
+	char *name;
+	char *path; /* the .probe file */
+	char *dir;  /* its directory: {profile_dir} in argv templates */
+	char **binaries; /* file names this profile applies to (`binaries`) */
+	size_t nbinaries;
+	/* argv template; tokens {runtime} {args} {profile_dir}; default {runtime} {args} */
+	char **argv;
+	size_t nargv;
+	char **version_argv; /* `version` line: how to ask the runtime its version; may be empty */
+	size_t nversion_argv;
+	bool optional_phase[8]; /* indexed by enum pp_phase: `phase NAME optional` */
+	struct probe_site *sites;
+	size_t nsites;
+};
+
+/* Parse a probe file. 0, or -errno with err = "FILE:LINE:COL: message". */
+int profile__parse(const char *path, struct profile **out, char *err, size_t errlen);
+/* Same, from a buffer; path names it in messages and sets dir. */
+int profile__parse_text(const char *path, const char *text, size_t len, struct profile **out,
+			char *err, size_t errlen);
+void profile__free(struct profile *p);
+
+/*
+ * The profile for a binary's file name: the longest `binaries` name that is the
+ * whole file name or is followed by '-' or '.' in it (iwasm-2.4.3 -> iwasm,
+ * wasm-interp-wasi -> wasm-interp), over every *.probe in dirs (in order; the
+ * first dir wins a tie). 0 with *out set, -ENOENT when none matches, another
+ * -errno (err set) when a candidate file does not parse.
+ */
+int profile__find(const char *const *dirs, size_t ndirs, const char *binary_name,
+		  struct profile **out, char *err, size_t errlen);
+
+/* Phase names: "startup", "load", ...; -1 for an unknown name. */
+int phase__from_name(const char *name);
+const char *phase__name(int phase);
+
+#endif /* PHASEPROF_PROFILE_H */

@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+/* session.c: stub, being written */

@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+/* tracefs.c: stub, being written */
