@@ -49,6 +49,19 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
+/*
+ * Waking the reader for every event would make it preempt the very threads
+ * it watches, and each preemption is another event. User space drains the
+ * buffer on its own schedule; only a filling buffer wakes it early.
+ */
+#define WAKEUP_BYTES (256 << 10)
+
+static __always_inline long wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP :
+									       BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void emit(__u32 type, __u32 tgid, __u32 tid, __u32 arg, __u32 arg2,
 				 __u64 cookie, const char *comm)
 {
@@ -70,7 +83,7 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u32 tid, __u32 arg, _
 		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
 	else
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
 /* One program serves every probe site; the cookie says which site and what it means. */

@@ -26,7 +26,7 @@ function(bpf_object name source)
 		COMMENT "BPF ${name}.bpf.o"
 		VERBATIM)
 	add_custom_command(OUTPUT ${skel}
-		COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}
+		COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name}_bpf > ${skel}
 		DEPENDS ${obj}
 		COMMENT "skeleton ${name}.skel.h"
 		VERBATIM)

@@ -1,4 +1,448 @@
 // SPDX-License-Identifier: MIT
-/* cmd_record.c: stub, being written */
+/*
+ * cmd_record.c: `phaseprof record` (also plain `phaseprof -x ...`): start a
+ * runtime under observation, time its phases, report them, and exit with the
+ * runtime's own status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
 #include "commands.h"
-int cmd_record(int argc, char **argv) { return 125; }
+#include "exitcodes.h"
+#include "log.h"
+#include "options.h"
+#include "outfile.h"
+#include "phases.h"
+#include "plan.h"
+#include "profile.h"
+#include "report.h"
+#include "runtime.h"
+#include "session.h"
+
+#define DEFAULT_BUFFER_MB 32
+#define MAX_DEBUGINFO_DIRS 16
+
+enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF };
+
+const struct opt_doc record_options[] = {
+	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
+	{ "output", 'o', "DIR", "write DIR/phases.json (DIR is made if missing)" },
+	{ "probes", OPT_PROBES, "FILE", "use this profile instead of choosing one by binary name" },
+	{ "debuginfo", OPT_DEBUGINFO, "DIR", "look for debug files in DIR first (repeatable)" },
+	{ "raw", OPT_RAW, NULL, "run RUNTIME ARGS as given, without the profile's argv template" },
+	{ "buffer-size", OPT_BUFFER, "MB",
+	  "event ring buffer size in MiB, a power of two (default " STRINGIFY(DEFAULT_BUFFER_MB) ")" },
+	{ "btf", OPT_BTF, "FILE", "kernel BTF to use instead of /sys/kernel/btf/vmlinux" },
+	{ "verbose", 'v', NULL, "say more (resolved sites, libbpf messages); repeat for more" },
+	{ "help", 'h', NULL, "show this help" },
+	{ 0 },
+};
+
+static const char record_usage[] =
+	"usage: phaseprof [record] -x RUNTIME [options] -- ARGS...\n"
+	"\n"
+	"Start RUNTIME with ARGS under observation and report how long it spent in\n"
+	"each phase: startup, load, compile, instantiate, execute, teardown.\n";
+
+static const char record_examples[] =
+	"examples:\n"
+	"  phaseprof -x node -- app.wasm                # phase table on stderr\n"
+	"  phaseprof -x node -o out -- app.wasm 30      # and out/phases.json\n"
+	"  phaseprof -x ./iwasm-2.4.3 -- app.wasm       # profile chosen by name: iwasm\n"
+	"  phaseprof -x myrt --probes my.probe -- app.wasm\n"
+	"  phaseprof resolve -x /usr/bin/node 'v8::internal::wasm::*Compile*'\n"
+	"\n"
+	"exit status: the runtime's own (128+N if signal N killed it); 64 usage,\n"
+	"65 probe file error, 66 probe symbol not found, 67 no profile for the runtime,\n"
+	"77 missing privileges, 78 kernel lacks BTF, 125 other failure,\n"
+	"126 not an ELF executable, 127 runtime not found (see phaseprof(1)).\n";
+
+struct record_opts {
+	const char *runtime;
+	const char *output;
+	const char *probes;
+	const char *btf;
+	const char *debuginfo[MAX_DEBUGINFO_DIRS];
+	size_t ndebuginfo;
+	bool raw;
+	unsigned buffer_mb;
+	char **args;
+	size_t nargs;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "phaseprof: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	fprintf(stderr, "see 'phaseprof record --help'\n");
+	return PP_EXIT_USAGE;
+}
+
+static int parse_buffer_size(const char *arg, unsigned *mb)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || v == 0 || v > 1024 || (v & (v - 1)))
+		return -EINVAL;
+	*mb = (unsigned)v;
+	return 0;
+}
+
+/* 0 to go on, or an exit code (PP_EXIT_OK after --help). */
+static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool *done)
+{
+	struct option longopts[32];
+	char shortopts[64];
+	int c;
+
+	options_build(record_options, longopts, shortopts, sizeof(shortopts));
+	memset(o, 0, sizeof(*o));
+	o->buffer_mb = DEFAULT_BUFFER_MB;
+	*done = false;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'x': o->runtime = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_PROBES: o->probes = optarg; break;
+		case OPT_BTF: o->btf = optarg; break;
+		case OPT_RAW: o->raw = true; break;
+		case 'v': log_verbosity++; break;
+		case OPT_DEBUGINFO:
+			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
+				return usage_error("too many --debuginfo directories (at most 16)", "");
+			o->debuginfo[o->ndebuginfo++] = optarg;
+			break;
+		case OPT_BUFFER:
+			if (parse_buffer_size(optarg, &o->buffer_mb))
+				return usage_error("--buffer-size takes a power of two from 1 to 1024 "
+						   "(MiB), not '%s'", optarg);
+			break;
+		case 'h':
+			options_help(stdout, record_usage, record_options, record_examples);
+			*done = true;
+			return PP_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o->runtime)
+		return usage_error("%sno runtime given; use -x RUNTIME", "");
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log_verbosity < 2)
+		return 0;
+	if (log_verbosity < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* The profile: --probes FILE, or the one whose binaries name fits the file name. */
+static int load_profile(const struct record_opts *o, const char *path, struct profile **p)
+{
+	char err[1024] = "", **dirs = NULL;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t ndirs = 0;
+	int ret;
+
+	if (o->probes) {
+		ret = profile__parse(o->probes, p, err, sizeof(err));
+		if (ret)
+			pr_err("%s", err);
+		return ret ? PP_EXIT_PROBE_FILE : 0;
+	}
+	ret = profile__default_dirs(&dirs, &ndirs);
+	if (ret) {
+		pr_err("cannot list profile directories: %s", strerror(-ret));
+		return PP_EXIT_FAILURE;
+	}
+	ret = profile__find((const char *const *)dirs, ndirs, base, p, err, sizeof(err));
+	profile__free_argv(dirs);
+	if (ret == -ENOENT && !err[0]) {
+		pr_err("no profile for runtime '%s': no probes/*.probe names a binary called '%s'; "
+		       "write one (see phaseprof-probes(5)) and pass it with --probes FILE",
+		       o->runtime, base);
+		return PP_EXIT_NO_PROFILE;
+	}
+	if (ret)
+		pr_err("%s", err);
+	return ret ? PP_EXIT_PROBE_FILE : 0;
+}
+
+static int locate_runtime(const char *spec, char *path, size_t len)
+{
+	char why[256];
+	int ret = runtime_locate(spec, path, len);
+
+	if (ret == -ENOENT) {
+		pr_err("cannot find runtime '%s': %s", spec,
+		       strchr(spec, '/') ? "no such file" : "not on PATH; give its path");
+		return PP_EXIT_NOT_FOUND;
+	}
+	if (ret) {
+		pr_err("cannot use runtime '%s': %s", spec, strerror(-ret));
+		return PP_EXIT_NOT_ELF;
+	}
+	ret = runtime_check_elf(path, why, sizeof(why));
+	if (ret) {
+		pr_err("cannot run '%s': %s", path, ret == -ENOEXEC ? why : strerror(-ret));
+		return PP_EXIT_NOT_ELF;
+	}
+	return 0;
+}
+
+static int check_kernel(const char *btf)
+{
+	const char *path = btf ? btf : "/sys/kernel/btf/vmlinux";
+
+	if (!have_bpf_privileges()) {
+		pr_err("cannot load BPF programs: phaseprof needs root, or CAP_BPF and CAP_PERFMON; "
+		       "run it with sudo (the runtime itself still runs as you)");
+		return PP_EXIT_NO_PRIVILEGE;
+	}
+	if (access(path, R_OK)) {
+		pr_err("cannot use BPF CO-RE: kernel BTF '%s' is missing (%s); use a kernel built "
+		       "with CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
+		       path, strerror(errno));
+		return PP_EXIT_NO_BTF;
+	}
+	return 0;
+}
+
+/* ---- signals: forward what was sent to us alone; the terminal's reached the runtime too ---- */
+
+static volatile sig_atomic_t pending_signal, signals_seen;
+
+static void on_signal(int sig, siginfo_t *info, void *uctx)
+{
+	signals_seen++;
+	/* si_code <= 0: sent by a process (kill, sigqueue), not by the tty */
+	if (info->si_code <= 0 || signals_seen > 1)
+		pending_signal = signals_seen > 1 ? SIGKILL : sig;
+}
+
+static int take_pending_signal(void)
+{
+	int sig = pending_signal;
+
+	pending_signal = 0;
+	return sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- the run ---- */
+
+struct run {
+	struct record_opts o;
+	char path[PATH_MAX];
+	struct profile *profile;
+	struct plan plan;
+	struct session s;
+	char **argv;
+	size_t nargv;
+};
+
+static int arm(struct run *r)
+{
+	int err = session__attach_tracepoints(&r->s);
+
+	if (err) {
+		pr_err("cannot attach sched tracepoints: %s", strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < r->plan.natt; i++) {
+		const struct plan_attach *a = &r->plan.att[i];
+
+		err = session__attach_uprobe(&r->s, a->path, a->offset, a->cookie, a->retprobe);
+		if (err) {
+			const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
+
+			pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
+			       a->retprobe ? "uretprobe" : "uprobe", r->profile->name, site->text,
+			       a->path, (unsigned long long)a->offset, strerror(-err));
+			return PP_EXIT_FAILURE;
+		}
+	}
+	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
+	return 0;
+}
+
+static int start_runtime(struct run *r)
+{
+	int err = session__open(&r->s, r->o.buffer_mb, r->o.btf);
+
+	if (err) {
+		pr_err("cannot load the BPF program: %s%s", strerror(-err),
+		       err == -EPERM ? "; run as root or with CAP_BPF and CAP_PERFMON" :
+				       "; run with -vv to see the verifier's log");
+		return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
+	}
+	err = session__spawn(&r->s, r->argv);
+	if (err) {
+		pr_err("cannot start '%s': %s", r->path, strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
+	err = arm(r);
+	if (err)
+		return err;
+	catch_signals();
+	err = session__start(&r->s);
+	if (err) {
+		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
+		return err == -ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_ELF;
+	}
+	return 0;
+}
+
+static int exit_code_of(int status, int *term_signal)
+{
+	*term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	return *term_signal ? 128 + *term_signal : WEXITSTATUS(status);
+}
+
+static int write_json(const char *dir, const struct report *rep)
+{
+	struct outfile out;
+	int dirfd = outdir_open(dir), err;
+
+	if (dirfd < 0) {
+		pr_err("cannot create output directory '%s': %s", dir, strerror(-dirfd));
+		return -1;
+	}
+	err = outfile_begin(&out, dirfd, "phases.json");
+	if (!err) {
+		report__json(out.f, rep);
+		err = outfile_commit(&out);
+	}
+	close(dirfd);
+	if (err)
+		pr_err("cannot write '%s/phases.json': %s", dir, strerror(-err));
+	return err ? -1 : 0;
+}
+
+static int finish(struct run *r, int run_err)
+{
+	struct run_stats st;
+	char build_id[128], version[128] = "";
+	char **vargv = NULL;
+	size_t nv;
+	struct report rep = { .profile = r->profile, .runtime_path = r->path, .argv = r->argv,
+			      .plan = &r->plan, .st = &st };
+	int ret;
+
+	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
+	rep.lost_events = session__lost(&r->s);
+	rep.events = r->s.nev;
+	for (size_t i = 0; i < r->s.nev; i++) {
+		const struct pp_event *e = &r->s.ev[i];
+
+		if (e->type == PP_EV_SITE)
+			plan__count_hit(&r->plan, e->cookie);
+		if (log_verbosity >= 3)
+			fprintf(stderr, "event %llu type %u tgid %u tid %u arg %u/%u cookie %llx cpu %u %.16s\n",
+				(unsigned long long)e->ts, e->type, e->tgid, e->tid, e->arg, e->arg2,
+				(unsigned long long)e->cookie, e->cpu, e->comm);
+	}
+	if (phases__compute(r->s.ev, r->s.nev, r->s.child, &st)) {
+		pr_err("cannot compute phases: out of memory");
+		return PP_EXIT_FAILURE;
+	}
+	if (!elf_build_id(r->path, build_id, sizeof(build_id)))
+		rep.build_id = build_id;
+	session__detach(&r->s); /* the version query below runs unobserved */
+	if (!profile__expand_version(r->profile, r->path, &vargv, &nv) &&
+	    !runtime_version(vargv, version, sizeof(version)))
+		rep.version = version;
+	profile__free_argv(vargv);
+	if (run_err)
+		pr_err("lost track of the runtime half way (%s); reporting what was seen",
+		       strerror(-run_err));
+	if (!st.started)
+		pr_warn("the runtime's exec was never seen; no phases to report");
+	report__table(stderr, &rep);
+	ret = r->o.output ? write_json(r->o.output, &rep) : 0;
+	phases__free(&st);
+	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
+}
+
+static int prepare(struct run *r)
+{
+	struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
+	char err[2048] = "";
+	int ret = locate_runtime(r->o.runtime, r->path, sizeof(r->path));
+
+	if (!ret)
+		ret = load_profile(&r->o, r->path, &r->profile);
+	if (ret)
+		return ret;
+	ret = plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err[0] ? err : strerror(-ret));
+		return ret == -ENOMEM ? PP_EXIT_FAILURE : PP_EXIT_NO_SYMBOL;
+	}
+	if (r->o.raw) {
+		r->argv = calloc(r->o.nargs + 2, sizeof(char *));
+		if (!r->argv)
+			return PP_EXIT_FAILURE;
+		r->argv[0] = strdup(r->path);
+		for (size_t i = 0; i < r->o.nargs; i++)
+			r->argv[i + 1] = strdup(r->o.args[i]);
+		return 0;
+	}
+	if (profile__expand_argv(r->profile, r->path, r->o.args, r->o.nargs, &r->argv, &r->nargv)) {
+		pr_err("cannot build the command line from %s", r->profile->path);
+		return PP_EXIT_PROBE_FILE;
+	}
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct run r = { 0 };
+	bool done;
+	int ret = parse_record_opts(argc, argv, &r.o, &done);
+
+	if (ret || done)
+		return ret;
+	libbpf_set_print(libbpf_print);
+	ret = prepare(&r);
+	if (!ret)
+		ret = check_kernel(r.o.btf);
+	if (!ret)
+		ret = start_runtime(&r);
+	if (!ret)
+		ret = finish(&r, session__run(&r.s, take_pending_signal));
+	session__close(&r.s);
+	plan__free(&r.plan);
+	profile__free(r.profile);
+	profile__free_argv(r.argv);
+	return ret;
+}

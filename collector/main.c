@@ -1,10 +1,66 @@
 // SPDX-License-Identifier: MIT
-/* main.c: stub, being written */
+/*
+ * main.c: phaseprof's entry: picks the verb from a command table. Without a
+ * verb (`phaseprof -x node -- app.wasm`) it records. Only main() decides the
+ * exit status; verbs return it.
+ */
+#include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "exitcodes.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct cmd commands[] = {
+	{ "record", cmd_record, "run a runtime and time its phases (the default)" },
+	{ "resolve", cmd_resolve, "list the functions a probe spec matches, or name addresses" },
+	{ "help", cmd_help, "show this help" },
+	{ "version", cmd_version, "show phaseprof's version" },
+	{ 0 },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	printf("usage: phaseprof [record] -x RUNTIME [options] -- ARGS...\n"
+	       "       phaseprof COMMAND [options]\n\ncommands:\n");
+	for (const struct cmd *c = commands; c->name; c++)
+		printf("  %-10s %s\n", c->name, c->help);
+	printf("\n'phaseprof COMMAND --help' shows a command's options; man phaseprof has more.\n"
+	       "\nexamples:\n"
+	       "  sudo phaseprof -x node -o out -- app.wasm\n"
+	       "  phaseprof resolve -x /usr/bin/node 'v8::internal::wasm::*Compile*'\n");
+	return PP_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("phaseprof %s\n", PHASEPROF_VERSION);
+	return PP_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "resolve"))
-		return cmd_resolve(argc - 1, argv + 1);
-	return cmd_record(argc, argv);
+	if (argc < 2) {
+		cmd_help(argc, argv);
+		return PP_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return cmd_record(argc, argv);
+	for (const struct cmd *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "phaseprof: '%s' is not a phaseprof command; see 'phaseprof help'\n",
+		argv[1]);
+	return PP_EXIT_USAGE;
 }

@@ -1,2 +1,183 @@
 // SPDX-License-Identifier: MIT
-/* report.c: stub, being written */
+/* report.c: the phase table and phases.json, see report.h */
+#include <string.h>
+#include "json.h"
+#include "report.h"
+
+static double ms(uint64_t ns)
+{
+	return ns / 1e6;
+}
+
+static void print_outcome(FILE *f, const struct report *r)
+{
+	const struct run_stats *st = r->st;
+
+	fprintf(f, "phaseprof: %s (%s%s%s) ", r->profile->name, r->runtime_path,
+		r->version ? ", " : "", r->version ? r->version : "");
+	if (r->term_signal)
+		fprintf(f, "killed by signal %d (%s)", r->term_signal, strsignal(r->term_signal));
+	else
+		fprintf(f, "exited with status %d", r->exit_status);
+	fprintf(f, " after %.2f ms; %u thread%s in %u process%s\n", ms(st->wall_ns),
+		(unsigned)st->nthreads, st->nthreads == 1 ? "" : "s", st->processes,
+		st->processes == 1 ? "" : "es");
+}
+
+static void print_phases(FILE *f, const struct run_stats *st)
+{
+	fprintf(f, "  %-12s %10s %10s %7s %9s %7s\n", "phase", "wall ms", "cpu ms", "% run",
+		"intervals", "threads");
+	for (int p = 0; p < PP_PHASE_COUNT; p++) {
+		const struct phase_stats *ps = &st->phase[p];
+
+		fprintf(f, "  %-12s %10.2f %10.2f %6.1f%% %9llu %7u\n", phase__name(p),
+			ms(ps->wall_ns), ms(ps->cpu_ns),
+			st->wall_ns ? 100.0 * ps->wall_ns / st->wall_ns : 0.0,
+			(unsigned long long)ps->intervals, ps->threads);
+	}
+	fprintf(f, "  %-12s %10.2f %10.2f\n", "run", ms(st->wall_ns), ms(st->cpu_ns));
+}
+
+static const char *site_status(const struct plan_site *ps)
+{
+	if (ps->candidate < 0)
+		return "unresolved";
+	return ps->hits ? "fired" : "never fired";
+}
+
+static void print_probes(FILE *f, const struct report *r)
+{
+	size_t attached = 0, silent = 0, unresolved = 0;
+
+	for (size_t i = 0; i < r->plan->nsites; i++) {
+		const struct plan_site *ps = &r->plan->sites[i];
+
+		attached += ps->candidate >= 0;
+		unresolved += ps->candidate < 0;
+		silent += ps->candidate >= 0 && !ps->hits;
+	}
+	fprintf(f, "  probes: %zu site%s attached, %zu never fired, %zu unresolved\n", attached,
+		attached == 1 ? "" : "s", silent, unresolved);
+	for (size_t i = 0; i < r->plan->nsites; i++) {
+		const struct plan_site *ps = &r->plan->sites[i];
+
+		if (ps->candidate >= 0 && ps->hits)
+			continue;
+		fprintf(f, "    %-11s %-11s %s%s%s\n", phase__name(ps->site->phase),
+			site_status(ps), ps->site->text, ps->why ? ": " : "", ps->why ? ps->why : "");
+	}
+}
+
+void report__table(FILE *f, const struct report *r)
+{
+	print_outcome(f, r);
+	print_phases(f, r->st);
+	print_probes(f, r);
+	if (r->lost_events)
+		fprintf(f, "  warning: %llu events lost (ring buffer full); phases may be wrong, "
+			   "raise --buffer-size\n",
+			(unsigned long long)r->lost_events);
+	if (r->st->unmatched_pops)
+		fprintf(f, "  note: %llu phase closes had no matching open on their thread\n",
+			(unsigned long long)r->st->unmatched_pops);
+}
+
+static void json_runtime(struct json *j, const struct report *r)
+{
+	json_begin_object(j, "runtime");
+	json_string(j, "name", r->profile->name);
+	json_string(j, "path", r->runtime_path);
+	json_string(j, "build_id", r->build_id);
+	json_string(j, "version", r->version);
+	json_string(j, "profile", r->profile->path);
+	json_end_object(j);
+	json_begin_array(j, "command");
+	for (size_t i = 0; r->argv[i]; i++)
+		json_string(j, NULL, r->argv[i]);
+	json_end_array(j);
+}
+
+static void json_phases(struct json *j, const struct run_stats *st)
+{
+	json_begin_array(j, "phases");
+	for (int p = 0; p < PP_PHASE_COUNT; p++) {
+		const struct phase_stats *ps = &st->phase[p];
+
+		json_begin_object(j, NULL);
+		json_string(j, "name", phase__name(p));
+		json_u64(j, "wall_ns", ps->wall_ns);
+		json_u64(j, "cpu_ns", ps->cpu_ns);
+		json_u64(j, "intervals", ps->intervals);
+		json_u64(j, "threads", ps->threads);
+		json_u64(j, "main_thread_ns", ps->main_ns);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_probes(struct json *j, const struct plan *pl)
+{
+	json_begin_array(j, "probes");
+	for (size_t i = 0; i < pl->nsites; i++) {
+		const struct plan_site *ps = &pl->sites[i];
+
+		json_begin_object(j, NULL);
+		json_string(j, "phase", phase__name(ps->site->phase));
+		json_string(j, "site", ps->site->text);
+		json_u64(j, "hits", ps->hits);
+		json_string(j, "status", site_status(ps));
+		json_u64(j, "functions", ps->nfuncs);
+		json_string(j, "function", ps->first_func);
+		json_string(j, "module", ps->module);
+		json_u64(j, "line", ps->site->line);
+		if (ps->why)
+			json_string(j, "why", ps->why);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_threads(struct json *j, const struct run_stats *st)
+{
+	json_begin_array(j, "threads");
+	for (size_t i = 0; i < st->nthreads; i++) {
+		const struct thread_stats *t = &st->threads[i];
+
+		json_begin_object(j, NULL);
+		json_u64(j, "tid", t->tid);
+		json_u64(j, "pid", t->tgid);
+		json_string(j, "comm", t->comm);
+		json_u64(j, "start_ns", t->start_ns);
+		json_u64(j, "end_ns", t->end_ns);
+		json_u64(j, "cpu_ns", t->cpu_ns);
+		json_begin_object(j, "phase_ns");
+		for (int p = 0; p < PP_PHASE_COUNT; p++)
+			if (t->phase_ns[p])
+				json_u64(j, phase__name(p), t->phase_ns[p]);
+		json_end_object(j);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+void report__json(FILE *f, const struct report *r)
+{
+	struct json j;
+
+	json_init(&j, f, true);
+	json_begin_object(&j, NULL);
+	json_runtime(&j, r);
+	json_i64(&j, "exit_status", r->exit_status);
+	json_u64(&j, "term_signal", r->term_signal);
+	json_u64(&j, "wall_ns", r->st->wall_ns);
+	json_u64(&j, "cpu_ns", r->st->cpu_ns);
+	json_phases(&j, r->st);
+	json_probes(&j, r->plan);
+	json_threads(&j, r->st);
+	json_u64(&j, "events", r->events);
+	json_u64(&j, "lost_events", r->lost_events);
+	json_u64(&j, "unmatched_closes", r->st->unmatched_pops);
+	json_end_object(&j);
+	json_finish(&j);
+}

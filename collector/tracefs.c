@@ -1,2 +1,39 @@
 // SPDX-License-Identifier: MIT
-/* tracefs.c: stub, being written */
+/* tracefs.c: find or mount tracefs, see tracefs.h */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "tracefs.h"
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+
+static int is_tracefs(const char *dir)
+{
+	struct statfs st;
+
+	return statfs(dir, &st) == 0 && st.f_type == TRACEFS_MAGIC;
+}
+
+int tracefs_ensure(char *dir, size_t len, char *why, size_t whylen)
+{
+	static const char *const places[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+
+	for (size_t i = 0; i < 2; i++)
+		if (is_tracefs(places[i]))
+			return snprintf(dir, len, "%s", places[i]) < (int)len ? 0 : -ENAMETOOLONG;
+	if (mount("nodev", places[0], "tracefs", 0, NULL)) {
+		int err = errno;
+
+		snprintf(why, whylen,
+			 "cannot mount tracefs on %s: %s; mount it by hand "
+			 "(mount -t tracefs nodev %s) or check CONFIG_TRACING",
+			 places[0], strerror(err), places[0]);
+		return -err;
+	}
+	return snprintf(dir, len, "%s", places[0]) < (int)len ? 0 : -ENAMETOOLONG;
+}

@@ -1,2 +1,146 @@
-/* stub */
-int main(void) { return 0; }
+// SPDX-License-Identifier: MIT
+/*
+ * phasetest.c: a stand-in runtime with phase functions of known duration, for
+ * the integration tests. Each argument is one step, run in order:
+ *
+ *   load=MS[:sleep|busy]           pt_load() for MS milliseconds
+ *   compile=MS[:sleep|busy][:N]    pt_compile() with N workers in pt_compile_worker()
+ *   instantiate=MS[:sleep|busy]    pt_instantiate()
+ *   execute=MS[:sleep|busy]        pt_execute()
+ *   lazy=MS[:sleep|busy]           inside execute: pt_execute() calls pt_lazy_compile()
+ *                                  for MS first (needs a following execute=)
+ *   print=TEXT                     write TEXT and a newline to stdout
+ *   exit=N                         exit(N) right there
+ *   crash=SIG                      raise(SIG) right there (e.g. crash=11)
+ *   idle=MS                        sleep outside any phase
+ *
+ * Defaults: sleep, 1 worker. The busy loops spin on the monotonic clock, so
+ * their wall time is exact whatever the scheduler does.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline, used))
+
+struct work {
+	long ms;
+	int busy;
+};
+
+static struct work lazy;
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void spend(struct work w)
+{
+	long long end = now_ns() + w.ms * 1000000LL;
+
+	if (!w.busy) {
+		struct timespec ts = { w.ms / 1000, (w.ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts))
+			;
+		return;
+	}
+	while (now_ns() < end)
+		__asm__ volatile("" ::: "memory");
+}
+
+NOINLINE void pt_load(struct work w) { spend(w); }
+NOINLINE void pt_instantiate(struct work w) { spend(w); }
+NOINLINE void pt_lazy_compile(struct work w) { spend(w); }
+
+NOINLINE void *pt_compile_worker(void *arg)
+{
+	spend(*(struct work *)arg);
+	return NULL;
+}
+
+NOINLINE void pt_compile(struct work w, int nworkers)
+{
+	pthread_t tids[64];
+	int n = nworkers > 64 ? 64 : nworkers;
+
+	for (int i = 0; i < n; i++)
+		pthread_create(&tids[i], NULL, pt_compile_worker, &w);
+	for (int i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+}
+
+NOINLINE void pt_execute(struct work w)
+{
+	if (lazy.ms) {
+		pt_lazy_compile(lazy);
+		lazy.ms = 0;
+	}
+	spend(w);
+}
+
+/* "MS[:sleep|busy][:N]" */
+static struct work parse_work(const char *v, int *nworkers)
+{
+	struct work w = { atol(v), 0 };
+	const char *c = strchr(v, ':');
+
+	if (c && !strncmp(c + 1, "busy", 4))
+		w.busy = 1;
+	if (c && (c = strchr(c + 1, ':')) && nworkers)
+		*nworkers = atoi(c + 1);
+	return w;
+}
+
+static int step(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const char *v = eq ? eq + 1 : "";
+	int nworkers = 1;
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (!strncmp(arg, "load", klen))
+		pt_load(parse_work(v, NULL));
+	else if (!strncmp(arg, "compile", klen)) {
+		struct work w = parse_work(v, &nworkers);
+
+		pt_compile(w, nworkers);
+	} else if (!strncmp(arg, "instantiate", klen))
+		pt_instantiate(parse_work(v, NULL));
+	else if (!strncmp(arg, "execute", klen))
+		pt_execute(parse_work(v, NULL));
+	else if (!strncmp(arg, "lazy", klen))
+		lazy = parse_work(v, NULL);
+	else if (!strncmp(arg, "idle", klen))
+		spend(parse_work(v, NULL));
+	else if (!strncmp(arg, "print", klen)) {
+		printf("%s\n", v);
+		fflush(stdout);
+	} else if (!strncmp(arg, "exit", klen))
+		exit(atoi(v));
+	else if (!strncmp(arg, "crash", klen)) {
+		signal(atoi(v), SIG_DFL);
+		raise(atoi(v));
+	} else {
+		fprintf(stderr, "phasetest: unknown step '%s'\n", arg);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (step(argv[i]))
+			return 2;
+	return 0;
+}

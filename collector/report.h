@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h: what a run found, as a table for people (stderr) and as
+ * phases.json for machines. Both print from one struct report, so they never
+ * disagree.
+ */
+#ifndef PHASEPROF_REPORT_H
+#define PHASEPROF_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "phases.h"
+#include "plan.h"
+#include "profile.h"
+
+struct report {
+	const struct profile *profile;
+	const char *runtime_path;
+	const char *build_id; /* or NULL */
+	const char *version;  /* or NULL */
+	char *const *argv;    /* the command that ran */
+	int exit_status;      /* what phaseprof exits with: status, or 128 + signal */
+	int term_signal;      /* 0, or the signal that killed the runtime */
+	const struct run_stats *st;
+	const struct plan *plan;
+	uint64_t events;
+	uint64_t lost_events;
+};
+
+void report__table(FILE *f, const struct report *r);
+void report__json(FILE *f, const struct report *r);
+
+#endif /* PHASEPROF_REPORT_H */

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session.h: one observed run. Loads the BPF half, starts the runtime held
+ * just before exec, arms every probe, releases it, collects its events until
+ * it exits, and takes everything down again. Whatever happens, close() leaves
+ * no link, program or probe behind: uprobes are perf-event based and die with
+ * their file descriptors.
+ */
+#ifndef PHASEPROF_SESSION_H
+#define PHASEPROF_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "phaseprof.h"
+
+struct session {
+	struct phaseprof_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	size_t nlinks;
+	struct pp_event *ev; /* every event, in arrival order */
+	size_t nev, cap;
+	bool oom;
+	pid_t child;
+	int go_fd;     /* write end: a byte releases the child into exec */
+	int status_fd; /* read end: the child's exec errno, or EOF when exec succeeded */
+	bool started, exited;
+	int wait_status;
+};
+
+/* Open and load the BPF half with a ring buffer of ringbuf_mb MiB. 0 or -errno. */
+int session__open(struct session *s, unsigned ringbuf_mb, const char *btf_path);
+/* Fork the runtime; it waits, unprivileged, until session__start(). */
+int session__spawn(struct session *s, char *const argv[]);
+int session__attach_tracepoints(struct session *s);
+int session__attach_uprobe(struct session *s, const char *path, uint64_t offset, uint64_t cookie,
+			   bool retprobe);
+/* Let the child exec. 0, or -errno from a failed exec. */
+int session__start(struct session *s);
+/*
+ * Collect events until the runtime exits. forward() is polled: a signal number
+ * it returns is sent to the runtime. Drains the ring buffer at the end.
+ */
+int session__run(struct session *s, int (*forward)(void));
+uint64_t session__lost(struct session *s);
+/* Take every probe and tracepoint down; events collected so far stay. */
+void session__detach(struct session *s);
+void session__close(struct session *s);
+
+#endif /* PHASEPROF_SESSION_H */
