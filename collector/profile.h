@@ -61,13 +61,36 @@ void profile__free(struct profile *p);
  * The profile for a binary's file name: the longest `binaries` name that is the
  * whole file name or is followed by '-' or '.' in it (iwasm-2.4.3 -> iwasm,
  * wasm-interp-wasi -> wasm-interp), over every *.probe in dirs (in order; the
- * first dir wins a tie). 0 with *out set, -ENOENT when none matches, another
- * -errno (err set) when a candidate file does not parse.
+ * first dir wins a tie; then the first file by name). A directory part of
+ * binary_name is ignored, and missing dirs are skipped. 0 with *out set,
+ * -ENOENT (err set) when none matches, another -errno (err set) when a
+ * candidate file does not parse or cannot be read.
  */
 int profile__find(const char *const *dirs, size_t ndirs, const char *binary_name,
 		  struct profile **out, char *err, size_t errlen);
 
-/* Phase names: "startup", "load", ...; -1 for an unknown name. */
+/*
+ * Build the runtime's argv from p->argv (default {runtime} {args}): {runtime}
+ * -> runtime_path, {profile_dir} -> p->dir, {args} -> args[0..nargs) as
+ * separate words, {{ -> {. *out is NULL-terminated and malloc'd (free it with
+ * profile__free_argv()); *nout (if not NULL) counts its words. 0 or -errno.
+ */
+int profile__expand_argv(const struct profile *p, const char *runtime_path, char *const *args,
+			 size_t nargs, char ***out, size_t *nout);
+/* Same for p->version_argv, {args} expanding to nothing; -ENOENT without a `version` line. */
+int profile__expand_version(const struct profile *p, const char *runtime_path, char ***out,
+			    size_t *nout);
+/* Free a NULL-terminated array of strings (from profile__expand_*, profile__default_dirs). */
+void profile__free_argv(char **argv);
+
+/*
+ * The profile search path: the directories of $PHASEPROF_PROBE_PATH (colon
+ * separated, empty entries skipped), the build tree's probes/, then the
+ * installed share/phaseprof/probes. NULL-terminated, for profile__free_argv().
+ */
+int profile__default_dirs(char ***out, size_t *nout);
+
+/* Phase names: "startup", "load", ...; -1 for an unknown name, "unknown" for a bad phase. */
 int phase__from_name(const char *name);
 const char *phase__name(int phase);
 
