@@ -86,9 +86,7 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u32 tid, __u32 arg, _
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
-/* One program serves every probe site; the cookie says which site and what it means. */
-SEC("uprobe")
-int BPF_KPROBE(site_hit)
+static __always_inline int on_site(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -97,6 +95,24 @@ int BPF_KPROBE(site_hit)
 		return 0;
 	emit(PP_EV_SITE, tgid, (__u32)id, 0, 0, bpf_get_attach_cookie(ctx), NULL);
 	return 0;
+}
+
+/*
+ * One program serves every probe site; the cookie says which site and what it
+ * means. site_hit_multi is the same, loaded for uprobe_multi links (one link
+ * per file, detached in one RCU grace period); site_hit serves kernels without
+ * them, one perf-event link per probe.
+ */
+SEC("uprobe")
+int BPF_KPROBE(site_hit)
+{
+	return on_site(ctx);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(site_hit_multi)
+{
+	return on_site(ctx);
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -273,39 +274,52 @@ struct run {
 static int arm(struct run *r)
 {
 	int err = session__attach_tracepoints(&r->s);
+	size_t failed = 0;
 
 	if (err) {
 		pr_err("cannot attach sched tracepoints: %s", strerror(-err));
 		return PP_EXIT_FAILURE;
 	}
-	for (size_t i = 0; i < r->plan.natt; i++) {
-		const struct plan_attach *a = &r->plan.att[i];
+	err = session__attach_uprobes(&r->s, r->plan.att, r->plan.natt, &failed);
+	if (err) {
+		const struct plan_attach *a = &r->plan.att[failed];
+		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
 
-		err = session__attach_uprobe(&r->s, a->path, a->offset, a->cookie, a->retprobe);
-		if (err) {
-			const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
-
-			pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
-			       a->retprobe ? "uretprobe" : "uprobe", r->profile->name, site->text,
-			       a->path, (unsigned long long)a->offset, strerror(-err));
-			return PP_EXIT_FAILURE;
-		}
+		pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
+		       a->retprobe ? "uretprobe" : "uprobe", r->profile->name, site->text, a->path,
+		       (unsigned long long)a->offset, strerror(-err));
+		return PP_EXIT_FAILURE;
 	}
 	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return 0;
 }
 
+struct bpf_loader {
+	pthread_t tid;
+	struct run *r;
+	int err;
+};
+
+static void *load_bpf(void *arg)
+{
+	struct bpf_loader *l = arg;
+
+	l->err = session__open(&l->r->s, l->r->o.buffer_mb, l->r->o.btf);
+	return NULL;
+}
+
+static int bpf_load_error(int err)
+{
+	pr_err("cannot load the BPF program: %s%s", strerror(-err),
+	       err == -EPERM ? "; run as root or with CAP_BPF and CAP_PERFMON" :
+			       "; run with -vv to see the verifier's log");
+	return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
+}
+
 static int start_runtime(struct run *r)
 {
-	int err = session__open(&r->s, r->o.buffer_mb, r->o.btf);
+	int err = session__spawn(&r->s, r->argv);
 
-	if (err) {
-		pr_err("cannot load the BPF program: %s%s", strerror(-err),
-		       err == -EPERM ? "; run as root or with CAP_BPF and CAP_PERFMON" :
-				       "; run with -vv to see the verifier's log");
-		return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
-	}
-	err = session__spawn(&r->s, r->argv);
 	if (err) {
 		pr_err("cannot start '%s': %s", r->path, strerror(-err));
 		return PP_EXIT_FAILURE;
@@ -393,17 +407,13 @@ static int finish(struct run *r, int run_err)
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
-static int prepare(struct run *r)
+/* The profile's sites resolved, and the command line built from its template. */
+static int plan_run(struct run *r)
 {
 	struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 	char err[2048] = "";
-	int ret = locate_runtime(r->o.runtime, r->path, sizeof(r->path));
+	int ret = plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
 
-	if (!ret)
-		ret = load_profile(&r->o, r->path, &r->profile);
-	if (ret)
-		return ret;
-	ret = plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err[0] ? err : strerror(-ret));
 		return ret == -ENOMEM ? PP_EXIT_FAILURE : PP_EXIT_NO_SYMBOL;
@@ -424,6 +434,28 @@ static int prepare(struct run *r)
 	return 0;
 }
 
+/* Symbols resolve while the kernel verifies the BPF programs: the two dominate start-up. */
+static int prepare(struct run *r)
+{
+	struct bpf_loader loader = { .r = r };
+	bool threaded;
+	int ret = locate_runtime(r->o.runtime, r->path, sizeof(r->path));
+
+	ret = ret ?: load_profile(&r->o, r->path, &r->profile);
+	ret = ret ?: check_kernel(r->o.btf);
+	if (ret)
+		return ret;
+	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);
+	if (!threaded)
+		load_bpf(&loader);
+	ret = plan_run(r);
+	if (threaded)
+		pthread_join(loader.tid, NULL);
+	if (!ret && loader.err)
+		ret = bpf_load_error(loader.err);
+	return ret;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -434,8 +466,6 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	libbpf_set_print(libbpf_print);
 	ret = prepare(&r);
-	if (!ret)
-		ret = check_kernel(r.o.btf);
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "plan.h"
 #include "phaseprof.skel.h"
 #include "runtime.h"
 #include "session.h"
@@ -40,23 +42,49 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int session__open(struct session *s, unsigned ringbuf_mb, const char *btf_path)
+/* BPF_TRACE_UPROBE_MULTI, from Linux 6.6 (commit 89ae89f53d20); absent from older UAPI headers */
+#define PP_TRACE_UPROBE_MULTI 48
+#define PP_F_UPROBE_MULTI_RETURN 1U
+
+static int load_skeleton(struct session *s, unsigned ringbuf_mb, const char *btf_path,
+			 bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
 	int err;
 
-	memset(s, 0, sizeof(*s));
-	s->child = -1;
-	s->go_fd = s->status_fd = -1;
 	s->skel = phaseprof_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
 	/* ring buffers are a power of two pages */
 	err = bpf_map__set_max_entries(s->skel->maps.events, (ringbuf_mb ? ringbuf_mb : 1) << 20);
-	if (!err)
-		err = phaseprof_bpf__load(s->skel);
-	if (err)
-		return err;
+	if (multi)
+		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.site_hit_multi,
+								    PP_TRACE_UPROBE_MULTI);
+	else
+		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
+	err = err ?: phaseprof_bpf__load(s->skel);
+	if (err) {
+		phaseprof_bpf__destroy(s->skel);
+		s->skel = NULL;
+	}
+	return err;
+}
+
+int session__open(struct session *s, unsigned ringbuf_mb, const char *btf_path)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->child = -1;
+	s->go_fd = s->status_fd = -1;
+	/* try uprobe_multi first; a kernel that predates it refuses the program */
+	s->multi = load_skeleton(s, ringbuf_mb, btf_path, true) == 0;
+	if (!s->multi) {
+		pr_debug("no uprobe_multi links here; one perf event per probe");
+		err = load_skeleton(s, ringbuf_mb, btf_path, false);
+		if (err)
+			return err;
+	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
 	return s->rb ? 0 : -errno;
 }
@@ -129,6 +157,20 @@ static int add_link(struct session *s, struct bpf_link *link)
 	return 0;
 }
 
+/* libbpf 1.1 cannot wrap a link fd it did not make: keep those as plain fds */
+static int add_link_fd(struct session *s, int fd)
+{
+	int *v = realloc(s->link_fds, (s->nlink_fds + 1) * sizeof(*v));
+
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->link_fds = v;
+	s->link_fds[s->nlink_fds++] = fd;
+	return 0;
+}
+
 int session__attach_tracepoints(struct session *s)
 {
 	__u32 pid = s->child;
@@ -150,14 +192,97 @@ int session__attach_tracepoints(struct session *s)
 	return err;
 }
 
-int session__attach_uprobe(struct session *s, const char *path, uint64_t offset, uint64_t cookie,
-			   bool retprobe)
+static int attach_one(struct session *s, const struct plan_attach *a)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = a->retprobe, .bpf_cookie = a->cookie);
 
 	/* every process that maps the file hits it; the BPF side keeps only ours */
-	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.site_hit, -1, path,
-							   offset, &opts));
+	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.site_hit, -1, a->path,
+							   a->offset, &opts));
+}
+
+/* The layout of union bpf_attr's link_create.uprobe_multi (Linux 6.6+). */
+struct uprobe_multi_attr {
+	__u32 prog_fd, target_fd, attach_type, flags;
+	__u64 path, offsets, ref_ctr_offsets, cookies;
+	__u32 cnt, uprobe_flags, pid, pad;
+	__u8 zero[64]; /* room the kernel checks is zero */
+};
+
+static int multi_link_fd(struct session *s, const char *path, const __u64 *offsets,
+			 const __u64 *cookies, __u32 n, bool retprobe)
+{
+	struct uprobe_multi_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = bpf_program__fd(s->skel->progs.site_hit_multi);
+	attr.attach_type = PP_TRACE_UPROBE_MULTI;
+	attr.path = (__u64)(unsigned long)path;
+	attr.offsets = (__u64)(unsigned long)offsets;
+	attr.cookies = (__u64)(unsigned long)cookies;
+	attr.cnt = n;
+	attr.uprobe_flags = retprobe ? PP_F_UPROBE_MULTI_RETURN : 0;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* One uprobe_multi link for every probe of one file and direction. */
+static int attach_group(struct session *s, const struct plan_attach *att, size_t n,
+			const char *path, bool retprobe)
+{
+	__u64 *offsets = calloc(n, sizeof(*offsets)), *cookies = calloc(n, sizeof(*cookies));
+	__u32 cnt = 0;
+	int fd = 0;
+
+	if (!offsets || !cookies) {
+		fd = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (att[i].retprobe == retprobe && !strcmp(att[i].path, path)) {
+			offsets[cnt] = att[i].offset;
+			cookies[cnt++] = att[i].cookie;
+		}
+	if (cnt) {
+		fd = multi_link_fd(s, path, offsets, cookies, cnt, retprobe);
+		if (fd >= 0)
+			fd = add_link_fd(s, fd);
+	}
+out:
+	free(offsets);
+	free(cookies);
+	return fd < 0 ? fd : 0;
+}
+
+static bool first_of_group(const struct plan_attach *att, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (att[j].retprobe == att[i].retprobe && !strcmp(att[j].path, att[i].path))
+			return false;
+	return true;
+}
+
+int session__attach_uprobes(struct session *s, const struct plan_attach *att, size_t n,
+			    size_t *failed)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && s->multi && !err; i++)
+		if (first_of_group(att, i))
+			err = attach_group(s, att, n, att[i].path, att[i].retprobe);
+	if (s->multi && !err)
+		return 0;
+	if (s->multi) /* the kernel refused the whole group: say which probe it was, one by one */
+		pr_debug("uprobe_multi attach failed (%s); one link per probe", strerror(-err));
+	for (size_t i = 0; i < n; i++) {
+		err = attach_one(s, &att[i]);
+		if (err) {
+			*failed = i;
+			return err;
+		}
+	}
+	return 0;
 }
 
 int session__start(struct session *s)
@@ -240,10 +365,71 @@ uint64_t session__lost(struct session *s)
 	return total;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+static void *close_link_fd(void *fd)
+{
+	close((int)(long)fd);
+	return NULL;
+}
+
+/* Run fn(arg[i]) for every i at once; where a thread cannot start, run it here. */
+static void run_all_at_once(void *(*fn)(void *), void **args, size_t n)
+{
+	pthread_t *tids = calloc(n ? n : 1, sizeof(*tids));
+	bool *started = calloc(n ? n : 1, sizeof(*started));
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (size_t i = 0; i < n; i++)
+		started[i] = tids && started && !pthread_create(&tids[i], &attr, fn, args[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (started && started[i])
+			pthread_join(tids[i], NULL);
+		else
+			fn(args[i]);
+	}
+	pthread_attr_destroy(&attr);
+	free(started);
+	free(tids);
+}
+
+/*
+ * Closing a uprobe link waits for an RCU-tasks grace period (about 50 to 130
+ * ms here). Links closed at once share one where the kernel allows it.
+ */
+static void destroy_links(struct session *s)
+{
+	size_t n = s->nlinks + s->nlink_fds;
+	void **args = calloc(n ? n : 1, sizeof(*args));
+
+	if (!args) {
+		for (size_t i = 0; i < s->nlink_fds; i++)
+			close(s->link_fds[i]);
+		for (size_t i = 0; i < s->nlinks; i++)
+			bpf_link__destroy(s->links[i]);
+		return;
+	}
+	for (size_t i = 0; i < s->nlink_fds; i++)
+		args[i] = (void *)(long)s->link_fds[i];
+	run_all_at_once(close_link_fd, args, s->nlink_fds);
+	for (size_t i = 0; i < s->nlinks; i++)
+		args[i] = s->links[i];
+	run_all_at_once(destroy_link, args, s->nlinks);
+	free(args);
+}
+
 void session__detach(struct session *s)
 {
-	for (size_t i = 0; i < s->nlinks; i++)
-		bpf_link__destroy(s->links[i]);
+	destroy_links(s);
+	free(s->link_fds);
+	s->link_fds = NULL;
+	s->nlink_fds = 0;
 	free(s->links);
 	s->links = NULL;
 	s->nlinks = 0;

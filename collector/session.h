@@ -21,6 +21,8 @@ struct session {
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	size_t nlinks;
+	int *link_fds; /* uprobe_multi links, made without libbpf */
+	size_t nlink_fds;
 	struct pp_event *ev; /* every event, in arrival order */
 	size_t nev, cap;
 	bool oom;
@@ -28,6 +30,7 @@ struct session {
 	int go_fd;     /* write end: a byte releases the child into exec */
 	int status_fd; /* read end: the child's exec errno, or EOF when exec succeeded */
 	bool started, exited;
+	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
 	int wait_status;
 };
 
@@ -36,8 +39,10 @@ int session__open(struct session *s, unsigned ringbuf_mb, const char *btf_path);
 /* Fork the runtime; it waits, unprivileged, until session__start(). */
 int session__spawn(struct session *s, char *const argv[]);
 int session__attach_tracepoints(struct session *s);
-int session__attach_uprobe(struct session *s, const char *path, uint64_t offset, uint64_t cookie,
-			   bool retprobe);
+struct plan_attach;
+/* Attach every probe of the plan; on failure *failed is the probe that failed. */
+int session__attach_uprobes(struct session *s, const struct plan_attach *att, size_t n,
+			    size_t *failed);
 /* Let the child exec. 0, or -errno from a failed exec. */
 int session__start(struct session *s);
 /*
