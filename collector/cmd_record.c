@@ -177,7 +177,7 @@ static int load_profile(const struct record_opts *o, const char *path, struct pr
 	}
 	ret = profile__find((const char *const *)dirs, ndirs, base, p, err, sizeof(err));
 	profile__free_argv(dirs);
-	if (ret == -ENOENT && !err[0]) {
+	if (ret == -ENOENT) {
 		pr_err("no profile for runtime '%s': no probes/*.probe names a binary called '%s'; "
 		       "write one (see phaseprof-probes(5)) and pass it with --probes FILE",
 		       o->runtime, base);

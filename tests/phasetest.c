@@ -10,6 +10,7 @@
  *   lazy=MS[:sleep|busy]           inside execute: pt_execute() calls pt_lazy_compile()
  *                                  for MS first (needs a following execute=)
  *   print=TEXT                     write TEXT and a newline to stdout
+ *   cat                            copy stdin to stdout
  *   exit=N                         exit(N) right there
  *   crash=SIG                      raise(SIG) right there (e.g. crash=11)
  *   idle=MS                        sleep outside any phase
@@ -124,6 +125,13 @@ static int step(const char *arg)
 		spend(parse_work(v, NULL));
 	else if (!strncmp(arg, "print", klen)) {
 		printf("%s\n", v);
+		fflush(stdout);
+	} else if (!strncmp(arg, "cat", klen)) {
+		char buf[4096];
+		size_t n;
+
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+			fwrite(buf, 1, n, stdout);
 		fflush(stdout);
 	} else if (!strncmp(arg, "exit", klen))
 		exit(atoi(v));

@@ -1,0 +1,66 @@
+"""phaseprof record on the test runtime: phases of known duration are measured
+within 3 ms, CPU time tells sleeping from busy, and phases.json keeps its
+contract."""
+import os
+import pp
+
+pp.need_root()
+out = pp.tmpdir()
+steps = ["load=50", "compile=100:busy:2", "instantiate=20", "execute=200:busy", "print=done"]
+r = pp.phaseprof(["-x", pp.PHASETEST, "-o", out, "--"] + steps)
+pp.check(r.returncode == 0, f"exit status {r.returncode}; stderr:\n{r.stderr}")
+pp.check(r.stdout == "done\n", f"stdout passed through: {r.stdout!r}")
+pp.check("phase" in r.stderr and "execute" in r.stderr, "table on stderr")
+
+doc = pp.load_json(os.path.join(out, "phases.json"))
+for key in ("runtime", "command", "exit_status", "wall_ns", "phases", "probes", "lost_events"):
+    pp.check(key in doc, f"phases.json has {key}")
+for key in ("name", "path", "build_id", "version"):
+    pp.check(key in doc["runtime"], f"runtime has {key}")
+pp.check(doc["runtime"]["name"] == "phasetest", "runtime name")
+pp.check(doc["runtime"]["path"] == os.path.realpath(pp.PHASETEST), "runtime path")
+pp.check(doc["command"][1:] == steps, f"command {doc['command']}")
+pp.check(doc["exit_status"] == 0, "exit status in json")
+pp.check(doc["lost_events"] == 0, "no lost events")
+
+ph = {p["name"]: p for p in doc["phases"]}
+pp.check([p["name"] for p in doc["phases"]] ==
+         ["startup", "load", "compile", "instantiate", "execute", "teardown"], "phase order")
+for p in doc["phases"]:
+    for key in ("name", "wall_ns", "cpu_ns", "intervals", "threads"):
+        pp.check(key in p, f"phase {p['name']} has {key}")
+
+ms = 1e6
+pp.near(ph["load"]["wall_ns"] / ms, 50, 3, "load wall ms")
+pp.near(ph["compile"]["wall_ns"] / ms, 100, 3, "compile wall ms")
+pp.near(ph["instantiate"]["wall_ns"] / ms, 20, 3, "instantiate wall ms")
+pp.near(ph["execute"]["wall_ns"] / ms, 200, 3, "execute wall ms")
+# sleeping phases use no CPU; busy ones use it
+pp.check(ph["load"]["cpu_ns"] < 5 * ms, f"load sleeps: cpu {ph['load']['cpu_ns'] / ms:.2f} ms")
+pp.check(ph["instantiate"]["cpu_ns"] < 5 * ms, "instantiate sleeps")
+pp.check(ph["execute"]["cpu_ns"] > 150 * ms, f"execute is busy: cpu {ph['execute']['cpu_ns'] / ms:.1f} ms")
+# two workers spin 100 ms each: more CPU than wall, when both cores are free
+pp.check(ph["compile"]["cpu_ns"] > 90 * ms, f"compile cpu {ph['compile']['cpu_ns'] / ms:.1f} ms")
+pp.check(ph["compile"]["threads"] == 3, f"compile threads {ph['compile']['threads']}")
+pp.check(ph["compile"]["intervals"] == 3, f"compile intervals {ph['compile']['intervals']}")
+pp.check(ph["load"]["intervals"] == 1 and ph["load"]["threads"] == 1, "load: one interval, one thread")
+
+# the main thread's phases add up to the run
+main_sum = sum(p["main_thread_ns"] for p in doc["phases"])
+pp.near(main_sum, doc["wall_ns"], doc["wall_ns"] * 0.01, "main thread phases sum to wall")
+pp.near(doc["wall_ns"] / ms, 370, 15, "run wall ms")
+
+hits = {p["site"]: p["hits"] for p in doc["probes"]}
+pp.check(hits.get("during pt_load") == 1, f"pt_load fired once: {hits}")
+pp.check(hits.get("during pt_compile_worker") == 2, "two workers")
+pp.check(hits.get("during pt_lazy_compile") == 0, "lazy compile never fired")
+pp.check("never fired" in r.stderr and "pt_lazy_compile" in r.stderr, "table names the silent probe")
+
+# nesting: a lazy compile inside execute belongs to compile, execute keeps the rest
+out2 = pp.tmpdir()
+r = pp.phaseprof(["-x", pp.PHASETEST, "-o", out2, "--", "lazy=30:busy", "execute=100:busy"])
+pp.check(r.returncode == 0, f"nested run: {r.stderr}")
+ph = {p["name"]: p for p in pp.load_json(os.path.join(out2, "phases.json"))["phases"]}
+pp.near(ph["compile"]["wall_ns"] / ms, 30, 3, "lazy compile wall")
+pp.near(ph["execute"]["wall_ns"] / ms, 100, 3, "execute minus the nested compile")
+pp.done()
