@@ -60,6 +60,17 @@ const struct sym *syms__at(const struct syms *syms, size_t i); /* by address ord
  * once. *out is an array of *n pointers into syms (free() the array only).
  * Returns 0 (possibly with *n == 0) or -errno (-EINVAL bad spec, -EPERM raw
  * address without a matching build-id); err says why.
+ *
+ * NAME+OFF and 0xADDR give one synthetic sym (vaddr and file_offset at the
+ * address, name "NAME+OFF"), owned by syms. A mangled spec that is exactly a
+ * symbol-table name means those symbols only; any other spec is also a glob
+ * (so `foo` finds foo, foo.part.0 and foo.isra.0, and the C++ foo(int)).
+ *
+ * On success err is "" or a note: when several static functions share the
+ * matched name (the "ambiguous static name" case, see syms__ambiguous()),
+ * all are returned and err says so; the caller decides whether to warn.
+ *
+ * Not thread-safe: lookups demangle lazily into syms.
  */
 int syms__resolve(const struct syms *syms, const char *spec, const char *expect_build_id,
 		  const struct sym ***out, size_t *n, char *err, size_t errlen);
@@ -70,6 +81,22 @@ const struct sym *syms__find(const struct syms *syms, uint64_t vaddr, uint64_t *
 
 /* Up to max names (demangled) closest to spec, for "did you mean" hints; returns count. */
 size_t syms__suggest(const struct syms *syms, const char *spec, const char **names, size_t max);
+
+/*
+ * How many different static (local) functions share one name in v, as
+ * resolve returned it: 0 when none do, else the largest count (>= 2), and
+ * note (if not NULL) names the files and addresses. Clones of one function
+ * and aliases count once; definitions are told apart by their STT_FILE, or by
+ * address when the file is unknown.
+ */
+size_t syms__ambiguous(const struct sym *const *v, size_t n, char *note, size_t notelen);
+
+/* Whether spec (a glob, or a signature glob with '(') matches the symbol-table
+ * name, as syms__resolve() decides it; .cold fragments never match. */
+bool syms__match(const char *spec, const char *name);
+
+/* Whether name is a .cold fragment (C foo.cold, foo.cold.12, C++ _Z...v.cold). */
+bool syms__is_cold(const char *name);
 
 /* Demangle one name (C++ Itanium, Rust legacy and v0), Rust hashes dropped; malloc'd, or NULL
  * when name is not mangled. */
