@@ -8,6 +8,7 @@
 #include <string.h>
 #include "commands.h"
 #include "exitcodes.h"
+#include "flamegraph.h"
 
 struct cmd {
 	const char *name;
@@ -21,6 +22,8 @@ static int cmd_version(int argc, char **argv);
 static const struct cmd commands[] = {
 	{ "record", cmd_record, "run a runtime and time its phases (the default)" },
 	{ "resolve", cmd_resolve, "list the functions a probe spec matches, or name addresses" },
+	{ "flamegraph", cmd_flamegraph, "render folded stacks as an interactive SVG flame graph" },
+	{ "diff", cmd_diff, "render a differential flame graph of two folded files" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show phaseprof's version" },
 	{ 0 },
