@@ -362,8 +362,16 @@ static int write_json(const char *dir, const struct report *rep)
 	return err ? -1 : 0;
 }
 
+static void *detach_session(void *s)
+{
+	session__detach(s);
+	return NULL;
+}
+
 static int finish(struct run *r, int run_err)
 {
+	pthread_t detacher;
+	bool detaching;
 	struct run_stats st;
 	char build_id[128], version[128] = "";
 	char **vargv = NULL;
@@ -391,7 +399,8 @@ static int finish(struct run *r, int run_err)
 	}
 	if (!elf_build_id(r->path, build_id, sizeof(build_id)))
 		rep.build_id = build_id;
-	session__detach(&r->s); /* the version query below runs unobserved */
+	/* probes come down (a grace period, tens of ms) while we report */
+	detaching = !pthread_create(&detacher, NULL, detach_session, &r->s);
 	if (!profile__expand_version(r->profile, r->path, &vargv, &nv) &&
 	    !runtime_version(vargv, version, sizeof(version)))
 		rep.version = version;
@@ -404,6 +413,8 @@ static int finish(struct run *r, int run_err)
 	report__table(stderr, &rep);
 	ret = r->o.output ? write_json(r->o.output, &rep) : 0;
 	phases__free(&st);
+	if (detaching)
+		pthread_join(detacher, NULL);
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
