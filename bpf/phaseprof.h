@@ -46,6 +46,42 @@ enum pp_event_type {
 	PP_EV_OFFCPU,   /* a tracked thread was switched out */
 };
 
+/* Deepest phase nesting tracked per thread (both halves agree on it). */
+#define PP_MAX_DEPTH 16
+
+/*
+ * Per-thread phase state, kept by the kernel half so every stack sample is
+ * tagged with its thread's phase at that instant. The same rules as the user
+ * half's model (collector/phases.c): brackets push and pop, marks replace.
+ */
+struct pp_tstate {
+	__u32 seq;      /* state changes so far (tells the last lingering stretch) */
+	__u8 depth;
+	__u8 overflow;  /* pushes beyond PP_MAX_DEPTH, popped first */
+	__s8 linger;    /* the phase that closed last, -1 before any */
+	__u8 pad;
+	__u8 phase[PP_MAX_DEPTH];
+	__u8 mark[PP_MAX_DEPTH];
+};
+
+/* A sample's phase is the root main thread's lingering one: user space decides
+ * whether that stretch turned out to be teardown (seq is the main thread's). */
+#define PP_SAMPLE_LINGER 1
+
+/* What samples are counted by: one entry per distinct stack in a phase. */
+struct pp_sample_key {
+	__u32 tgid;
+	__u32 seq;    /* with PP_SAMPLE_LINGER only, else 0 */
+	__s32 ustack; /* stack map ids; negative when there was none */
+	__s32 kstack;
+	__u8 phase;
+	__u8 flags;
+	__u8 pad[2];
+	char comm[PP_COMM_LEN]; /* the thread's name */
+};
+
+#define PP_MAX_STACK_DEPTH 127
+
 struct pp_event {
 	__u64 ts; /* CLOCK_MONOTONIC, ns */
 	__u64 cookie;

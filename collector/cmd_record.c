@@ -27,15 +27,26 @@
 #include "report.h"
 #include "runtime.h"
 #include "session.h"
+#include "stacks.h"
+#include "symbolize.h"
+#include "flamegraph.h"
 
 #define DEFAULT_BUFFER_MB 32
+#define DEFAULT_FREQ 999
 #define MAX_DEBUGINFO_DIRS 16
 
-enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF };
+enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
+       OPT_NO_PROCESS_FRAME };
 
 const struct opt_doc record_options[] = {
 	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
-	{ "output", 'o', "DIR", "write DIR/phases.json (DIR is made if missing)" },
+	{ "output", 'o', "DIR",
+	  "write DIR/phases.json, DIR/stacks.folded and DIR/flamegraph.svg (DIR is made if missing)" },
+	{ "freq", 'F', "HZ",
+	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
+	{ "no-phase-frame", OPT_NO_PHASE_FRAME, NULL, "leave the [phase] frame out of stacks.folded" },
+	{ "no-process-frame", OPT_NO_PROCESS_FRAME, NULL,
+	  "leave the process frame out of stacks.folded" },
 	{ "probes", OPT_PROBES, "FILE", "use this profile instead of choosing one by binary name" },
 	{ "debuginfo", OPT_DEBUGINFO, "DIR", "look for debug files in DIR first (repeatable)" },
 	{ "raw", OPT_RAW, NULL, "run RUNTIME ARGS as given, without the profile's argv template" },
@@ -75,6 +86,8 @@ struct record_opts {
 	size_t ndebuginfo;
 	bool raw;
 	unsigned buffer_mb;
+	unsigned freq;
+	struct stack_opts stack;
 	char **args;
 	size_t nargs;
 };
@@ -99,6 +112,17 @@ static int parse_buffer_size(const char *arg, unsigned *mb)
 	return 0;
 }
 
+static int parse_freq(const char *arg, unsigned *hz)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (!*arg || *end || v > 100000)
+		return -EINVAL;
+	*hz = (unsigned)v;
+	return 0;
+}
+
 /* 0 to go on, or an exit code (PP_EXIT_OK after --help). */
 static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool *done)
 {
@@ -109,6 +133,8 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 	options_build(record_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
 	o->buffer_mb = DEFAULT_BUFFER_MB;
+	o->freq = DEFAULT_FREQ;
+	o->stack = (struct stack_opts){ .phase_frame = true, .process_frame = true };
 	*done = false;
 	optind = 1;
 	opterr = 0;
@@ -119,6 +145,13 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_PROBES: o->probes = optarg; break;
 		case OPT_BTF: o->btf = optarg; break;
 		case OPT_RAW: o->raw = true; break;
+		case OPT_NO_PHASE_FRAME: o->stack.phase_frame = false; break;
+		case OPT_NO_PROCESS_FRAME: o->stack.process_frame = false; break;
+		case 'F':
+			if (parse_freq(optarg, &o->freq))
+				return usage_error("-F takes a frequency from 0 to 100000 (Hz), not '%s'",
+						   optarg);
+			break;
 		case 'v': log_verbosity++; break;
 		case OPT_DEBUGINFO:
 			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
@@ -290,6 +323,14 @@ static int arm(struct run *r)
 		       (unsigned long long)a->offset, strerror(-err));
 		return PP_EXIT_FAILURE;
 	}
+	if (r->o.freq) {
+		err = session__attach_sampling(&r->s, r->o.freq);
+		if (err) {
+			pr_err("cannot sample stacks at %u Hz: %s; try -F 0 to time phases only",
+			       r->o.freq, strerror(-err));
+			return PP_EXIT_FAILURE;
+		}
+	}
 	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return 0;
 }
@@ -342,23 +383,64 @@ static int exit_code_of(int status, int *term_signal)
 	return *term_signal ? 128 + *term_signal : WEXITSTATUS(status);
 }
 
-static int write_json(const char *dir, const struct report *rep)
+typedef int (*writer_fn)(FILE *f, const void *what);
+
+static int put_json(FILE *f, const void *rep)
+{
+	report__json(f, rep);
+	return 0;
+}
+
+static int put_folded(FILE *f, const void *stacks)
+{
+	return stacks__write_folded(f, stacks);
+}
+
+static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn, const void *what)
 {
 	struct outfile out;
+	int err = outfile_begin(&out, dirfd, name);
+
+	if (!err) {
+		err = fn(out.f, what);
+		if (err)
+			outfile_abort(&out);
+		else
+			err = outfile_commit(&out);
+	}
+	if (err)
+		pr_err("cannot write '%s/%s': %s", dir, name, strerror(-err));
+	return err;
+}
+
+/* The flame graph is drawn from the folded file just written, as a user would. */
+static int put_flamegraph(FILE *f, const void *folded_path)
+{
+	struct flame_opts fo;
+
+	flame_opts_init(&fo);
+	fo.palette = FLAME_PAL_WASM;
+	fo.title = "phaseprof";
+	return flame_render_file(folded_path, f, &fo);
+}
+
+static int write_outputs(const char *dir, const struct report *rep)
+{
+	char folded[PATH_MAX];
 	int dirfd = outdir_open(dir), err;
 
 	if (dirfd < 0) {
 		pr_err("cannot create output directory '%s': %s", dir, strerror(-dirfd));
 		return -1;
 	}
-	err = outfile_begin(&out, dirfd, "phases.json");
-	if (!err) {
-		report__json(out.f, rep);
-		err = outfile_commit(&out);
+	err = write_file(dirfd, dir, "phases.json", put_json, rep);
+	if (rep->stacks) {
+		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
+		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
+		if (!err)
+			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, folded);
 	}
 	close(dirfd);
-	if (err)
-		pr_err("cannot write '%s/phases.json': %s", dir, strerror(-err));
 	return err ? -1 : 0;
 }
 
@@ -368,21 +450,42 @@ static void *detach_session(void *s)
 	return NULL;
 }
 
-static int finish(struct run *r, int run_err)
+static const char *process_name(uint32_t tgid, void *ctx)
 {
-	pthread_t detacher;
-	bool detaching;
-	struct run_stats st;
-	char build_id[128], version[128] = "";
-	char **vargv = NULL;
-	size_t nv;
-	struct report rep = { .profile = r->profile, .runtime_path = r->path, .argv = r->argv,
-			      .plan = &r->plan, .st = &st };
-	int ret;
+	const struct run_stats *st = ctx;
 
-	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
-	rep.lost_events = session__lost(&r->s);
-	rep.events = r->s.nev;
+	for (size_t i = 0; i < st->nthreads; i++)
+		if (st->threads[i].tid == tgid)
+			return st->threads[i].comm;
+	return NULL;
+}
+
+/* Name every sampled frame and fold the stacks; NULL when there are none. */
+static struct stack_result *collect_stacks(struct run *r, const struct run_stats *st)
+{
+	struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
+	struct stack_result *sr = calloc(1, sizeof(*sr));
+	struct stack_maps maps = { .process_name = process_name, .ctx = (void *)st };
+	struct symbolizer *z = symbolizer__new(&so);
+	int err = -ENOMEM;
+
+	if (sr && z) {
+		session__stack_maps(&r->s, &maps);
+		err = stacks__collect(&maps, r->s.mm, z, &r->o.stack, sr);
+	}
+	symbolizer__free(z);
+	if (err) {
+		pr_warn("cannot fold the stack samples: %s", strerror(-err));
+		if (sr)
+			stacks__free(sr);
+		free(sr);
+		return NULL;
+	}
+	return sr;
+}
+
+static void count_hits(struct run *r)
+{
 	for (size_t i = 0; i < r->s.nev; i++) {
 		const struct pp_event *e = &r->s.ev[i];
 
@@ -393,6 +496,34 @@ static int finish(struct run *r, int run_err)
 				(unsigned long long)e->ts, e->type, e->tgid, e->tid, e->arg, e->arg2,
 				(unsigned long long)e->cookie, e->cpu, e->comm);
 	}
+}
+
+static const char *query_version(struct run *r, char *buf, size_t len)
+{
+	char **vargv = NULL;
+	size_t nv;
+	int err = profile__expand_version(r->profile, r->path, &vargv, &nv);
+
+	err = err ?: runtime_version(vargv, buf, len);
+	profile__free_argv(vargv);
+	return err ? NULL : buf;
+}
+
+static int finish(struct run *r, int run_err)
+{
+	pthread_t detacher;
+	bool detaching;
+	struct run_stats st;
+	struct stack_result *stacks = NULL;
+	char build_id[128], version[128] = "";
+	struct report rep = { .profile = r->profile, .runtime_path = r->path, .argv = r->argv,
+			      .plan = &r->plan, .st = &st, .freq = r->o.freq };
+	int ret;
+
+	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
+	rep.lost_events = session__lost(&r->s);
+	rep.events = r->s.nev;
+	count_hits(r);
 	if (phases__compute(r->s.ev, r->s.nev, r->s.child, &st)) {
 		pr_err("cannot compute phases: out of memory");
 		return PP_EXIT_FAILURE;
@@ -401,18 +532,20 @@ static int finish(struct run *r, int run_err)
 		rep.build_id = build_id;
 	/* probes come down (a grace period, tens of ms) while we report */
 	detaching = !pthread_create(&detacher, NULL, detach_session, &r->s);
-	if (!profile__expand_version(r->profile, r->path, &vargv, &nv) &&
-	    !runtime_version(vargv, version, sizeof(version)))
-		rep.version = version;
-	profile__free_argv(vargv);
+	rep.version = query_version(r, version, sizeof(version));
+	if (r->o.freq)
+		rep.stacks = stacks = collect_stacks(r, &st);
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	ret = r->o.output ? write_json(r->o.output, &rep) : 0;
+	ret = r->o.output ? write_outputs(r->o.output, &rep) : 0;
 	phases__free(&st);
+	if (stacks)
+		stacks__free(stacks);
+	free(stacks);
 	if (detaching)
 		pthread_join(detacher, NULL);
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include "phases.h"
 
-#define MAX_DEPTH 64
+#define MAX_DEPTH PP_MAX_DEPTH /* as deep as the kernel half tracks */
 
 enum owner {
 	OWN_NONE,     /* outside every phase of this thread */

@@ -24,19 +24,26 @@ static void print_outcome(FILE *f, const struct report *r)
 		st->processes == 1 ? "" : "es");
 }
 
-static void print_phases(FILE *f, const struct run_stats *st)
+static void print_phases(FILE *f, const struct run_stats *st, const struct stack_result *sr)
 {
-	fprintf(f, "  %-12s %10s %10s %7s %9s %7s\n", "phase", "wall ms", "cpu ms", "% run",
+	fprintf(f, "  %-12s %10s %10s %7s %9s %7s", "phase", "wall ms", "cpu ms", "% run",
 		"intervals", "threads");
+	fprintf(f, sr ? " %8s\n" : "\n", "samples");
 	for (int p = 0; p < PP_PHASE_COUNT; p++) {
 		const struct phase_stats *ps = &st->phase[p];
 
-		fprintf(f, "  %-12s %10.2f %10.2f %6.1f%% %9llu %7u\n", phase__name(p),
+		fprintf(f, "  %-12s %10.2f %10.2f %6.1f%% %9llu %7u", phase__name(p),
 			ms(ps->wall_ns), ms(ps->cpu_ns),
 			st->wall_ns ? 100.0 * ps->wall_ns / st->wall_ns : 0.0,
 			(unsigned long long)ps->intervals, ps->threads);
+		if (sr)
+			fprintf(f, " %8llu", (unsigned long long)sr->phase_samples[p]);
+		fputc('\n', f);
 	}
-	fprintf(f, "  %-12s %10.2f %10.2f\n", "run", ms(st->wall_ns), ms(st->cpu_ns));
+	fprintf(f, "  %-12s %10.2f %10.2f", "run", ms(st->wall_ns), ms(st->cpu_ns));
+	if (sr)
+		fprintf(f, " %26s %8llu", "", (unsigned long long)sr->total);
+	fputc('\n', f);
 }
 
 static const char *site_status(const struct plan_site *ps)
@@ -72,12 +79,15 @@ static void print_probes(FILE *f, const struct report *r)
 void report__table(FILE *f, const struct report *r)
 {
 	print_outcome(f, r);
-	print_phases(f, r->st);
+	print_phases(f, r->st, r->stacks);
 	print_probes(f, r);
 	if (r->lost_events)
 		fprintf(f, "  warning: %llu events lost (ring buffer full); phases may be wrong, "
 			   "raise --buffer-size\n",
 			(unsigned long long)r->lost_events);
+	if (r->stacks && r->stacks->lost)
+		fprintf(f, "  warning: %llu stack samples lost (sample table full)\n",
+			(unsigned long long)r->stacks->lost);
 	if (r->st->unmatched_pops)
 		fprintf(f, "  note: %llu phase closes had no matching open on their thread\n",
 			(unsigned long long)r->st->unmatched_pops);
@@ -98,7 +108,7 @@ static void json_runtime(struct json *j, const struct report *r)
 	json_end_array(j);
 }
 
-static void json_phases(struct json *j, const struct run_stats *st)
+static void json_phases(struct json *j, const struct run_stats *st, const struct stack_result *sr)
 {
 	json_begin_array(j, "phases");
 	for (int p = 0; p < PP_PHASE_COUNT; p++) {
@@ -111,6 +121,8 @@ static void json_phases(struct json *j, const struct run_stats *st)
 		json_u64(j, "intervals", ps->intervals);
 		json_u64(j, "threads", ps->threads);
 		json_u64(j, "main_thread_ns", ps->main_ns);
+		if (sr)
+			json_u64(j, "samples", sr->phase_samples[p]);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -161,6 +173,21 @@ static void json_threads(struct json *j, const struct run_stats *st)
 	json_end_array(j);
 }
 
+static void json_samples(struct json *j, const struct report *r)
+{
+	const struct stack_result *sr = r->stacks;
+
+	json_begin_object(j, "samples");
+	json_u64(j, "frequency_hz", r->freq);
+	json_u64(j, "total", sr->total);
+	json_u64(j, "lost", sr->lost);
+	json_u64(j, "no_user_stack", sr->no_stack);
+	json_u64(j, "stacks", sr->n);
+	json_u64(j, "named_frames", sr->named);
+	json_u64(j, "unknown_frames", sr->unknown);
+	json_end_object(j);
+}
+
 void report__json(FILE *f, const struct report *r)
 {
 	struct json j;
@@ -172,7 +199,9 @@ void report__json(FILE *f, const struct report *r)
 	json_u64(&j, "term_signal", r->term_signal);
 	json_u64(&j, "wall_ns", r->st->wall_ns);
 	json_u64(&j, "cpu_ns", r->st->cpu_ns);
-	json_phases(&j, r->st);
+	json_phases(&j, r->st, r->stacks);
+	if (r->stacks)
+		json_samples(&j, r);
 	json_probes(&j, r->plan);
 	json_threads(&j, r->st);
 	json_u64(&j, "events", r->events);

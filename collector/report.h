@@ -12,6 +12,7 @@
 #include "phases.h"
 #include "plan.h"
 #include "profile.h"
+#include "stacks.h"
 
 struct report {
 	const struct profile *profile;
@@ -25,6 +26,8 @@ struct report {
 	const struct plan *plan;
 	uint64_t events;
 	uint64_t lost_events;
+	unsigned freq; /* sampling frequency, 0 when stacks were not sampled */
+	const struct stack_result *stacks; /* or NULL */
 };
 
 void report__table(FILE *f, const struct report *r);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,7 +16,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "mmaps.h"
 #include "plan.h"
+#include "stacks.h"
 #include "phaseprof.skel.h"
 #include "runtime.h"
 #include "session.h"
@@ -177,6 +180,7 @@ int session__attach_tracepoints(struct session *s)
 	__u8 one = 1;
 	int err;
 
+	s->skel->bss->root_tid = pid;
 	/* the child's pid is tracked before it execs: nothing it runs goes unseen */
 	err = bpf_map__update_elem(s->skel->maps.tracked, &pid, sizeof(pid), &one, sizeof(one),
 				   BPF_ANY);
@@ -285,6 +289,57 @@ int session__attach_uprobes(struct session *s, const struct plan_attach *att, si
 	return 0;
 }
 
+static int open_sampler(int cpu, unsigned hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = hz,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int session__attach_sampling(struct session *s, unsigned hz)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	s->mm = mmaps__open(s->child);
+	if (!s->mm)
+		return -errno;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = open_sampler(cpu, hz), err;
+		struct bpf_link *link;
+
+		if (fd == -ENODEV)
+			continue; /* possible, not online */
+		if (fd < 0)
+			return fd;
+		link = bpf_program__attach_perf_event(s->skel->progs.on_sample, fd);
+		if (!link) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		err = add_link(s, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void session__stack_maps(struct session *s, struct stack_maps *maps)
+{
+	maps->samples_fd = bpf_map__fd(s->skel->maps.samples);
+	maps->stacks_fd = bpf_map__fd(s->skel->maps.stacks);
+	maps->tstate_fd = bpf_map__fd(s->skel->maps.tstate);
+	maps->samples_lost = s->skel->bss->samples_lost;
+	maps->root_tid = s->skel->bss->root_tid;
+}
+
 int session__start(struct session *s)
 {
 	int exec_errno = 0;
@@ -330,6 +385,7 @@ int session__run(struct session *s, int (*forward)(void))
 		if (sig)
 			kill(s->child, sig);
 		wait_for_activity(s, pidfd);
+		mmaps__read(s->mm);
 		err = ring_buffer__consume(s->rb);
 		if (err < 0 && err != -EINTR)
 			break;
@@ -345,6 +401,7 @@ int session__run(struct session *s, int (*forward)(void))
 	/* the exit tracepoint ran before the parent could reap: all events are in */
 	while (ring_buffer__consume(s->rb) > 0)
 		;
+	mmaps__read(s->mm);
 	return err < 0 ? err : s->oom ? -ENOMEM : 0;
 }
 
@@ -450,6 +507,8 @@ void session__close(struct session *s)
 	}
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
+	mmaps__free(s->mm);
+	s->mm = NULL;
 	phaseprof_bpf__destroy(s->skel);
 	s->skel = NULL;
 	free(s->ev);

@@ -31,6 +31,7 @@ struct session {
 	int status_fd; /* read end: the child's exec errno, or EOF when exec succeeded */
 	bool started, exited;
 	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
+	struct mmaps *mm; /* the runtime's memory maps, when sampling */
 	int wait_status;
 };
 
@@ -43,6 +44,13 @@ struct plan_attach;
 /* Attach every probe of the plan; on failure *failed is the probe that failed. */
 int session__attach_uprobes(struct session *s, const struct plan_attach *att, size_t n,
 			    size_t *failed);
+/* Sample stacks of the runtime's threads hz times a second on every CPU, and
+ * follow its memory maps so the samples can be named after it exits. */
+int session__attach_sampling(struct session *s, unsigned hz);
+struct stack_maps;
+/* Where the sample counts are, for stacks__collect(). */
+void session__stack_maps(struct session *s, struct stack_maps *maps);
+
 /* Let the child exec. 0, or -errno from a failed exec. */
 int session__start(struct session *s);
 /*

@@ -771,6 +771,30 @@ const struct sym *syms__find(const struct syms *syms, uint64_t vaddr, uint64_t *
 	return &s->v[i];
 }
 
+int syms__vaddr_of_offset(const struct syms *s, uint64_t file_offset, uint64_t *vaddr)
+{
+	for (size_t i = 0; i < s->nsegs; i++) {
+		const struct seg *g = &s->segs[i];
+
+		if (file_offset >= g->offset && file_offset - g->offset < g->memsz) {
+			*vaddr = g->vaddr + (file_offset - g->offset);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *syms__short_name(const struct syms *syms, const struct sym *sym)
+{
+	struct syms *s = (struct syms *)syms;
+	size_t i = sym - s->v;
+
+	if (sym < s->v || i >= s->n)
+		return sym->demangled ? sym->demangled : sym->name;
+	ensure_base(s, i);
+	return s->x[i].base ? s->x[i].base : sym->name;
+}
+
 static uint32_t name_hash(const char *p)
 {
 	uint32_t h = 2166136261u;

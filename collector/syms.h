@@ -79,6 +79,11 @@ int syms__resolve(const struct syms *syms, const char *spec, const char *expect_
  * sized-0 one before it), or NULL; *offset gets vaddr - start. */
 const struct sym *syms__find(const struct syms *syms, uint64_t vaddr, uint64_t *offset);
 
+/* The link-time address of a file offset, through the PT_LOAD that holds it. 0 or -ENOENT. */
+int syms__vaddr_of_offset(const struct syms *syms, uint64_t file_offset, uint64_t *vaddr);
+/* A frame's name: demangled without parameters or clone suffixes (Rust hashes dropped). */
+const char *syms__short_name(const struct syms *syms, const struct sym *sym);
+
 /* Up to max names (demangled) closest to spec, for "did you mean" hints; returns count. */
 size_t syms__suggest(const struct syms *syms, const char *spec, const char **names, size_t max);
 

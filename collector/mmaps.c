@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/* mmaps.c: memory maps from perf records, see mmaps.h */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "mmaps.h"
+
+#define RING_PAGES 64 /* per CPU; mmap records are few */
+
+struct proc {
+	uint32_t pid;
+	struct mapping *v;
+	size_t n, cap;
+};
+
+struct mmaps {
+	int ncpu;
+	int *fds;
+	void **rings;
+	size_t page;
+	struct proc *procs;
+	size_t nprocs, cap;
+	uint64_t lost;
+	char **paths; /* interned file names */
+	size_t npaths, pathcap;
+};
+
+static struct proc *proc_get(struct mmaps *m, uint32_t pid, bool create)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == pid)
+			return &m->procs[i];
+	if (!create)
+		return NULL;
+	if (m->nprocs == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 8;
+		struct proc *v = realloc(m->procs, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->procs = v;
+		m->cap = cap;
+	}
+	m->procs[m->nprocs] = (struct proc){ .pid = pid };
+	return &m->procs[m->nprocs++];
+}
+
+static const char *intern(struct mmaps *m, const char *path)
+{
+	for (size_t i = m->npaths; i-- > 0;)
+		if (!strcmp(m->paths[i], path))
+			return m->paths[i];
+	if (m->npaths == m->pathcap) {
+		size_t cap = m->pathcap ? m->pathcap * 2 : 32;
+		char **v = realloc(m->paths, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->paths = v;
+		m->pathcap = cap;
+	}
+	m->paths[m->npaths] = strdup(path);
+	return m->paths[m->npaths] ? m->paths[m->npaths++] : NULL;
+}
+
+static void add_mapping(struct mmaps *m, struct proc *p, const struct mapping *map)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 32;
+		struct mapping *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = *map;
+}
+
+struct mmap2_record {
+	struct perf_event_header h;
+	uint32_t pid, tid;
+	uint64_t addr, len, pgoff;
+	uint32_t maj, min;
+	uint64_t ino, ino_generation;
+	uint32_t prot, flags;
+	char filename[];
+};
+
+struct task_record {
+	struct perf_event_header h;
+	uint32_t pid, ppid, tid, ptid;
+	uint64_t time;
+};
+
+struct comm_record {
+	struct perf_event_header h;
+	uint32_t pid, tid;
+	char comm[];
+};
+
+static void on_mmap2(struct mmaps *m, const struct mmap2_record *r, size_t size)
+{
+	size_t max = size - sizeof(*r);
+	char name[4096];
+	struct mapping map;
+	struct proc *p;
+
+	if (size < sizeof(*r))
+		return;
+	snprintf(name, sizeof(name), "%.*s", (int)strnlen(r->filename, max), r->filename);
+	p = proc_get(m, r->pid, true);
+	map = (struct mapping){ r->addr, r->addr + r->len, r->pgoff, intern(m, name),
+				(r->prot & PROT_EXEC) != 0 };
+	if (p && map.path)
+		add_mapping(m, p, &map);
+}
+
+/* A new process starts with a copy of its parent's address space. */
+static void on_fork(struct mmaps *m, const struct task_record *r)
+{
+	struct proc *parent, *child;
+
+	if (r->pid == r->ppid)
+		return; /* a thread */
+	child = proc_get(m, r->pid, true); /* first: creating may move the array */
+	parent = proc_get(m, r->ppid, false);
+	if (!child || !parent)
+		return;
+	for (size_t i = 0; i < parent->n; i++)
+		add_mapping(m, child, &parent->v[i]);
+}
+
+/* exec replaces the address space: what was mapped before is gone */
+static void on_comm(struct mmaps *m, const struct comm_record *r)
+{
+	struct proc *p;
+
+	if (!(r->h.misc & PERF_RECORD_MISC_COMM_EXEC))
+		return;
+	p = proc_get(m, r->pid, false);
+	if (p)
+		p->n = 0;
+}
+
+static void on_record(struct mmaps *m, const struct perf_event_header *h)
+{
+	switch (h->type) {
+	case PERF_RECORD_MMAP2:
+		on_mmap2(m, (const void *)h, h->size);
+		break;
+	case PERF_RECORD_FORK:
+		if (h->size >= sizeof(struct task_record))
+			on_fork(m, (const void *)h);
+		break;
+	case PERF_RECORD_COMM:
+		if (h->size >= sizeof(struct comm_record))
+			on_comm(m, (const void *)h);
+		break;
+	case PERF_RECORD_LOST:
+		m->lost++;
+		break;
+	}
+}
+
+/* Copy each record out of the ring (it may wrap), then hand it on. */
+static void drain(struct mmaps *m, void *ring)
+{
+	struct perf_event_mmap_page *meta = ring;
+	char *data = (char *)ring + m->page;
+	uint64_t size = (uint64_t)RING_PAGES * m->page;
+	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = meta->data_tail;
+	union {
+		struct perf_event_header h;
+		char bytes[8192];
+	} buf;
+
+	while (tail + sizeof(struct perf_event_header) <= head) {
+		struct perf_event_header *h = (void *)(data + tail % size);
+		size_t len = h->size, first;
+
+		if (len < sizeof(*h) || len > sizeof(buf))
+			break;
+		first = size - tail % size < len ? size - tail % size : len;
+		memcpy(buf.bytes, data + tail % size, first);
+		memcpy(buf.bytes + first, data, len - first);
+		on_record(m, &buf.h);
+		tail += len;
+	}
+	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+void mmaps__read(struct mmaps *m)
+{
+	for (int i = 0; m && i < m->ncpu; i++)
+		if (m->rings[i])
+			drain(m, m->rings[i]);
+}
+
+static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_DUMMY,
+		.mmap = 1,
+		.mmap2 = 1,
+		.comm = 1,
+		.comm_exec = 1,
+		.task = 1,
+		.inherit = 1,
+		.exclude_kernel = 1,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	void *ring;
+
+	if (fd < 0)
+		return errno == ENODEV ? 0 : -errno; /* an offline CPU */
+	ring = mmap(NULL, (RING_PAGES + 1) * m->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ring == MAP_FAILED) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	m->fds[cpu] = fd;
+	m->rings[cpu] = ring;
+	return 0;
+}
+
+struct mmaps *mmaps__open(pid_t pid)
+{
+	struct mmaps *m = calloc(1, sizeof(*m));
+	int err = 0;
+
+	if (!m)
+		return NULL;
+	m->page = (size_t)sysconf(_SC_PAGESIZE);
+	m->ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
+	m->fds = malloc(m->ncpu * sizeof(*m->fds));
+	m->rings = calloc(m->ncpu, sizeof(*m->rings));
+	if (!m->fds || !m->rings)
+		err = -ENOMEM;
+	for (int i = 0; !err && i < m->ncpu; i++)
+		m->fds[i] = -1;
+	for (int i = 0; !err && i < m->ncpu; i++)
+		err = open_cpu(m, pid, i);
+	if (err) {
+		mmaps__free(m);
+		errno = -err;
+		return NULL;
+	}
+	return m;
+}
+
+const struct mapping *mmaps__find(const struct mmaps *m, uint32_t pid, uint64_t addr)
+{
+	const struct proc *p = NULL;
+
+	for (size_t i = 0; m && i < m->nprocs; i++)
+		if (m->procs[i].pid == pid)
+			p = &m->procs[i];
+	for (size_t i = p ? p->n : 0; i-- > 0;)
+		if (addr >= p->v[i].start && addr < p->v[i].end)
+			return &p->v[i];
+	return NULL;
+}
+
+uint64_t mmaps__lost(const struct mmaps *m)
+{
+	return m ? m->lost : 0;
+}
+
+void mmaps__free(struct mmaps *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < m->ncpu && m->fds && m->rings; i++) {
+		if (m->rings[i])
+			munmap(m->rings[i], (RING_PAGES + 1) * m->page);
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
+	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		free(m->procs[i].v);
+	for (size_t i = 0; i < m->npaths; i++)
+		free(m->paths[i]);
+	free(m->paths);
+	free(m->procs);
+	free(m->fds);
+	free(m->rings);
+	free(m);
+}

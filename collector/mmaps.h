@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmaps.h: the memory maps of the runtime's processes, followed from exec to
+ * exit through perf's MMAP2, COMM and FORK records (a dummy software event per
+ * CPU, inherited by every thread and child). Frames are named after the
+ * processes are gone, from what was mapped where while they ran.
+ */
+#ifndef PHASEPROF_MMAPS_H
+#define PHASEPROF_MMAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mapping {
+	uint64_t start, end, pgoff;
+	const char *path; /* "//anon" and "[vdso]" style names included */
+	bool exec;
+};
+
+struct mmaps;
+
+/* Follow pid (held before its exec) and its descendants. NULL with errno set. */
+struct mmaps *mmaps__open(pid_t pid);
+/* Drain what the kernel wrote so far (call it often enough that nothing is lost). */
+void mmaps__read(struct mmaps *m);
+/* The mapping of addr in process pid, latest first; NULL when unknown. */
+const struct mapping *mmaps__find(const struct mmaps *m, uint32_t pid, uint64_t addr);
+uint64_t mmaps__lost(const struct mmaps *m);
+void mmaps__free(struct mmaps *m);
+
+#endif /* PHASEPROF_MMAPS_H */

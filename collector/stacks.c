@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* stacks.c: fold the kernel's stack counts into named stacks, see stacks.h */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "profile.h"
+#include "stacks.h"
+
+#define LINE_MAX_BYTES (64 << 10)
+
+struct builder {
+	char *buf;
+	size_t len;
+	bool full;
+};
+
+static void append(struct builder *b, const char *s)
+{
+	for (; *s && !b->full; s++) {
+		if (b->len + 2 >= LINE_MAX_BYTES) {
+			b->full = true;
+			break;
+		}
+		/* ';' separates frames and a newline ends the line: neither fits in a name */
+		b->buf[b->len++] = *s == ';' ? ':' : *s == '\n' ? ' ' : *s;
+	}
+	b->buf[b->len] = '\0';
+}
+
+static void add_frame(struct builder *b, const char *name, const char *suffix)
+{
+	if (b->full)
+		return;
+	if (b->len && b->len + 2 < LINE_MAX_BYTES)
+		b->buf[b->len++] = ';';
+	append(b, name);
+	if (suffix)
+		append(b, suffix);
+}
+
+static int stack_ips(int fd, __s32 id, __u64 *ips)
+{
+	memset(ips, 0, PP_MAX_STACK_DEPTH * sizeof(*ips));
+	return id < 0 ? -ENOENT : bpf_map_lookup_elem(fd, &id, ips);
+}
+
+static void user_frames(struct builder *b, const struct stack_maps *maps, const struct mmaps *mm,
+			struct symbolizer *z, const struct pp_sample_key *k)
+{
+	__u64 ips[PP_MAX_STACK_DEPTH];
+	char name[1024];
+	int n = 0;
+
+	if (stack_ips(maps->stacks_fd, k->ustack, ips))
+		return;
+	while (n < PP_MAX_STACK_DEPTH && ips[n])
+		n++;
+	/* the map holds innermost first; folded stacks go outermost first */
+	while (n-- > 0) {
+		enum frame_kind kind = symbolizer__user(z, mm, k->tgid, ips[n], name, sizeof(name));
+
+		add_frame(b, name, kind == FRAME_JIT ? "_[j]" : NULL);
+	}
+}
+
+static void kernel_frames(struct builder *b, const struct stack_maps *maps, struct symbolizer *z,
+			  const struct pp_sample_key *k)
+{
+	__u64 ips[PP_MAX_STACK_DEPTH];
+	char name[512];
+	int n = 0;
+
+	if (stack_ips(maps->stacks_fd, k->kstack, ips))
+		return;
+	while (n < PP_MAX_STACK_DEPTH && ips[n])
+		n++;
+	while (n-- > 0) {
+		symbolizer__kernel(z, ips[n], name, sizeof(name));
+		add_frame(b, name, "_[k]");
+	}
+}
+
+/* The lingering phase of the main thread's last stretch is teardown (phases.h). */
+static int sample_phase(const struct pp_sample_key *k, uint32_t final_seq)
+{
+	if (k->phase >= PP_PHASE_COUNT)
+		return PP_PHASE_STARTUP;
+	if ((k->flags & PP_SAMPLE_LINGER) && k->seq == final_seq)
+		return PP_PHASE_TEARDOWN;
+	return k->phase;
+}
+
+static uint64_t line_hash(const char *s, int phase)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)phase;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* index of lines by (phase, stack): open addressing, twice as many slots as lines */
+static int rehash(struct stack_result *r, size_t nslots)
+{
+	size_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t h = line_hash(r->lines[i].stack, r->lines[i].phase) & (nslots - 1);
+
+		while (slots[h])
+			h = (h + 1) & (nslots - 1);
+		slots[h] = i + 1;
+	}
+	free(r->slots);
+	r->slots = slots;
+	r->nslots = nslots;
+	return 0;
+}
+
+static int add_line(struct stack_result *r, const char *stack, uint64_t count, int phase)
+{
+	size_t h;
+
+	if (2 * (r->n + 1) > r->nslots && rehash(r, r->nslots ? 2 * r->nslots : 1024))
+		return -ENOMEM;
+	for (h = line_hash(stack, phase) & (r->nslots - 1); r->slots[h]; h = (h + 1) & (r->nslots - 1)) {
+		struct fold_line *l = &r->lines[r->slots[h] - 1];
+
+		if (l->phase == phase && !strcmp(l->stack, stack)) {
+			l->count += count;
+			return 0;
+		}
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		struct fold_line *v = realloc(r->lines, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->lines = v;
+		r->cap = cap;
+	}
+	r->lines[r->n].stack = strdup(stack);
+	if (!r->lines[r->n].stack)
+		return -ENOMEM;
+	r->lines[r->n].count = count;
+	r->lines[r->n].phase = phase;
+	r->slots[h] = ++r->n;
+	return 0;
+}
+
+static uint32_t root_final_seq(const struct stack_maps *maps)
+{
+	struct pp_tstate st;
+	__u32 tid = maps->root_tid;
+
+	return bpf_map_lookup_elem(maps->tstate_fd, &tid, &st) ? 0 : st.seq;
+}
+
+static int fold_one(const struct pp_sample_key *k, uint64_t count, const struct stack_maps *maps,
+		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
+		    uint32_t final_seq, struct builder *b, struct stack_result *r)
+{
+	int phase = sample_phase(k, final_seq);
+	char tag[32];
+
+	b->len = 0;
+	b->full = false;
+	b->buf[0] = '\0';
+	if (o->process_frame) {
+		const char *proc = maps->process_name ? maps->process_name(k->tgid, maps->ctx) : NULL;
+
+		add_frame(b, proc && *proc ? proc : k->comm, NULL);
+	}
+	if (o->phase_frame) {
+		snprintf(tag, sizeof(tag), "[%s]", phase__name(phase));
+		add_frame(b, tag, NULL);
+	}
+	user_frames(b, maps, mm, z, k);
+	kernel_frames(b, maps, z, k);
+	if (k->ustack < 0 && k->kstack < 0)
+		add_frame(b, "[no stack]", NULL);
+	r->phase_samples[phase] += count;
+	r->total += count;
+	r->no_stack += k->ustack < 0 ? count : 0;
+	return add_line(r, b->buf, count, phase);
+}
+
+int stacks__collect(const struct stack_maps *maps, const struct mmaps *mm, struct symbolizer *z,
+		    const struct stack_opts *o, struct stack_result *r)
+{
+	struct pp_sample_key key, next, *prev = NULL;
+	struct builder b = { .buf = malloc(LINE_MAX_BYTES) };
+	uint32_t final_seq = root_final_seq(maps);
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->lost = maps->samples_lost;
+	if (!b.buf)
+		return -ENOMEM;
+	while (!err && !bpf_map_get_next_key(maps->samples_fd, prev, &next)) {
+		__u64 count;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(maps->samples_fd, &key, &count))
+			continue;
+		err = fold_one(&key, count, maps, mm, z, o, final_seq, &b, r);
+	}
+	symbolizer__counts(z, &r->named, &r->unknown);
+	free(b.buf);
+	return err;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(((const struct fold_line *)a)->stack, ((const struct fold_line *)b)->stack);
+}
+
+int stacks__write_folded(FILE *f, const struct stack_result *r)
+{
+	qsort(r->lines, r->n, sizeof(*r->lines), cmp_line);
+	for (size_t i = 0; i < r->n; i++)
+		fprintf(f, "%s %llu\n", r->lines[i].stack, (unsigned long long)r->lines[i].count);
+	return ferror(f) ? -EIO : 0;
+}
+
+void stacks__free(struct stack_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->lines[i].stack);
+	free(r->lines);
+	free(r->slots);
+	memset(r, 0, sizeof(*r));
+}

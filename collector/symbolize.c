@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/* symbolize.c: names for sampled addresses, see symbolize.h */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "symbolize.h"
+
+/* an address range with a name: perf-map entries and kernel symbols */
+struct range {
+	uint64_t start, size;
+	char *name;
+};
+
+struct ranges {
+	struct range *v;
+	size_t n, cap;
+};
+
+struct module {
+	char *path;
+	struct syms *syms; /* NULL when the file has no symbols */
+};
+
+struct perfmap {
+	uint32_t pid;
+	struct ranges r;
+};
+
+struct symbolizer {
+	struct syms_opts opts;
+	struct module *mods;
+	size_t nmods;
+	struct perfmap *maps;
+	size_t nmaps;
+	struct ranges kernel;
+	bool kernel_loaded;
+	uint64_t named, unknown;
+};
+
+struct symbolizer *symbolizer__new(const struct syms_opts *opts)
+{
+	struct symbolizer *z = calloc(1, sizeof(*z));
+
+	if (z && opts)
+		z->opts = *opts;
+	return z;
+}
+
+static int ranges_add(struct ranges *r, uint64_t start, uint64_t size, const char *name)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		struct range *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n].name = strdup(name);
+	if (!r->v[r->n].name)
+		return -ENOMEM;
+	r->v[r->n].start = start;
+	r->v[r->n++].size = size;
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The range with the largest start <= addr; with size 0 (kallsyms), it runs to the next. */
+static const struct range *ranges_find(const struct ranges *r, uint64_t addr)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->v[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	if (r->v[lo - 1].size && addr - r->v[lo - 1].start >= r->v[lo - 1].size)
+		return NULL;
+	return &r->v[lo - 1];
+}
+
+static void ranges_free(struct ranges *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].name);
+	free(r->v);
+}
+
+/* /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime, WAMR). */
+static void load_perfmap(struct ranges *r, uint32_t pid)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		char *p = line, *end;
+		uint64_t start = strtoull(p, &end, 16), size;
+
+		if (end == p || *end != ' ')
+			continue;
+		p = end + 1;
+		size = strtoull(p, &end, 16);
+		if (end == p || *end != ' ')
+			continue;
+		end[strcspn(end, "\n")] = '\0';
+		if (ranges_add(r, start, size, end + 1))
+			break;
+	}
+	free(line);
+	fclose(f);
+	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+}
+
+static const struct ranges *perfmap_of(struct symbolizer *z, uint32_t pid)
+{
+	struct perfmap *v;
+
+	for (size_t i = 0; i < z->nmaps; i++)
+		if (z->maps[i].pid == pid)
+			return &z->maps[i].r;
+	v = realloc(z->maps, (z->nmaps + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	z->maps = v;
+	z->maps[z->nmaps] = (struct perfmap){ .pid = pid };
+	load_perfmap(&z->maps[z->nmaps].r, pid);
+	return &z->maps[z->nmaps++].r;
+}
+
+static struct syms *module_syms(struct symbolizer *z, const char *path)
+{
+	struct module *v;
+
+	for (size_t i = 0; i < z->nmods; i++)
+		if (!strcmp(z->mods[i].path, path))
+			return z->mods[i].syms;
+	v = realloc(z->mods, (z->nmods + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	z->mods = v;
+	z->mods[z->nmods].path = strdup(path);
+	z->mods[z->nmods].syms = syms__load(path, &z->opts, NULL, 0);
+	return z->mods[z->nmods++].syms;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static enum frame_kind from_file(struct symbolizer *z, const struct mapping *map, uint64_t addr,
+				 char *buf, size_t len)
+{
+	uint64_t off = addr - map->start + map->pgoff, vaddr, in;
+	struct syms *s = module_syms(z, map->path);
+	const struct sym *sym;
+
+	if (s && !syms__vaddr_of_offset(s, off, &vaddr) && (sym = syms__find(s, vaddr, &in))) {
+		snprintf(buf, len, "%s", syms__short_name(s, sym));
+		return FRAME_USER;
+	}
+	snprintf(buf, len, "[%s+0x%" PRIx64 "]", basename_of(map->path), off);
+	return FRAME_UNKNOWN;
+}
+
+enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
+				 uint64_t addr, char *buf, size_t len)
+{
+	const struct mapping *map = mmaps__find(m, pid, addr);
+	const struct ranges *jit;
+	const struct range *r;
+	enum frame_kind kind;
+
+	if (map && map->path[0] == '/' && map->path[1] != '/') {
+		kind = from_file(z, map, addr, buf, len);
+	} else if ((jit = perfmap_of(z, pid)) && (r = ranges_find(jit, addr))) {
+		snprintf(buf, len, "%s", r->name);
+		kind = FRAME_JIT;
+	} else {
+		/* perf names anonymous memory "//anon"; [vdso] and [heap] name themselves */
+		if (map && map->path[0] == '[')
+			snprintf(buf, len, "%s", map->path);
+		else
+			snprintf(buf, len, "[%s]", map ? "anon" : "unknown");
+		kind = FRAME_UNKNOWN;
+	}
+	if (kind == FRAME_UNKNOWN)
+		z->unknown++;
+	else
+		z->named++;
+	return kind;
+}
+
+static void load_kallsyms(struct ranges *r)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		char *end, *name;
+		uint64_t addr = strtoull(line, &end, 16);
+
+		/* "ADDR T name [module]": text symbols only */
+		if (end == line || strlen(end) < 4 || !strchr("tTwW", end[1]) || end[2] != ' ')
+			continue;
+		name = end + 3;
+		name[strcspn(name, " \t\n")] = '\0';
+		if (addr && ranges_add(r, addr, 0, name))
+			break;
+	}
+	free(line);
+	fclose(f);
+	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+}
+
+enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len)
+{
+	const struct range *r;
+
+	if (!z->kernel_loaded) {
+		load_kallsyms(&z->kernel);
+		z->kernel_loaded = true;
+	}
+	r = ranges_find(&z->kernel, addr);
+	if (!r) {
+		snprintf(buf, len, "[kernel]");
+		z->unknown++;
+		return FRAME_UNKNOWN;
+	}
+	snprintf(buf, len, "%s", r->name);
+	z->named++;
+	return FRAME_KERNEL;
+}
+
+void symbolizer__counts(const struct symbolizer *z, uint64_t *named, uint64_t *unknown)
+{
+	*named = z->named;
+	*unknown = z->unknown;
+}
+
+void symbolizer__free(struct symbolizer *z)
+{
+	if (!z)
+		return;
+	for (size_t i = 0; i < z->nmods; i++) {
+		free(z->mods[i].path);
+		if (z->mods[i].syms)
+			syms__free(z->mods[i].syms);
+	}
+	for (size_t i = 0; i < z->nmaps; i++)
+		ranges_free(&z->maps[i].r);
+	ranges_free(&z->kernel);
+	free(z->mods);
+	free(z->maps);
+	free(z);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * symbolize.h: names for sampled addresses. User frames go through the
+ * process's mappings to the symbol engine (ELF symbols of the mapped file),
+ * JIT code through the runtime's /tmp/perf-PID.map, kernel frames through
+ * /proc/kallsyms. What stays unknown is shown by module and offset
+ * ([libfoo.so+0x1234]), never as bare hex.
+ */
+#ifndef PHASEPROF_SYMBOLIZE_H
+#define PHASEPROF_SYMBOLIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mmaps.h"
+#include "syms.h"
+
+enum frame_kind {
+	FRAME_USER,
+	FRAME_JIT,    /* named from a perf map: shown with the _[j] suffix */
+	FRAME_KERNEL, /* _[k] */
+	FRAME_UNKNOWN,
+};
+
+struct symbolizer;
+
+struct symbolizer *symbolizer__new(const struct syms_opts *opts);
+void symbolizer__free(struct symbolizer *z);
+/* Name a user address of process pid into buf; returns its kind. */
+enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
+				 uint64_t addr, char *buf, size_t len);
+enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len);
+/* How many frames were named, and how many stayed unknown. */
+void symbolizer__counts(const struct symbolizer *z, uint64_t *named, uint64_t *unknown);
+
+#endif /* PHASEPROF_SYMBOLIZE_H */
