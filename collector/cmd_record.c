@@ -522,6 +522,8 @@ static int finish(struct run *r, int run_err)
 
 	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
 	rep.lost_events = session__lost(&r->s);
+	rep.rusage_user_ns = r->s.rusage.ru_utime.tv_sec * 1000000000ULL + r->s.rusage.ru_utime.tv_usec * 1000ULL;
+	rep.rusage_system_ns = r->s.rusage.ru_stime.tv_sec * 1000000000ULL + r->s.rusage.ru_stime.tv_usec * 1000ULL;
 	rep.events = r->s.nev;
 	count_hits(r);
 	if (phases__compute(r->s.ev, r->s.nev, r->s.child, &st)) {

@@ -199,6 +199,10 @@ void report__json(FILE *f, const struct report *r)
 	json_u64(&j, "term_signal", r->term_signal);
 	json_u64(&j, "wall_ns", r->st->wall_ns);
 	json_u64(&j, "cpu_ns", r->st->cpu_ns);
+	json_begin_object(&j, "rusage");
+	json_u64(&j, "user_ns", r->rusage_user_ns);
+	json_u64(&j, "system_ns", r->rusage_system_ns);
+	json_end_object(&j);
 	json_phases(&j, r->st, r->stacks);
 	if (r->stacks)
 		json_samples(&j, r);

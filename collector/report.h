@@ -26,6 +26,7 @@ struct report {
 	const struct plan *plan;
 	uint64_t events;
 	uint64_t lost_events;
+	uint64_t rusage_user_ns, rusage_system_ns; /* the runtime's CPU time, by the kernel's count */
 	unsigned freq; /* sampling frequency, 0 when stacks were not sampled */
 	const struct stack_result *stacks; /* or NULL */
 };

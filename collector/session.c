@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -390,7 +391,7 @@ int session__run(struct session *s, int (*forward)(void))
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;
-		r = waitpid(s->child, &s->wait_status, WNOHANG);
+		r = wait4(s->child, &s->wait_status, WNOHANG, &s->rusage);
 		if (r == s->child)
 			s->exited = true;
 		else if (r < 0 && errno != EINTR)

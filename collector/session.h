@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "phaseprof.h"
@@ -33,6 +34,7 @@ struct session {
 	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
 	struct mmaps *mm; /* the runtime's memory maps, when sampling */
 	int wait_status;
+	struct rusage rusage; /* the runtime's, and its reaped children's, from wait4() */
 };
 
 /* Open and load the BPF half with a ring buffer of ringbuf_mb MiB. 0 or -errno. */

@@ -16,7 +16,9 @@
  *   idle=MS                        sleep outside any phase
  *
  * Defaults: sleep, 1 worker. The busy loops spin on the monotonic clock, so
- * their wall time is exact whatever the scheduler does.
+ * their wall time is exact whatever the scheduler does. N:fib instead of
+ * MS:busy does a fixed amount of work, recursive fib(N), for CPU-time
+ * comparisons (execute=34:fib).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -31,8 +33,15 @@
 
 struct work {
 	long ms;
-	int busy;
+	int busy; /* 0 sleep, 1 spin for ms, 2 fib(ms) */
 };
+
+static volatile unsigned long sink;
+
+static unsigned long fib(unsigned n)
+{
+	return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 
 static struct work lazy;
 
@@ -48,6 +57,10 @@ static void spend(struct work w)
 {
 	long long end = now_ns() + w.ms * 1000000LL;
 
+	if (w.busy == 2) {
+		sink = fib((unsigned)w.ms);
+		return;
+	}
 	if (!w.busy) {
 		struct timespec ts = { w.ms / 1000, (w.ms % 1000) * 1000000L };
 
@@ -97,6 +110,8 @@ static struct work parse_work(const char *v, int *nworkers)
 
 	if (c && !strncmp(c + 1, "busy", 4))
 		w.busy = 1;
+	else if (c && !strncmp(c + 1, "fib", 3))
+		w.busy = 2;
 	if (c && (c = strchr(c + 1, ':')) && nworkers)
 		*nworkers = atoi(c + 1);
 	return w;
