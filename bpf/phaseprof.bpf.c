@@ -57,11 +57,40 @@ struct {
 	__type(value, __u64);
 } samples SEC(".maps");
 
+/* DWARF mode: samples with registers and a stack copy, for user space to unwind */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* resized by user space before load */
+} stack_samples SEC(".maps");
+
+/* DWARF mode: how much stack to copy, set by user space (<= PP_STACK_COPY_MAX) */
+__u32 stack_copy_size = PP_STACK_COPY_MAX;
+/* DWARF mode: samples that found the ring buffer full */
+__u64 stack_samples_lost;
+
 /* samples that found no room in `samples`: reported */
 __u64 samples_lost;
 /* the runtime's main thread, set by user space before it execs */
 __u32 root_tid;
 bool root_exited;
+/* generic fallback: the module file's inode, set by user space; 0 for none */
+__u64 module_ino;
+
+/* (tgid << 32 | fd) of open descriptors of the module file */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} module_fds SEC(".maps");
+
+/* tgids whose first executable anonymous memory was reported */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} jit_seen SEC(".maps");
 
 static __always_inline bool is_tracked(__u32 tgid)
 {
@@ -335,5 +364,181 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		__sync_fetch_and_add(count, 1);
 	else if (bpf_map_update_elem(&samples, &key, &one, BPF_NOEXIST))
 		__sync_fetch_and_add(&samples_lost, 1);
+	return 0;
+}
+
+/* ---- the generic fallback: what any process shows, from its system calls ---- */
+
+#define NR_READ 0
+#define NR_OPEN 2
+#define NR_CLOSE 3
+#define NR_MMAP 9
+#define NR_MPROTECT 10
+#define NR_PREAD64 17
+#define NR_OPENAT 257
+#define NR_OPENAT2 437
+#define PROT_EXEC_ 0x4
+#define MAP_ANONYMOUS_ 0x20
+
+/* Process-wide phase changes go to the root main thread, as a mark would. */
+static __always_inline void milestone(__u32 tgid, __u32 type, __u32 fd, int phase)
+{
+	__u64 cookie = (__u64)phase << PP_COOKIE_PHASE_SHIFT |
+		       (__u64)PP_ACT_MARK << PP_COOKIE_ACTION_SHIFT;
+
+	emit(type, tgid, (__u32)bpf_get_current_pid_tgid(), fd, 0, 0, NULL);
+	if (phase >= 0) {
+		apply_site(root_tid, cookie);
+		emit(PP_EV_MILESTONE, tgid, root_tid, fd, 0, cookie, NULL);
+	}
+}
+
+static __always_inline bool is_module_file(int fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct file **fds = BPF_CORE_READ(t, files, fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd > 65535)
+		return false;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f && BPF_CORE_READ(f, f_inode, i_ino) == module_ino;
+}
+
+static __always_inline __u64 fd_key(__u32 tgid, long fd)
+{
+	return (__u64)tgid << 32 | (__u32)fd;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fallback_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u64 key;
+	__u8 one = 1;
+
+	if (nr != NR_OPENAT && nr != NR_OPEN && nr != NR_OPENAT2)
+		return 0;
+	if (ret < 0 || !module_ino || !is_tracked(tgid) || !is_module_file(ret))
+		return 0;
+	key = fd_key(tgid, ret);
+	bpf_map_update_elem(&module_fds, &key, &one, BPF_ANY);
+	milestone(tgid, PP_EV_MODULE_OPEN, ret, PP_PHASE_LOAD);
+	return 0;
+}
+
+static __always_inline void first_jit(__u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&jit_seen, &tgid, &one, BPF_NOEXIST) == 0)
+		milestone(tgid, PP_EV_JIT, 0, -1);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fallback_enter, struct pt_regs *regs, long nr)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	long fd = BPF_CORE_READ(regs, di);
+	__u64 key = fd_key(tgid, fd);
+
+	if (!module_ino || !is_tracked(tgid))
+		return 0;
+	switch (nr) {
+	case NR_READ:
+	case NR_PREAD64:
+		if (bpf_map_lookup_elem(&module_fds, &key))
+			milestone(tgid, PP_EV_MODULE_READ, fd, -1);
+		break;
+	case NR_CLOSE:
+		if (bpf_map_delete_elem(&module_fds, &key) == 0)
+			milestone(tgid, PP_EV_MODULE_CLOSE, fd, PP_PHASE_UNKNOWN);
+		break;
+	case NR_MMAP:
+		key = fd_key(tgid, BPF_CORE_READ(regs, r8));
+		if (bpf_map_lookup_elem(&module_fds, &key))
+			milestone(tgid, PP_EV_MODULE_READ, key, -1);
+		else if ((BPF_CORE_READ(regs, dx) & PROT_EXEC_) &&
+			 (BPF_CORE_READ(regs, r10) & MAP_ANONYMOUS_))
+			first_jit(tgid);
+		break;
+	case NR_MPROTECT:
+		/* JIT engines map code writable, then flip it executable */
+		if (BPF_CORE_READ(regs, dx) & PROT_EXEC_) {
+			__u32 root = root_tid;
+			struct pp_tstate *st = bpf_map_lookup_elem(&tstate, &root);
+
+			/* after the module was opened: ld.so's own flips come before */
+			if (st && st->seq)
+				first_jit(tgid);
+		}
+		break;
+	}
+	return 0;
+}
+
+struct vma_end_ctx {
+	__u64 end;
+};
+
+static long vma_end_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	((struct vma_end_ctx *)data)->end = vma->vm_end;
+	return 0;
+}
+
+/* Copy the user stack from sp to the end of its mapping, at most stack_copy_size bytes. */
+static __always_inline void copy_stack(struct task_struct *task, struct pp_stack_sample *s)
+{
+	struct vma_end_ctx ctx = {};
+	__u64 n = stack_copy_size;
+
+	if (bpf_find_vma(task, s->sp, vma_end_cb, &ctx, 0) == 0 && ctx.end > s->sp &&
+	    ctx.end - s->sp < n)
+		n = ctx.end - s->sp;
+	if (n > PP_STACK_COPY_MAX)
+		n = PP_STACK_COPY_MAX;
+	s->size = 0;
+	if (n && bpf_probe_read_user(s->data, n, (void *)s->sp) == 0)
+		s->size = n;
+}
+
+SEC("perf_event")
+int on_sample_dwarf(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct pp_stack_sample *s;
+	struct pt_regs *regs;
+	__u32 tgid = id >> 32;
+
+	if (!tgid || !is_tracked(tgid))
+		return 0;
+	s = bpf_ringbuf_reserve(&stack_samples, sizeof(*s), 0);
+	if (!s) {
+		__sync_fetch_and_add(&stack_samples_lost, 1);
+		return 0;
+	}
+	__builtin_memset(&s->key, 0, sizeof(s->key));
+	s->key.tgid = tgid;
+	s->key.ustack = -1;
+	s->tid = (__u32)id;
+	bpf_get_current_comm(s->key.comm, sizeof(s->key.comm));
+	s->key.kstack = bpf_get_stackid(ctx, &stacks, 0);
+	sample_phase((__u32)id, &s->key);
+	/* the user registers, wherever the sample caught the thread */
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	s->ip = BPF_CORE_READ(regs, ip);
+	s->sp = BPF_CORE_READ(regs, sp);
+	s->bp = BPF_CORE_READ(regs, bp);
+	s->bx = BPF_CORE_READ(regs, bx);
+	s->r12 = BPF_CORE_READ(regs, r12);
+	s->r13 = BPF_CORE_READ(regs, r13);
+	s->r14 = BPF_CORE_READ(regs, r14);
+	s->r15 = BPF_CORE_READ(regs, r15);
+	copy_stack(task, s);
+	bpf_ringbuf_submit(s, 0);
 	return 0;
 }

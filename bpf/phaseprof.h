@@ -9,7 +9,11 @@
 
 #define PP_COMM_LEN 16
 
-/* Canonical phases, in run order. PP_PHASE_COUNT bounds every per-phase array. */
+/*
+ * Canonical phases, in run order, then `unknown`: time the generic fallback
+ * cannot put in any phase (it sees when the module was read, not what came
+ * after). PP_PHASE_COUNT bounds every per-phase array.
+ */
 enum pp_phase {
 	PP_PHASE_STARTUP = 0,
 	PP_PHASE_LOAD,
@@ -17,8 +21,12 @@ enum pp_phase {
 	PP_PHASE_INSTANTIATE,
 	PP_PHASE_EXECUTE,
 	PP_PHASE_TEARDOWN,
+	PP_PHASE_UNKNOWN,
 	PP_PHASE_COUNT,
 };
+
+/* The canonical phases a profile can name: all but unknown. */
+#define PP_PHASE_CANONICAL PP_PHASE_UNKNOWN
 
 /* What a probe hit does to its thread's phase stack. */
 enum pp_action {
@@ -44,6 +52,13 @@ enum pp_event_type {
 	PP_EV_SITE,     /* a probe site fired: cookie = the site's cookie */
 	PP_EV_ONCPU,    /* a tracked thread was switched in */
 	PP_EV_OFFCPU,   /* a tracked thread was switched out */
+	/* the generic fallback's view: the module file and JIT code */
+	PP_EV_MODULE_OPEN,  /* the module file was opened: arg = fd */
+	PP_EV_MODULE_READ,  /* read or mapped: arg = fd */
+	PP_EV_MODULE_CLOSE, /* arg = fd */
+	PP_EV_JIT,          /* first anonymous executable memory of a process */
+	/* a process-wide phase change the fallback derived: cookie as a MARK site's */
+	PP_EV_MILESTONE,
 };
 
 /* Deepest phase nesting tracked per thread (both halves agree on it). */
@@ -81,6 +96,22 @@ struct pp_sample_key {
 };
 
 #define PP_MAX_STACK_DEPTH 127
+
+/* DWARF mode: the most user stack one sample copies (a power of two) */
+#define PP_STACK_COPY_MAX (32 << 10)
+
+/*
+ * DWARF mode: one sample with what user space needs to unwind it, the user
+ * registers and a copy of the stack from sp up. Same phase tagging as
+ * pp_sample_key; the kernel stack still goes through the stack map.
+ */
+struct pp_stack_sample {
+	struct pp_sample_key key; /* ustack unused (-1) */
+	__u32 tid;
+	__u32 size; /* bytes of data copied */
+	__u64 ip, sp, bp, bx, r12, r13, r14, r15;
+	__u8 data[PP_STACK_COPY_MAX];
+};
 
 struct pp_event {
 	__u64 ts; /* CLOCK_MONOTONIC, ns */

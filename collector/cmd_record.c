@@ -27,8 +27,10 @@
 #include "report.h"
 #include "runtime.h"
 #include "session.h"
+#include "perf_backend.h"
 #include "stacks.h"
 #include "symbolize.h"
+#include "fallback.h"
 #include "flamegraph.h"
 
 #define DEFAULT_BUFFER_MB 32
@@ -36,7 +38,9 @@
 #define MAX_DEBUGINFO_DIRS 16
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
-       OPT_NO_PROCESS_FRAME };
+       OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
+       OPT_OPTION, OPT_KEEP_CACHE };
+#define MAX_PROFILE_OPTIONS 16
 
 const struct opt_doc record_options[] = {
 	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
@@ -48,11 +52,23 @@ const struct opt_doc record_options[] = {
 	{ "no-process-frame", OPT_NO_PROCESS_FRAME, NULL,
 	  "leave the process frame out of stacks.folded" },
 	{ "probes", OPT_PROBES, "FILE", "use this profile instead of choosing one by binary name" },
+	{ "option", OPT_OPTION, "NAME=on|off",
+	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable" },
+	{ "keep-cache", OPT_KEEP_CACHE, NULL,
+	  "leave the runtime's compilation cache on (the profile's no-cache option off)" },
+	{ "generic", OPT_GENERIC, NULL,
+	  "use the generic fallback (module file reads, JIT memory) instead of a profile" },
+	{ "no-fallback", OPT_NO_FALLBACK, NULL,
+	  "fail when no profile fits or its sites do not resolve, instead of falling back" },
+	{ "module", OPT_MODULE, "FILE", "the module file the fallback watches (default: from ARGS)" },
 	{ "debuginfo", OPT_DEBUGINFO, "DIR", "look for debug files in DIR first (repeatable)" },
 	{ "raw", OPT_RAW, NULL, "run RUNTIME ARGS as given, without the profile's argv template" },
 	{ "buffer-size", OPT_BUFFER, "MB",
 	  "event ring buffer size in MiB, a power of two (default " STRINGIFY(DEFAULT_BUFFER_MB) ")" },
 	{ "btf", OPT_BTF, "FILE", "kernel BTF to use instead of /sys/kernel/btf/vmlinux" },
+	{ "backend", OPT_BACKEND, "NAME",
+	  "bpf, perf (tracefs uprobe events and perf_event_open, no BPF, no stacks) or auto "
+	  "(default: bpf, perf where BPF is unavailable)" },
 	{ "verbose", 'v', NULL, "say more (resolved sites, libbpf messages); repeat for more" },
 	{ "help", 'h', NULL, "show this help" },
 	{ 0 },
@@ -82,9 +98,15 @@ struct record_opts {
 	const char *output;
 	const char *probes;
 	const char *btf;
+	const char *backend; /* "bpf", "perf" or "auto" */
 	const char *debuginfo[MAX_DEBUGINFO_DIRS];
 	size_t ndebuginfo;
 	bool raw;
+	bool generic, no_fallback;
+	bool keep_cache;
+	const char *options[MAX_PROFILE_OPTIONS]; /* NAME=on|off */
+	size_t noptions;
+	const char *module;
 	unsigned buffer_mb;
 	unsigned freq;
 	struct stack_opts stack;
@@ -123,6 +145,32 @@ static int parse_freq(const char *arg, unsigned *hz)
 	return 0;
 }
 
+static bool valid_option(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	return eq && eq > arg && eq - arg < 64 && (!strcmp(eq + 1, "on") || !strcmp(eq + 1, "off"));
+}
+
+/*
+ * Profile options from the command line. An option the profile does not have
+ * is a warning, not an error: compare passes one set of options to every
+ * runtime, and not every profile has every option.
+ */
+static void apply_profile_options(struct profile *p, const struct record_opts *o)
+{
+	if (o->keep_cache)
+		profile__set_option(p, "no-cache", false);
+	for (size_t i = 0; i < o->noptions; i++) {
+		const char *eq = strchr(o->options[i], '=');
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->options[i]), o->options[i]);
+		if (profile__set_option(p, name, !strcmp(eq + 1, "on")))
+			pr_warn("profile %s has no option '%s'; ignored", p->name, name);
+	}
+}
+
 /* 0 to go on, or an exit code (PP_EXIT_OK after --help). */
 static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool *done)
 {
@@ -144,9 +192,24 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case 'o': o->output = optarg; break;
 		case OPT_PROBES: o->probes = optarg; break;
 		case OPT_BTF: o->btf = optarg; break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "bpf") && strcmp(optarg, "perf") && strcmp(optarg, "auto"))
+				return usage_error("--backend takes bpf, perf or auto, not '%s'", optarg);
+			o->backend = optarg;
+			break;
 		case OPT_RAW: o->raw = true; break;
 		case OPT_NO_PHASE_FRAME: o->stack.phase_frame = false; break;
 		case OPT_NO_PROCESS_FRAME: o->stack.process_frame = false; break;
+		case OPT_GENERIC: o->generic = true; break;
+		case OPT_NO_FALLBACK: o->no_fallback = true; break;
+		case OPT_MODULE: o->module = optarg; break;
+		case OPT_KEEP_CACHE: o->keep_cache = true; break;
+		case OPT_OPTION:
+			if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
+				return usage_error("--option takes NAME=on or NAME=off (at most 16), "
+						   "not '%s'", optarg);
+			o->options[o->noptions++] = optarg;
+			break;
 		case 'F':
 			if (parse_freq(optarg, &o->freq))
 				return usage_error("-F takes a frequency from 0 to 100000 (Hz), not '%s'",
@@ -211,9 +274,11 @@ static int load_profile(const struct record_opts *o, const char *path, struct pr
 	ret = profile__find((const char *const *)dirs, ndirs, base, p, err, sizeof(err));
 	profile__free_argv(dirs);
 	if (ret == -ENOENT) {
-		pr_err("no profile for runtime '%s': no probes/*.probe names a binary called '%s'; "
-		       "write one (see phaseprof-probes(5)) and pass it with --probes FILE",
-		       o->runtime, base);
+		if (o->no_fallback)
+			pr_err("no profile for runtime '%s': no probes/*.probe names a binary called "
+			       "'%s'; write one (see phaseprof-probes(5)) and pass it with --probes "
+			       "FILE, or drop --no-fallback",
+			       o->runtime, base);
 		return PP_EXIT_NO_PROFILE;
 	}
 	if (ret)
@@ -300,18 +365,107 @@ struct run {
 	struct profile *profile;
 	struct plan plan;
 	struct session s;
+	struct perf_session perf; /* --backend perf: s holds the process and events only */
+	bool use_perf;
 	char **argv;
 	size_t nargv;
+	/* the generic fallback: used, why, and the module file it watches */
+	bool fallback;
+	char fallback_why[2048];
+	char module[PATH_MAX];
+	uint64_t module_ino;
 };
+
+/* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
+static int perf_arm(struct run *r)
+{
+	char why[1024] = "";
+	size_t failed = 0;
+	int err = perf_session__attach_tracepoints(&r->perf, why, sizeof(why));
+
+	if (err) {
+		pr_err("cannot open sched tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	err = perf_session__attach_uprobes(&r->perf, r->plan.att, r->plan.natt, &failed, why,
+					   sizeof(why));
+	if (err) {
+		const struct plan_attach *a = &r->plan.att[failed];
+
+		pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
+		       a->retprobe ? "uretprobe" : "uprobe", r->profile->name,
+		       r->plan.sites[pp_cookie_site(a->cookie)].site->text, a->path,
+		       (unsigned long long)a->offset, why);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* --backend perf, or auto where BPF is unavailable (fallback_why says why). */
+static int perf_prepare(struct run *r, const char *fallback_why)
+{
+	char why[1024] = "";
+	int err;
+
+	if (fallback_why)
+		pr_note("BPF is unavailable here (%s); timing phases with the perf backend "
+			"(tracefs uprobe events and perf_event_open; no stack samples)",
+			fallback_why);
+	r->use_perf = true;
+	r->o.freq = 0;
+	err = perf_session__open(&r->perf, &r->s, r->o.buffer_mb, why, sizeof(why));
+	if (err) {
+		pr_err("cannot use the perf backend: %s", why[0] ? why : strerror(-err));
+		return err == -EPERM || err == -EACCES ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* The fallback watches the module file named among the arguments, and JIT memory. */
+static int arm_fallback(struct run *r)
+{
+	int err;
+
+	if (r->use_perf) {
+		pr_err("cannot use the generic fallback with --backend perf (%s); it needs BPF",
+		       r->fallback_why);
+		return PP_EXIT_NO_SYMBOL;
+	}
+	if (fallback__module(r->o.args, r->o.nargs, r->o.module, r->module, sizeof(r->module),
+			     &r->module_ino)) {
+		if (r->o.module) {
+			pr_err("cannot watch module '%s': not a regular file", r->o.module);
+			return PP_EXIT_USAGE;
+		}
+		r->module[0] = '\0';
+		r->module_ino = 0;
+	}
+	pr_note("generic fallback for %s (%s): it sees startup and load%s%s; the rest is unknown",
+		r->path, r->fallback_why, r->module[0] ? " of " : ", but no module file among the arguments (--module FILE)",
+		r->module);
+	/* without a module file nothing can be told apart: the whole run is unknown */
+	err = r->module_ino ? 0 : session__seed_mark(&r->s, r->s.child, PP_PHASE_UNKNOWN);
+	err = err ?: session__attach_fallback(&r->s, r->module_ino);
+	if (err)
+		pr_err("cannot attach the fallback's syscall tracepoints: %s", strerror(-err));
+	return err ? PP_EXIT_FAILURE : 0;
+}
 
 static int arm(struct run *r)
 {
-	int err = session__attach_tracepoints(&r->s);
+	int err = r->use_perf ? 0 : session__attach_tracepoints(&r->s);
 	size_t failed = 0;
 
+	if (r->use_perf)
+		return perf_arm(r);
 	if (err) {
 		pr_err("cannot attach sched tracepoints: %s", strerror(-err));
 		return PP_EXIT_FAILURE;
+	}
+	if (r->fallback) {
+		err = arm_fallback(r);
+		if (err)
+			return err;
 	}
 	err = session__attach_uprobes(&r->s, r->plan.att, r->plan.natt, &failed);
 	if (err) {
@@ -509,8 +663,32 @@ static const char *query_version(struct run *r, char *buf, size_t len)
 	return err ? NULL : buf;
 }
 
+/*
+ * The milestones the kernel half could not make: the end of load when the
+ * module stays open, and, without a module file, unknown from exec on.
+ */
+static int add_fallback_milestones(struct run *r)
+{
+	struct pp_event *v = realloc(r->s.ev, (r->s.nev + 2) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	r->s.ev = v;
+	r->s.cap = r->s.nev + 2;
+	r->s.nev = fallback__close_load(v, r->s.nev, r->s.child);
+	for (size_t i = 0; !r->module_ino && i < r->s.nev; i++)
+		if (v[i].type == PP_EV_EXEC && v[i].tgid == (uint32_t)r->s.child) {
+			v[r->s.nev] = v[i];
+			v[r->s.nev].type = PP_EV_MILESTONE;
+			v[r->s.nev++].cookie = pp_cookie(0, PP_PHASE_UNKNOWN, PP_ACT_MARK, false);
+			break;
+		}
+	return 0;
+}
+
 static int finish(struct run *r, int run_err)
 {
+	struct fallback_view fview;
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -521,17 +699,27 @@ static int finish(struct run *r, int run_err)
 	int ret;
 
 	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
-	rep.lost_events = session__lost(&r->s);
+	rep.lost_events = r->use_perf ? perf_session__lost(&r->perf) : session__lost(&r->s);
 	rep.rusage_user_ns = r->s.rusage.ru_utime.tv_sec * 1000000000ULL + r->s.rusage.ru_utime.tv_usec * 1000ULL;
 	rep.rusage_system_ns = r->s.rusage.ru_stime.tv_sec * 1000000000ULL + r->s.rusage.ru_stime.tv_usec * 1000ULL;
 	rep.events = r->s.nev;
 	count_hits(r);
+	if (r->fallback && add_fallback_milestones(r)) {
+		pr_err("cannot compute phases: out of memory");
+		return PP_EXIT_FAILURE;
+	}
 	if (phases__compute(r->s.ev, r->s.nev, r->s.child, &st)) {
 		pr_err("cannot compute phases: out of memory");
 		return PP_EXIT_FAILURE;
 	}
 	if (!elf_build_id(r->path, build_id, sizeof(build_id)))
 		rep.build_id = build_id;
+	if (r->fallback) {
+		fallback__view(r->s.ev, r->s.nev, st.start_ts, &fview);
+		rep.fallback = &fview;
+		rep.fallback_why = r->fallback_why;
+		rep.module = r->module[0] ? r->module : NULL;
+	}
 	/* probes come down (a grace period, tens of ms) while we report */
 	detaching = !pthread_create(&detacher, NULL, detach_session, &r->s);
 	rep.version = query_version(r, version, sizeof(version));
@@ -558,8 +746,15 @@ static int plan_run(struct run *r)
 {
 	struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 	char err[2048] = "";
-	int ret = plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
+	int ret = r->fallback ? 0 : plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
 
+	if (ret && ret != -ENOMEM && !r->o.probes && !r->o.no_fallback) {
+		/* a profile chosen by name that does not fit this build: fall back, and say why */
+		plan__free(&r->plan);
+		r->fallback = true;
+		snprintf(r->fallback_why, sizeof(r->fallback_why), "%s", err[0] ? err : strerror(-ret));
+		ret = 0;
+	}
 	if (ret) {
 		pr_err("%s", err[0] ? err : strerror(-ret));
 		return ret == -ENOMEM ? PP_EXIT_FAILURE : PP_EXIT_NO_SYMBOL;
@@ -573,10 +768,28 @@ static int plan_run(struct run *r)
 			r->argv[i + 1] = strdup(r->o.args[i]);
 		return 0;
 	}
+	apply_profile_options(r->profile, &r->o);
 	if (profile__expand_argv(r->profile, r->path, r->o.args, r->o.nargs, &r->argv, &r->nargv)) {
 		pr_err("cannot build the command line from %s", r->profile->path);
 		return PP_EXIT_PROBE_FILE;
 	}
+	return 0;
+}
+
+/* No profile names the runtime, or --generic: run it with the built-in generic profile. */
+static int choose_fallback(struct run *r, bool no_profile)
+{
+	const char *base = strrchr(r->path, '/') + 1;
+
+	if (no_profile) {
+		if (fallback__profile(&r->profile))
+			return PP_EXIT_FAILURE;
+		snprintf(r->fallback_why, sizeof(r->fallback_why),
+			 "no profile names a binary called '%s'", base);
+	} else {
+		snprintf(r->fallback_why, sizeof(r->fallback_why), "--generic");
+	}
+	r->fallback = true;
 	return 0;
 }
 
@@ -588,7 +801,13 @@ static int prepare(struct run *r)
 	int ret = locate_runtime(r->o.runtime, r->path, sizeof(r->path));
 
 	ret = ret ?: load_profile(&r->o, r->path, &r->profile);
+	if ((ret == PP_EXIT_NO_PROFILE && !r->o.no_fallback) || (!ret && r->o.generic))
+		ret = choose_fallback(r, ret == PP_EXIT_NO_PROFILE);
+	if (!ret && r->o.backend && !strcmp(r->o.backend, "perf"))
+		return plan_run(r) ?: perf_prepare(r, NULL);
 	ret = ret ?: check_kernel(r->o.btf);
+	if (ret == PP_EXIT_NO_BTF && !(r->o.backend && !strcmp(r->o.backend, "bpf")))
+		return plan_run(r) ?: perf_prepare(r, "no kernel BTF");
 	if (ret)
 		return ret;
 	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);
@@ -597,6 +816,10 @@ static int prepare(struct run *r)
 	ret = plan_run(r);
 	if (threaded)
 		pthread_join(loader.tid, NULL);
+	if (!ret && loader.err && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
+		session__close(&r->s);
+		return perf_prepare(r, strerror(-loader.err));
+	}
 	if (!ret && loader.err)
 		ret = bpf_load_error(loader.err);
 	return ret;
@@ -615,7 +838,9 @@ int cmd_record(int argc, char **argv)
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)
-		ret = finish(&r, session__run(&r.s, take_pending_signal));
+		ret = finish(&r, r.use_perf ? perf_session__run(&r.perf, take_pending_signal) :
+					      session__run(&r.s, take_pending_signal));
+	perf_session__close(&r.perf);
 	session__close(&r.s);
 	plan__free(&r.plan);
 	profile__free(r.profile);

@@ -5,5 +5,8 @@
 
 int cmd_record(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
+int cmd_probes(int argc, char **argv);
+int cmd_runtimes(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif /* PHASEPROF_COMMANDS_H */

@@ -130,6 +130,12 @@ void json_double(struct json *j, const char *key, double val)
 		fputs("null", j->f);
 }
 
+void json_null(struct json *j, const char *key)
+{
+	item(j, key);
+	fputs("null", j->f);
+}
+
 void json_bool(struct json *j, const char *key, bool val)
 {
 	item(j, key);

@@ -31,6 +31,7 @@ void json_u64(struct json *j, const char *key, uint64_t val);
 void json_i64(struct json *j, const char *key, int64_t val);
 void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
 void json_hex(struct json *j, const char *key, uint64_t val); /* "0x1a2b" */
 /* finish the document with a newline */
 void json_finish(struct json *j);

@@ -22,8 +22,11 @@ static int cmd_version(int argc, char **argv);
 static const struct cmd commands[] = {
 	{ "record", cmd_record, "run a runtime and time its phases (the default)" },
 	{ "resolve", cmd_resolve, "list the functions a probe spec matches, or name addresses" },
+	{ "probes", cmd_probes, "make a profile into named uprobe events for perf (install, list, remove)" },
 	{ "flamegraph", cmd_flamegraph, "render folded stacks as an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "render a differential flame graph of two folded files" },
+	{ "runtimes", cmd_runtimes, "list known runtimes: installed?, version, which probes resolve" },
+	{ "compare", cmd_compare, "run several runtimes on one app, N times, and rank phase anomalies" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show phaseprof's version" },
 	{ 0 },

@@ -236,7 +236,6 @@ static void site_hit(struct model *m, struct thr *t, const struct pp_event *e)
 
 	if (phase < 0 || phase >= PP_PHASE_COUNT)
 		return;
-	cpu_on(t, e->ts);
 	switch (pp_cookie_action(e->cookie)) {
 	case PP_ACT_PUSH:
 		push(m, t, phase, false, e->ts);
@@ -266,14 +265,18 @@ static void replay_one(struct model *m, const struct pp_event *e)
 
 	if (!t || t->ended)
 		return;
-	if (e->type != PP_EV_FORK && e->comm[0])
+	if (e->type != PP_EV_FORK && e->type != PP_EV_MILESTONE && e->comm[0])
 		memcpy(t->comm, e->comm, PP_COMM_LEN);
 	switch (e->type) {
 	case PP_EV_EXEC:
-	case PP_EV_SITE:
 		cpu_on(t, e->ts);
-		if (e->type == PP_EV_SITE)
-			site_hit(m, t, e);
+		break;
+	case PP_EV_SITE:
+		cpu_on(t, e->ts); /* it ran the probed instruction */
+		site_hit(m, t, e);
+		break;
+	case PP_EV_MILESTONE:
+		site_hit(m, t, e); /* another thread's system call: t may be off CPU */
 		break;
 	case PP_EV_ONCPU:
 		cpu_on(t, e->ts);

@@ -42,6 +42,7 @@ static const char *const phase_names[PP_PHASE_COUNT] = {
 	[PP_PHASE_INSTANTIATE] = "instantiate",
 	[PP_PHASE_EXECUTE] = "execute",
 	[PP_PHASE_TEARDOWN] = "teardown",
+	[PP_PHASE_UNKNOWN] = "unknown",
 };
 
 #define PHASE_LIST "startup load compile instantiate execute teardown"
@@ -51,7 +52,8 @@ int phase__from_name(const char *name)
 {
 	int i;
 
-	for (i = 0; name && i < PP_PHASE_COUNT; i++)
+	/* "unknown" is the fallback's, never a profile's */
+	for (i = 0; name && i < PP_PHASE_CANONICAL; i++)
 		if (!strcmp(name, phase_names[i]))
 			return i;
 	return -1;
@@ -102,6 +104,7 @@ struct parser {
 	size_t section_first_site;
 	int profile_line, profile_col;
 	bool have_binaries, have_argv, have_version;
+	bool *option_used; /* per p->options: does argv name it? */
 };
 
 static int verr_at(struct parser *ps, int line, int col, const char *fmt, va_list ap)
@@ -304,7 +307,7 @@ static char **dup_tokens(const struct token *t, size_t n)
 
 /* Argv templates */
 
-enum placeholder { PH_NONE = -1, PH_RUNTIME, PH_ARGS, PH_PROFILE_DIR };
+enum placeholder { PH_NONE = -1, PH_RUNTIME, PH_ARGS, PH_PROFILE_DIR, PH_OPTION };
 
 static const char *const placeholders[] = {
 	[PH_RUNTIME] = "runtime",
@@ -312,22 +315,63 @@ static const char *const placeholders[] = {
 	[PH_PROFILE_DIR] = "profile_dir",
 };
 
-#define PLACEHOLDER_HINT "placeholders: {runtime} {args} {profile_dir}; '{{' is a literal '{'"
+#define PLACEHOLDER_HINT \
+	"placeholders: {runtime} {args} {profile_dir} {option:NAME}; '{{' is a literal '{'"
+#define OPTION_PREFIX "option:"
+
+/* Where a template word is: which placeholders it may use. */
+enum template_kind { TMPL_ARGV, TMPL_VERSION, TMPL_OPTION };
 
 static enum placeholder placeholder_at(const char *name, size_t len)
 {
-	size_t i;
+	size_t i, pl = strlen(OPTION_PREFIX);
 
 	for (i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
 		if (strlen(placeholders[i]) == len && !strncmp(name, placeholders[i], len))
 			return i;
+	if (len > pl && !strncmp(name, OPTION_PREFIX, pl))
+		return PH_OPTION;
 	return PH_NONE;
 }
 
-static int check_template(struct parser *ps, const struct token *t)
+static ssize_t option_index(const struct profile *p, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < p->noptions; i++)
+		if (strlen(p->options[i].name) == len && !strncmp(p->options[i].name, name, len))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* {option:NAME} in argv: a whole word, naming an option declared above. */
+static int check_option_ref(struct parser *ps, const struct token *t, const char *b,
+			    const char *e, enum template_kind kind)
+{
+	const char *name = b + 1 + strlen(OPTION_PREFIX);
+	ssize_t i;
+
+	if (kind != TMPL_ARGV)
+		return perr(ps, tcol(ps, t, b - t->s), "'{option:...}' is only allowed in 'argv'");
+	if (b != t->s || e[1])
+		return perr(ps, tcol(ps, t, b - t->s),
+			    "'%.*s' must be a word of its own: it is zero or more words",
+			    (int)(e - b + 1), b);
+	i = option_index(ps->p, name, e - name);
+	if (i < 0)
+		return perr(ps, tcol(ps, t, b - t->s),
+			    "'%.*s' names no option; declare it above 'argv' with "
+			    "'option %.*s on|off WORD...'",
+			    (int)(e - b + 1), b, (int)(e - name), name);
+	ps->option_used[i] = true;
+	return 0;
+}
+
+static int check_template(struct parser *ps, const struct token *t, enum template_kind kind)
 {
 	const char *s = t->s, *b = s, *e;
 	enum placeholder ph;
+	int err;
 
 	while ((b = strchr(b, '{'))) {
 		if (b[1] == '{') {
@@ -342,9 +386,17 @@ static int check_template(struct parser *ps, const struct token *t)
 		if (ph == PH_NONE)
 			return perr(ps, tcol(ps, t, b - s), "unknown placeholder '%.*s' (%s)",
 				    (int)(e - b + 1), b, PLACEHOLDER_HINT);
+		if (ph == PH_ARGS && kind == TMPL_OPTION)
+			return perr(ps, tcol(ps, t, b - s),
+				    "'{args}' is not allowed in an option; put it in 'argv'");
 		if (ph == PH_ARGS && (b != s || e[1]))
 			return perr(ps, tcol(ps, t, b - s),
 				    "'{args}' must be a word of its own: it is several words");
+		if (ph == PH_OPTION) {
+			err = check_option_ref(ps, t, b, e, kind);
+			if (err)
+				return err;
+		}
 		b = e + 1;
 	}
 	return 0;
@@ -391,6 +443,36 @@ static int expand_word(const char *tmpl, const char *runtime, const char *dir, c
 	return ret;
 }
 
+/* The option a template word {option:NAME} names, or NULL for any other word. */
+static const struct profile_option *template_option(const struct profile *p, const char *word)
+{
+	size_t len = strlen(word), pl = strlen(OPTION_PREFIX);
+	ssize_t i;
+
+	if (len < pl + 3 || word[0] != '{' || word[len - 1] != '}' ||
+	    strncmp(word + 1, OPTION_PREFIX, pl))
+		return NULL;
+	i = option_index(p, word + 1 + pl, len - pl - 2);
+	return i < 0 ? NULL : &p->options[i];
+}
+
+const struct profile_option *profile__option(const struct profile *p, const char *name)
+{
+	ssize_t i = p && name ? option_index(p, name, strlen(name)) : -1;
+
+	return i < 0 ? NULL : &p->options[i];
+}
+
+int profile__set_option(struct profile *p, const char *name, bool on)
+{
+	ssize_t i = p && name ? option_index(p, name, strlen(name)) : -1;
+
+	if (i < 0)
+		return -ENOENT;
+	p->options[i].on = on;
+	return 0;
+}
+
 static int expand(const struct profile *p, char *const *tmpl, size_t ntmpl, const char *runtime,
 		  char *const *args, size_t nargs, char ***out, size_t *nout)
 {
@@ -399,12 +481,24 @@ static int expand(const struct profile *p, char *const *tmpl, size_t ntmpl, cons
 	char **v;
 	int ret = 0;
 
-	for (i = 0; i < ntmpl; i++)
-		cap += strcmp(tmpl[i], "{args}") ? 1 : nargs;
+	const struct profile_option *opt;
+
+	for (i = 0; i < ntmpl; i++) {
+		opt = template_option(p, tmpl[i]);
+		cap += opt ? opt->nwords : strcmp(tmpl[i], "{args}") ? 1 : nargs;
+	}
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < ntmpl && !ret; i++) {
+		opt = template_option(p, tmpl[i]);
+		if (opt) {
+			for (j = 0; opt->on && j < opt->nwords && !ret; j++) {
+				ret = expand_word(opt->words[j], runtime, dir, &v[n]);
+				n += !ret;
+			}
+			continue;
+		}
 		if (strcmp(tmpl[i], "{args}")) {
 			ret = expand_word(tmpl[i], runtime, dir, &v[n]);
 			n += !ret;
@@ -512,7 +606,8 @@ static int do_binaries(struct parser *ps)
 	return 0;
 }
 
-static int parse_template(struct parser *ps, bool *seen, char ***v, size_t *n)
+static int parse_template(struct parser *ps, bool *seen, char ***v, size_t *n,
+			  enum template_kind kind)
 {
 	struct token *t = ps->toks;
 	size_t i;
@@ -523,7 +618,7 @@ static int parse_template(struct parser *ps, bool *seen, char ***v, size_t *n)
 	if (ps->ntoks < 2)
 		return perr(ps, t->col, "'%s' needs at least one word", t->s);
 	for (i = 1; i < ps->ntoks; i++) {
-		err = check_template(ps, &t[i]);
+		err = check_template(ps, &t[i], kind);
 		if (err)
 			return err;
 	}
@@ -537,13 +632,68 @@ static int parse_template(struct parser *ps, bool *seen, char ***v, size_t *n)
 
 static int do_argv(struct parser *ps)
 {
-	return parse_template(ps, &ps->have_argv, &ps->p->argv, &ps->p->nargv);
+	return parse_template(ps, &ps->have_argv, &ps->p->argv, &ps->p->nargv, TMPL_ARGV);
 }
 
 static int do_version(struct parser *ps)
 {
 	return parse_template(ps, &ps->have_version, &ps->p->version_argv,
-			      &ps->p->nversion_argv);
+			      &ps->p->nversion_argv, TMPL_VERSION);
+}
+
+static bool is_option_name(const char *s)
+{
+	return *s && s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_")] == '\0';
+}
+
+/* option NAME on|off WORD...: must come before the argv line that uses it. */
+static int do_option(struct parser *ps)
+{
+	struct token *t = ps->toks;
+	struct profile_option *o;
+	bool *used;
+	ssize_t prev;
+	size_t i;
+	int err;
+
+	if (ps->have_argv)
+		return perr(ps, t->col, "'option' after 'argv'; declare options before 'argv'");
+	if (ps->ntoks < 4)
+		return perr(ps, t->col, "'option' needs a name, 'on' or 'off', and at least one "
+				       "word: option NAME on|off WORD...");
+	if (!is_option_name(t[1].s))
+		return perr(ps, t[1].col,
+			    "bad option name '%s' (lowercase letters, digits, '-' and '_')", t[1].s);
+	prev = option_index(ps->p, t[1].s, strlen(t[1].s));
+	if (prev >= 0)
+		return perr(ps, t[1].col, "duplicate option '%s' (first at line %d)", t[1].s,
+			    ps->p->options[prev].line);
+	if (!is_word(&t[2], "on") && !is_word(&t[2], "off"))
+		return perr(ps, t[2].col, "option '%s' needs 'on' or 'off' (its default), not '%s'",
+			    t[1].s, t[2].s);
+	for (i = 3; i < ps->ntoks; i++) {
+		err = check_template(ps, &t[i], TMPL_OPTION);
+		if (err)
+			return err;
+	}
+	o = reallocarray(ps->p->options, ps->p->noptions + 1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	ps->p->options = o;
+	used = reallocarray(ps->option_used, ps->p->noptions + 1, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	ps->option_used = used;
+	used[ps->p->noptions] = false;
+	o += ps->p->noptions;
+	memset(o, 0, sizeof(*o));
+	o->name = strdup(t[1].s);
+	o->on = t[2].s[1] == 'n';
+	o->words = dup_tokens(t + 3, ps->ntoks - 3);
+	o->nwords = ps->ntoks - 3;
+	o->line = ps->line;
+	ps->p->noptions++; /* counted now, so profile__free() frees a half-made one */
+	return o->name && o->words ? 0 : -ENOMEM;
 }
 
 /* Directives: phase sections */
@@ -868,6 +1018,7 @@ static const struct directive {
 } directives[] = {
 	{ "profile", do_profile, true },   { "binaries", do_binaries, true },
 	{ "argv", do_argv, true },         { "version", do_version, true },
+	{ "option", do_option, true },
 	{ "phase", do_phase, false },      { "during", do_site, false },
 	{ "open", do_site, false },        { "close", do_site, false },
 };
@@ -913,8 +1064,8 @@ static int unknown_directive(struct parser *ps, const struct token *t)
 		return perr(ps, t->col, "unknown directive '%s' (did you mean '%s'?)", t->s,
 			    directives[bi].name);
 	return perr(ps, t->col,
-		    "unknown directive '%s' (directives: profile binaries argv version phase "
-		    "during open close)",
+		    "unknown directive '%s' (directives: profile binaries option argv version "
+		    "phase during open close)",
 		    t->s);
 }
 
@@ -960,6 +1111,11 @@ static int finish(struct parser *ps)
 	if (ps->phase < 0)
 		return perr_at(ps, ps->profile_line, ps->profile_col,
 			       "profile '%s' has no phase sections", p->name);
+	for (size_t i = 0; i < p->noptions; i++)
+		if (!ps->option_used[i])
+			return perr_at(ps, p->options[i].line, 1,
+				       "option '%s' is never used; put {option:%s} in 'argv'",
+				       p->options[i].name, p->options[i].name);
 	if (!ps->have_argv) {
 		static const struct token dflt[] = { { .s = "{runtime}" }, { .s = "{args}" } };
 
@@ -1033,6 +1189,7 @@ int profile__parse_text(const char *path, const char *text, size_t len, struct p
 		profile__free(ps->p);
 	else
 		*out = ps->p;
+	free(ps->option_used);
 	free(ps);
 	return ret;
 }
@@ -1127,6 +1284,11 @@ void profile__free(struct profile *p)
 	profile__free_argv(p->binaries);
 	profile__free_argv(p->argv);
 	profile__free_argv(p->version_argv);
+	for (i = 0; i < p->noptions; i++) {
+		free(p->options[i].name);
+		profile__free_argv(p->options[i].words);
+	}
+	free(p->options);
 	free(p->name);
 	free(p->path);
 	free(p->dir);

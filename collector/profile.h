@@ -34,6 +34,19 @@ struct probe_site {
 	int line, col;
 };
 
+/*
+ * `option NAME on|off WORD...`: a named fragment of the argv template, put
+ * where argv says {option:NAME} while the option is on (its default state
+ * from the file, changed by profile__set_option()), left out while it is off.
+ */
+struct profile_option {
+	char *name;
+	bool on;
+	char **words; /* NULL-terminated; may use {runtime} and {profile_dir} */
+	size_t nwords;
+	int line;
+};
+
 struct profile {
 	char *name;
 	char *path; /* the .probe file */
@@ -45,6 +58,8 @@ struct profile {
 	size_t nargv;
 	char **version_argv; /* `version` line: how to ask the runtime its version; may be empty */
 	size_t nversion_argv;
+	struct profile_option *options; /* in file order */
+	size_t noptions;
 	bool optional_phase[8]; /* indexed by enum pp_phase: `phase NAME optional` */
 	struct probe_site *sites;
 	size_t nsites;
@@ -72,11 +87,19 @@ int profile__find(const char *const *dirs, size_t ndirs, const char *binary_name
 /*
  * Build the runtime's argv from p->argv (default {runtime} {args}): {runtime}
  * -> runtime_path, {profile_dir} -> p->dir, {args} -> args[0..nargs) as
- * separate words, {{ -> {. *out is NULL-terminated and malloc'd (free it with
+ * separate words, {option:NAME} -> the option's words while it is on, {{ -> {. *out is NULL-terminated and malloc'd (free it with
  * profile__free_argv()); *nout (if not NULL) counts its words. 0 or -errno.
  */
 int profile__expand_argv(const struct profile *p, const char *runtime_path, char *const *args,
 			 size_t nargs, char ***out, size_t *nout);
+/*
+ * Turn option name on or off for later profile__expand_argv() calls.
+ * 0, or -ENOENT when the profile declares no such option.
+ */
+int profile__set_option(struct profile *p, const char *name, bool on);
+/* The option called name, or NULL. */
+const struct profile_option *profile__option(const struct profile *p, const char *name);
+
 /* Same for p->version_argv, {args} expanding to nothing; -ENOENT without a `version` line. */
 int profile__expand_version(const struct profile *p, const char *runtime_path, char ***out,
 			    size_t *nout);

@@ -24,14 +24,34 @@ static void print_outcome(FILE *f, const struct report *r)
 		st->processes == 1 ? "" : "es");
 }
 
-static void print_phases(FILE *f, const struct run_stats *st, const struct stack_result *sr)
+/* Is the phase in the report at all, and did the profile (or fallback) see it? */
+static bool phase_listed(const struct report *r, int p)
 {
+	return p != PP_PHASE_UNKNOWN || r->fallback;
+}
+
+static bool phase_seen(const struct report *r, int p)
+{
+	return !r->fallback || fallback__sees(p);
+}
+
+static void print_phases(FILE *f, const struct report *r)
+{
+	const struct run_stats *st = r->st;
+	const struct stack_result *sr = r->stacks;
+
 	fprintf(f, "  %-12s %10s %10s %7s %9s %7s", "phase", "wall ms", "cpu ms", "% run",
 		"intervals", "threads");
 	fprintf(f, sr ? " %8s\n" : "\n", "samples");
 	for (int p = 0; p < PP_PHASE_COUNT; p++) {
 		const struct phase_stats *ps = &st->phase[p];
 
+		if (!phase_listed(r, p))
+			continue;
+		if (!phase_seen(r, p)) {
+			fprintf(f, "  %-12s %10s\n", phase__name(p), "not seen");
+			continue;
+		}
 		fprintf(f, "  %-12s %10.2f %10.2f %6.1f%% %9llu %7u", phase__name(p),
 			ms(ps->wall_ns), ms(ps->cpu_ns),
 			st->wall_ns ? 100.0 * ps->wall_ns / st->wall_ns : 0.0,
@@ -43,6 +63,30 @@ static void print_phases(FILE *f, const struct run_stats *st, const struct stack
 	fprintf(f, "  %-12s %10.2f %10.2f", "run", ms(st->wall_ns), ms(st->cpu_ns));
 	if (sr)
 		fprintf(f, " %26s %8llu", "", (unsigned long long)sr->total);
+	fputc('\n', f);
+}
+
+static void print_fallback(FILE *f, const struct report *r)
+{
+	const struct fallback_view *v = r->fallback;
+
+	fprintf(f, "  profile: generic fallback (%s)\n", r->fallback_why);
+	if (!r->module) {
+		fprintf(f, "  module: none among the arguments; name it with --module FILE\n");
+		return;
+	}
+	fprintf(f, "  module: %s: ", r->module);
+	if (v->module_open_ns < 0)
+		fprintf(f, "never opened");
+	else
+		fprintf(f, "opened at %.2f ms, %llu reads", ms(v->module_open_ns),
+			(unsigned long long)v->reads);
+	if (v->module_close_ns >= 0)
+		fprintf(f, ", closed at %.2f ms", ms(v->module_close_ns));
+	if (v->jit_ns >= 0)
+		fprintf(f, "; first JIT code at %.2f ms", ms(v->jit_ns));
+	else
+		fprintf(f, "; no JIT code");
 	fputc('\n', f);
 }
 
@@ -79,7 +123,9 @@ static void print_probes(FILE *f, const struct report *r)
 void report__table(FILE *f, const struct report *r)
 {
 	print_outcome(f, r);
-	print_phases(f, r->st, r->stacks);
+	print_phases(f, r);
+	if (r->fallback)
+		print_fallback(f, r);
 	print_probes(f, r);
 	if (r->lost_events)
 		fprintf(f, "  warning: %llu events lost (ring buffer full); phases may be wrong, "
@@ -108,24 +154,63 @@ static void json_runtime(struct json *j, const struct report *r)
 	json_end_array(j);
 }
 
-static void json_phases(struct json *j, const struct run_stats *st, const struct stack_result *sr)
+static void json_phases(struct json *j, const struct report *r)
 {
+	const struct stack_result *sr = r->stacks;
+
 	json_begin_array(j, "phases");
 	for (int p = 0; p < PP_PHASE_COUNT; p++) {
-		const struct phase_stats *ps = &st->phase[p];
+		const struct phase_stats *ps = &r->st->phase[p];
+		bool seen = phase_seen(r, p);
 
+		if (!phase_listed(r, p))
+			continue;
 		json_begin_object(j, NULL);
 		json_string(j, "name", phase__name(p));
-		json_u64(j, "wall_ns", ps->wall_ns);
-		json_u64(j, "cpu_ns", ps->cpu_ns);
+		if (!seen) {
+			/* never guessed: a phase the fallback cannot see has no numbers */
+			json_null(j, "wall_ns");
+			json_null(j, "cpu_ns");
+		} else {
+			json_u64(j, "wall_ns", ps->wall_ns);
+			json_u64(j, "cpu_ns", ps->cpu_ns);
+		}
 		json_u64(j, "intervals", ps->intervals);
 		json_u64(j, "threads", ps->threads);
 		json_u64(j, "main_thread_ns", ps->main_ns);
+		json_bool(j, "seen", seen);
 		if (sr)
 			json_u64(j, "samples", sr->phase_samples[p]);
 		json_end_object(j);
 	}
 	json_end_array(j);
+}
+
+static void json_ns_or_null(struct json *j, const char *key, int64_t ns)
+{
+	if (ns < 0)
+		json_null(j, key);
+	else
+		json_u64(j, key, (uint64_t)ns);
+}
+
+static void json_fallback(struct json *j, const struct report *r)
+{
+	const struct fallback_view *v = r->fallback;
+
+	if (!v) {
+		json_null(j, "fallback");
+		return;
+	}
+	json_begin_object(j, "fallback");
+	json_string(j, "why", r->fallback_why);
+	json_string(j, "module", r->module);
+	json_ns_or_null(j, "module_open_ns", v->module_open_ns);
+	json_ns_or_null(j, "module_close_ns", v->module_close_ns);
+	json_ns_or_null(j, "last_read_ns", v->last_read_ns);
+	json_u64(j, "reads", v->reads);
+	json_ns_or_null(j, "jit_ns", v->jit_ns);
+	json_end_object(j);
 }
 
 static void json_probes(struct json *j, const struct plan *pl)
@@ -203,7 +288,8 @@ void report__json(FILE *f, const struct report *r)
 	json_u64(&j, "user_ns", r->rusage_user_ns);
 	json_u64(&j, "system_ns", r->rusage_system_ns);
 	json_end_object(&j);
-	json_phases(&j, r->st, r->stacks);
+	json_phases(&j, r);
+	json_fallback(&j, r);
 	if (r->stacks)
 		json_samples(&j, r);
 	json_probes(&j, r->plan);

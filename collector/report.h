@@ -12,6 +12,7 @@
 #include "phases.h"
 #include "plan.h"
 #include "profile.h"
+#include "fallback.h"
 #include "stacks.h"
 
 struct report {
@@ -29,6 +30,10 @@ struct report {
 	uint64_t rusage_user_ns, rusage_system_ns; /* the runtime's CPU time, by the kernel's count */
 	unsigned freq; /* sampling frequency, 0 when stacks were not sampled */
 	const struct stack_result *stacks; /* or NULL */
+	/* the generic fallback, when it was used: what it saw and why it was used */
+	const struct fallback_view *fallback;
+	const char *fallback_why;
+	const char *module;
 };
 
 void report__table(FILE *f, const struct report *r);

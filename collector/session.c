@@ -332,6 +332,25 @@ int session__attach_sampling(struct session *s, unsigned hz)
 	return 0;
 }
 
+int session__attach_fallback(struct session *s, uint64_t module_ino)
+{
+	int err;
+
+	s->skel->bss->module_ino = module_ino;
+	err = add_link(s, bpf_program__attach(s->skel->progs.fallback_enter));
+	return err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_exit));
+}
+
+int session__seed_mark(struct session *s, uint32_t tid, int phase)
+{
+	struct pp_tstate st = { .depth = 1, .linger = -1, .seq = 1 };
+
+	st.phase[0] = (__u8)phase;
+	st.mark[0] = 1;
+	return bpf_map__update_elem(s->skel->maps.tstate, &tid, sizeof(tid), &st, sizeof(st),
+				    BPF_ANY);
+}
+
 void session__stack_maps(struct session *s, struct stack_maps *maps)
 {
 	maps->samples_fd = bpf_map__fd(s->skel->maps.samples);

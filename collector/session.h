@@ -49,6 +49,10 @@ int session__attach_uprobes(struct session *s, const struct plan_attach *att, si
 /* Sample stacks of the runtime's threads hz times a second on every CPU, and
  * follow its memory maps so the samples can be named after it exits. */
 int session__attach_sampling(struct session *s, unsigned hz);
+/* The generic fallback: follow the module file (by inode; 0 for none) and JIT memory. */
+int session__attach_fallback(struct session *s, uint64_t module_ino);
+/* Start thread tid in an entry-only mark of phase, as if a site had fired at exec. */
+int session__seed_mark(struct session *s, uint32_t tid, int phase);
 struct stack_maps;
 /* Where the sample counts are, for stacks__collect(). */
 void session__stack_maps(struct session *s, struct stack_maps *maps);

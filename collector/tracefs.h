@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-/* Fill dir with a mounted tracefs, mounting it at /sys/kernel/tracing if needed.
+/* Fill dir with a mounted tracefs, mounting it at /sys/kernel/tracing if needed
+ * ($PHASEPROF_TRACEFS, when set, is the only place looked at and mounted on).
  * 0, or -errno with why filled for the user. */
 int tracefs_ensure(char *dir, size_t len, char *why, size_t whylen);
 

@@ -11,6 +11,8 @@ PHASEPROF_PACKAGES=(
 	wasi-libc libclang-rt-14-dev-wasm32
 	# tests and runtimes
 	python3 binutils elfutils xz-utils util-linux wabt time chromium
+	# perf backend and probes: tracefs events decoded with libtraceevent, perf(1), systemd units
+	libtraceevent-dev linux-perf systemd
 )
 # commands that any installation satisfies (rustup's rustc, nodesource's node)
 declare -A PHASEPROF_COMMANDS=([node]=nodejs [rustc]=rustc)

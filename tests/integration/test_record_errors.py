@@ -43,8 +43,8 @@ expect(["-x", text, "--", "a.wasm"], 126, "not an ELF file", text)
 script = write("wrapper", "#!/bin/sh\nexec node \"$@\"\n", 0o755)
 expect(["-x", script, "--", "a.wasm"], 126, "script")
 
-# unknown runtime: no profile names it (67)
-expect(["-x", "/bin/true", "--"], 67, "no profile for runtime", "'true'", "--probes")
+# unknown runtime: no profile names it (67), when the generic fallback is not wanted
+expect(["-x", "/bin/true", "--no-fallback", "--"], 67, "no profile for runtime", "'true'", "--probes")
 
 # probe file error (65), pointing at file:line:column
 bad = write("bad.probe", "profile bad\nbinaries phasetest\nphase lod\n\tduring pt_load\n")
@@ -64,5 +64,5 @@ else:
     print("note: unprivileged case not run (needs root and setpriv)")
 
 # kernel without BTF (78)
-expect(["-x", pp.PHASETEST, "--btf", "/nonexistent/vmlinux", "--", "load=1"], 78, "BTF", "CONFIG_DEBUG_INFO_BTF")
+expect(["-x", pp.PHASETEST, "--backend", "bpf", "--btf", "/nonexistent/vmlinux", "--", "load=1"], 78, "BTF", "CONFIG_DEBUG_INFO_BTF")
 pp.done()

@@ -253,6 +253,27 @@ static const struct bad bad_files[] = {
 	{ HDR "phase load\n open é\xff\n", "t.probe:4:8: ", "invalid UTF-8 byte 0xff" },
 	{ HDR "phase load\n open \xc0\x80\n", "t.probe:4:7: ", "invalid UTF-8" },
 	{ HDR "phase load\n open \xed\xa0\x80\n", "t.probe:4:7: ", "invalid UTF-8" },
+	/* option NAME on|off WORD... and {option:NAME} */
+	{ HDR "option\n", "t.probe:3:1: ", "'option' needs a name, 'on' or 'off'" },
+	{ HDR "option c on\n", "t.probe:3:1: ", "at least one word" },
+	{ HDR "option C on -x\n", "t.probe:3:8: ", "bad option name 'C'" },
+	{ HDR "option c maybe -x\n", "t.probe:3:10: ", "needs 'on' or 'off'" },
+	{ HDR "option c on -x\noption c off -y\n", "t.probe:4:8: ",
+	  "duplicate option 'c' (first at line 3)" },
+	{ HDR "option c on {args}\n", "t.probe:3:13: ", "'{args}' is not allowed in an option" },
+	{ HDR "option c on {option:c}\n", "t.probe:3:13: ", "only allowed in 'argv'" },
+	{ HDR "option c on -x\nphase load\n during f\n", "t.probe:3:1: ",
+	  "option 'c' is never used; put {option:c} in 'argv'" },
+	{ HDR "argv {runtime} {option:c}\n", "t.probe:3:16: ", "'{option:c}' names no option" },
+	{ HDR "argv {runtime}\noption c on -x\n", "t.probe:4:1: ", "'option' after 'argv'" },
+	{ HDR "option c on -x\nargv {runtime} -{option:c}\n", "t.probe:4:17: ",
+	  "must be a word of its own" },
+	{ HDR "option c on -x\nversion {runtime} {option:c}\n", "t.probe:4:19: ",
+	  "only allowed in 'argv'" },
+	{ HDR "option c on -x\nargv {runtime} {option:}\n", "t.probe:4:16: ",
+	  "unknown placeholder '{option:}'" },
+	{ HDR "phase load\n during f\noption c on -x\n", "t.probe:5:1: ",
+	  "'option' after a phase section" },
 };
 
 static void test_errors(void)
@@ -392,12 +413,62 @@ static void test_expand(void)
 	profile__free(p);
 }
 
+static void test_options(void)
+{
+	static const char text[] =
+		HDR "option no-cache on -C cache=n\n"
+		"option perfmap off --profile=perfmap {profile_dir}/x\n"
+		"argv {runtime} run {option:no-cache} {option:perfmap} {args}\n"
+		"phase load\n during f\n";
+	char *args[] = { "app.wasm", "7" }, **v = NULL;
+	struct profile *p;
+	size_t n = 0;
+
+	CHECK_INT(profile__parse_text("/d/t.probe", text, strlen(text), &p, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	if (!p)
+		return;
+	CHECK_INT(p->noptions, 2);
+	CHECK_STR(p->options[0].name, "no-cache");
+	CHECK(p->options[0].on && !p->options[1].on);
+	CHECK_INT(p->options[1].nwords, 2);
+	CHECK_INT(p->options[1].line, 4);
+	CHECK(profile__option(p, "perfmap") == &p->options[1]);
+	CHECK(!profile__option(p, "perf"));
+	/* defaults: no-cache on, perfmap off */
+	CHECK_INT(profile__expand_argv(p, "/bin/rt", args, 2, &v, &n), 0);
+	CHECK_INT(n, 6);
+	if (v && n == 6) {
+		CHECK_STR(v[2], "-C");
+		CHECK_STR(v[3], "cache=n");
+		CHECK_STR(v[4], "app.wasm");
+		CHECK(!v[6]);
+	}
+	profile__free_argv(v);
+	CHECK_INT(profile__set_option(p, "no-cache", false), 0);
+	CHECK_INT(profile__set_option(p, "perfmap", true), 0);
+	CHECK_INT(profile__set_option(p, "nope", true), -ENOENT);
+	CHECK_INT(profile__expand_argv(p, "/bin/rt", args, 2, &v, &n), 0);
+	CHECK_INT(n, 6);
+	if (v && n == 6) {
+		CHECK_STR(v[1], "run");
+		CHECK_STR(v[2], "--profile=perfmap");
+		CHECK_STR(v[3], "/d/x");
+		CHECK_STR(v[5], "7");
+	}
+	profile__free_argv(v);
+	profile__free(p);
+}
+
 static void test_phase_names(void)
 {
 	int i;
 
-	for (i = 0; i < PP_PHASE_COUNT; i++)
+	for (i = 0; i < PP_PHASE_CANONICAL; i++)
 		CHECK_INT(phase__from_name(phase__name(i)), i);
+	/* the fallback's phase has a name, but no profile can name it */
+	CHECK_STR(phase__name(PP_PHASE_UNKNOWN), "unknown");
+	CHECK_INT(phase__from_name("unknown"), -1);
 	CHECK_STR(phase__name(PP_PHASE_INSTANTIATE), "instantiate");
 	CHECK_INT(phase__from_name("teardown"), PP_PHASE_TEARDOWN);
 	CHECK_INT(phase__from_name("Load"), -1);
@@ -626,6 +697,7 @@ int main(void)
 	test_limits();
 	test_many_lines();
 	test_expand();
+	test_options();
 	test_phase_names();
 	test_find();
 	test_default_dirs();

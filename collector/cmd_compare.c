@@ -1,0 +1,916 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_compare.c: `phaseprof compare`: the differential method of WarpDiff
+ * (ASE 2023) in one command. The same app runs on several runtimes, N times
+ * each, interleaved (round r runs every runtime once, the order rotating), each
+ * run through `phaseprof record` as a child. Per runtime and phase: median,
+ * min, max and spread (MAD). Every run's stdout and exit status must match
+ * the first; a mismatch is flagged loudly. Phase anomalies are ranked by
+ * WarpDiff's normalisation (a runtime's median over the cross-runtime mean) and
+ * scored in units of the runs' own spread, so noise is not called an anomaly.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PR_DOMAIN "compare"
+#include "commands.h"
+#include "exitcodes.h"
+#include "json.h"
+#include "jsonread.h"
+#include "log.h"
+#include "options.h"
+#include "phases.h"
+#include "profile.h"
+
+#define DEFAULT_RUNS 5
+#define DEFAULT_WARMUP 1
+#define MAX_RUNTIMES 16
+#define MAX_PASS 32
+/* a phase median this far from the others' mean, in units of their pooled spread, is an anomaly */
+#define ANOMALY_SCORE 3.0
+/* ... and this many times the cross-runtime mean at least (WarpDiff's normalised value) */
+#define ANOMALY_RATIO 1.2
+/* spread floor: timer and scheduling jitter below this is not a signal (ms) */
+#define NOISE_FLOOR_MS 0.05
+#define PHASE_RUN PP_PHASE_COUNT /* the whole run, as one more "phase" */
+#define NSTAT (PP_PHASE_COUNT + 1)
+
+enum { OPT_WARMUP = 256, OPT_KEEP_CACHE, OPT_OPTION, OPT_DEBUGINFO, OPT_CPU };
+
+const struct opt_doc compare_options[] = {
+	{ "runtimes", 'x', "RT1,RT2,...", "the runtimes to compare: names on PATH or paths" },
+	{ "runs", 'n', "N", "measured runs per runtime (default " STRINGIFY(DEFAULT_RUNS) ")" },
+	{ "warmup", OPT_WARMUP, "K",
+	  "unmeasured runs per runtime first (default " STRINGIFY(DEFAULT_WARMUP) ")" },
+	{ "output", 'o', "DIR", "write DIR/compare.json, compare.csv and each run (default: a new temp dir)" },
+	{ "cpu", OPT_CPU, NULL, "compare CPU time instead of wall time" },
+	{ "keep-cache", OPT_KEEP_CACHE, NULL, "leave runtimes' compilation caches on (passed to record)" },
+	{ "option", OPT_OPTION, "NAME=on|off", "set a profile option in every runtime that has it (passed to record)" },
+	{ "debuginfo", OPT_DEBUGINFO, "DIR", "look for debug files in DIR first (passed to record)" },
+	{ "verbose", 'v', NULL, "say more; show each record's report" },
+	{ "help", 'h', NULL, "show this help" },
+	{ 0 },
+};
+
+static const char compare_usage[] =
+	"usage: phaseprof compare -x RT1,RT2,... [options] -- APP.wasm [ARGS...]\n"
+	"\n"
+	"Run APP on each runtime N times, interleaved, under `phaseprof record`;\n"
+	"report per runtime and phase the median, min, max and spread; check that\n"
+	"every run printed the same stdout and exit status; rank the phases in which\n"
+	"a runtime is slower than the others beyond the noise of its own runs.\n";
+
+static const char compare_examples[] =
+	"examples:\n"
+	"  sudo phaseprof compare -x wasmtime,wasmer,iwasm,wasm3 -- app.wasm\n"
+	"  sudo phaseprof compare -x node,wasm-interp -n 10 --warmup 2 -o out -- app.wasm\n"
+	"\n"
+	"exit status: 0 when every runtime ran every time with the same output; 1 when\n"
+	"outputs or exit statuses differ or a runtime's record failed; 64 usage; 125 other\n"
+	"failure.\n";
+
+struct sample {
+	double ms[NSTAT];
+	bool measured[NSTAT]; /* the profile has sites for it (startup, teardown, run: always) */
+};
+
+struct stat_row {
+	size_t n;
+	double median, min, max, mad;
+	double ratio, score, others; /* anomaly: median / mean, distance in spreads, others' mean */
+	bool measured, anomaly;
+};
+
+struct rt {
+	char name[256]; /* as given */
+	char label[64]; /* for file names: the base name */
+	char version[128], build_id[129], profile[64];
+	struct sample *samples;
+	size_t nsamples;
+	size_t failures;
+	int last_failure_status;
+	char last_failure[512];
+	size_t mismatches;
+	struct stat_row st[NSTAT];
+	char folded[PATH_MAX]; /* a copy of one run's stacks.folded, or "" */
+};
+
+struct compare_opts {
+	char *runtimes_arg;
+	unsigned runs, warmup;
+	const char *output;
+	bool cpu, keep_cache;
+	const char *pass[MAX_PASS]; /* options passed on to record */
+	size_t npass;
+	char **app;
+	size_t napp;
+};
+
+struct mismatch {
+	char who[300], ref_who[300];
+	bool stdout_differs; /* else the exit status does */
+	size_t bytes, ref_bytes, at;
+	int status, ref_status;
+};
+
+struct reference {
+	bool have;
+	char *out;
+	size_t len;
+	int status;
+	char who[300];
+	struct mismatch *mm;
+	size_t nmm;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "phaseprof: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nsee 'phaseprof compare --help'\n");
+	return PP_EXIT_USAGE;
+}
+
+static int parse_count(const char *arg, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (!*arg || *end || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
+{
+	struct option longopts[16];
+	char shortopts[32];
+	int c;
+
+	options_build(compare_options, longopts, shortopts, sizeof(shortopts));
+	memset(o, 0, sizeof(*o));
+	o->runs = DEFAULT_RUNS;
+	o->warmup = DEFAULT_WARMUP;
+	*done = false;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (o->npass + 2 > MAX_PASS)
+			return usage_error("too many options to pass on to record%s", "");
+		switch (c) {
+		case 'x': o->runtimes_arg = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_CPU: o->cpu = true; break;
+		case 'n':
+			if (parse_count(optarg, 10000, &o->runs) || !o->runs)
+				return usage_error("-n takes a number of runs from 1 to 10000, not '%s'",
+						   optarg);
+			break;
+		case OPT_WARMUP:
+			if (parse_count(optarg, 1000, &o->warmup))
+				return usage_error("--warmup takes a number from 0 to 1000, not '%s'",
+						   optarg);
+			break;
+		case OPT_KEEP_CACHE:
+			o->keep_cache = true;
+			o->pass[o->npass++] = "--keep-cache";
+			break;
+		case OPT_OPTION:
+			if (!strchr(optarg, '='))
+				return usage_error("--option takes NAME=on|off, not '%s'", optarg);
+			o->pass[o->npass++] = "--option";
+			o->pass[o->npass++] = optarg;
+			break;
+		case OPT_DEBUGINFO:
+			o->pass[o->npass++] = "--debuginfo";
+			o->pass[o->npass++] = optarg;
+			break;
+		case 'v': log_verbosity++; break;
+		case 'h':
+			options_help(stdout, compare_usage, compare_options, compare_examples);
+			*done = true;
+			return PP_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o->runtimes_arg)
+		return usage_error("no runtimes given; use -x RT1,RT2,...%s", "");
+	o->app = argv + optind;
+	o->napp = argc - optind;
+	if (!o->napp)
+		return usage_error("no app given; put it after --: -- APP.wasm ARGS...%s", "");
+	return 0;
+}
+
+static int split_runtimes(char *arg, struct rt **out, size_t *n)
+{
+	struct rt *v = calloc(MAX_RUNTIMES, sizeof(*v));
+	char *save = NULL, *tok;
+
+	if (!v)
+		return -ENOMEM;
+	*n = 0;
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *base = strrchr(tok, '/') ? strrchr(tok, '/') + 1 : tok;
+
+		if (!*tok)
+			continue;
+		if (*n == MAX_RUNTIMES) {
+			free(v);
+			return -E2BIG;
+		}
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", tok);
+		snprintf(v[*n].label, sizeof(v[*n].label), "%s", base);
+		for (size_t i = 0; i < *n; i++)
+			if (!strcmp(v[i].label, v[*n].label))
+				snprintf(v[*n].label, sizeof(v[*n].label), "%s-%zu", base, *n + 1);
+		(*n)++;
+	}
+	*out = v;
+	return *n ? 0 : -EINVAL;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	do {
+		if (n == cap) {
+			char *nb = realloc(buf, cap = cap ? 2 * cap : 4096);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		k = fread(buf + n, 1, cap - n, f);
+		n += k;
+	} while (k > 0);
+	fclose(f);
+	*len = n;
+	return buf ? buf : strdup("");
+}
+
+/* Run `phaseprof record` on one runtime; stdout and stderr to files. The child's status. */
+static int run_record(const struct compare_opts *o, const struct rt *r, const char *dir,
+		      const char *out_path, const char *err_path)
+{
+	char *argv[MAX_PASS + 16 + 1024];
+	size_t n = 0;
+	pid_t pid;
+	int status;
+
+	if (o->napp > 1000)
+		return -E2BIG;
+	argv[n++] = "phaseprof";
+	argv[n++] = "record";
+	argv[n++] = "-x";
+	argv[n++] = (char *)r->name;
+	argv[n++] = "-o";
+	argv[n++] = (char *)dir;
+	for (size_t i = 0; i < o->npass; i++)
+		argv[n++] = (char *)o->pass[i];
+	argv[n++] = "--";
+	for (size_t i = 0; i < o->napp; i++)
+		argv[n++] = o->app[i];
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (in < 0 || out < 0 || err < 0)
+			_exit(PP_EXIT_FAILURE);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv("/proc/self/exe", argv);
+		_exit(PP_EXIT_FAILURE);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The last "phaseprof: " line record printed: why it failed. */
+static void last_phaseprof_line(const char *err_path, char *out, size_t len)
+{
+	size_t n;
+	char *text = read_all(err_path, &n), *line, *save = NULL;
+
+	out[0] = '\0';
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "phaseprof: ", 11) && !strstr(line, " exited with status ") &&
+		    !strstr(line, " killed by signal "))
+			snprintf(out, len, "%s", line + 11);
+	free(text);
+}
+
+static bool phase_measured(const struct jr_node *probes, const char *phase)
+{
+	for (const struct jr_node *p = probes ? probes->child : NULL; p; p = p->next)
+		if (!strcmp(jr_str(jr_get(p, "phase")) ?: "", phase) &&
+		    strcmp(jr_str(jr_get(p, "status")) ?: "", "unresolved"))
+			return true;
+	return false;
+}
+
+/* One run's phases from its phases.json. 0, or -1 with why. */
+static int read_sample(const char *path, bool cpu, struct rt *r, struct sample *s, int *status,
+		       char *why, size_t whylen)
+{
+	struct jr_node *doc = jr_parse_file(path, why, whylen);
+	const struct jr_node *phases, *probes, *rt;
+	const char *key = cpu ? "cpu_ns" : "wall_ns";
+
+	if (!doc)
+		return -1;
+	phases = jr_get(doc, "phases");
+	probes = jr_get(doc, "probes");
+	rt = jr_get(doc, "runtime");
+	memset(s, 0, sizeof(*s));
+	for (const struct jr_node *p = phases ? phases->child : NULL; p; p = p->next) {
+		int ph = phase__from_name(jr_str(jr_get(p, "name")) ?: "");
+
+		if (ph < 0)
+			continue;
+		s->ms[ph] = jr_num(jr_get(p, key), 0) / 1e6;
+		s->measured[ph] = ph == PP_PHASE_STARTUP || ph == PP_PHASE_TEARDOWN ||
+				  phase_measured(probes, phase__name(ph));
+	}
+	s->ms[PHASE_RUN] = jr_num(jr_get(doc, key), 0) / 1e6;
+	s->measured[PHASE_RUN] = true;
+	*status = (int)jr_num(jr_get(doc, "exit_status"), -1);
+	snprintf(r->version, sizeof(r->version), "%s", jr_str(jr_get(rt, "version")) ?: "");
+	snprintf(r->build_id, sizeof(r->build_id), "%s", jr_str(jr_get(rt, "build_id")) ?: "");
+	snprintf(r->profile, sizeof(r->profile), "%s", jr_str(jr_get(rt, "name")) ?: "");
+	jr_free(doc);
+	return 0;
+}
+
+static size_t first_difference(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+
+	for (i = 0; i < alen && i < blen && a[i] == b[i]; i++)
+		;
+	return i;
+}
+
+static void add_mismatch(struct reference *ref, const struct mismatch *m)
+{
+	struct mismatch *v = realloc(ref->mm, (ref->nmm + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	ref->mm = v;
+	ref->mm[ref->nmm++] = *m;
+}
+
+/* Compare a run's stdout and status with the reference (the first good run); loud on mismatch. */
+static void check_output(struct reference *ref, struct rt *r, const char *which,
+			 const char *out_path, int status)
+{
+	struct mismatch m = { 0 };
+	size_t len;
+	char *out = read_all(out_path, &len);
+
+	snprintf(m.who, sizeof(m.who), "%s %s", r->label, which);
+	if (!ref->have) {
+		ref->have = true;
+		ref->out = out ? out : strdup("");
+		ref->len = len;
+		ref->status = status;
+		snprintf(ref->who, sizeof(ref->who), "%s", m.who);
+		return;
+	}
+	snprintf(m.ref_who, sizeof(m.ref_who), "%s", ref->who);
+	m.status = status;
+	m.ref_status = ref->status;
+	m.bytes = len;
+	m.ref_bytes = ref->len;
+	if (len != ref->len || (len && memcmp(out, ref->out, len))) {
+		m.at = first_difference(ref->out, ref->len, out ? out : "", len);
+		m.stdout_differs = true;
+		fprintf(stderr, "phaseprof: MISMATCH: %s printed a different stdout than %s "
+				"(%zu vs %zu bytes, first difference at byte %zu)\n",
+			m.who, ref->who, len, ref->len, m.at);
+		add_mismatch(ref, &m);
+		r->mismatches++;
+	}
+	if (status != ref->status) {
+		m.stdout_differs = false;
+		fprintf(stderr, "phaseprof: MISMATCH: %s exited with status %d, %s with %d\n",
+			m.who, status, ref->who, ref->status);
+		add_mismatch(ref, &m);
+		r->mismatches++;
+	}
+	free(out);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void compute_stats(struct rt *r)
+{
+	double *v = calloc(r->nsamples ? r->nsamples : 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (int ph = 0; ph < NSTAT; ph++) {
+		struct stat_row *st = &r->st[ph];
+
+		memset(st, 0, sizeof(*st));
+		st->n = r->nsamples;
+		if (!r->nsamples)
+			continue;
+		st->measured = r->samples[0].measured[ph];
+		for (size_t i = 0; i < r->nsamples; i++)
+			v[i] = r->samples[i].ms[ph];
+		st->median = median_of(v, r->nsamples);
+		st->min = v[0];
+		st->max = v[r->nsamples - 1];
+		for (size_t i = 0; i < r->nsamples; i++)
+			v[i] = fabs(v[i] - st->median);
+		st->mad = median_of(v, r->nsamples);
+	}
+	free(v);
+}
+
+/* A runtime's noise, as a standard deviation: 1.4826 MAD, floored. */
+static double sigma(const struct stat_row *st)
+{
+	double s = 1.4826 * st->mad;
+
+	return s > NOISE_FLOOR_MS ? s : NOISE_FLOOR_MS;
+}
+
+/*
+ * WarpDiff normalises each case's vector of times across runtimes by its mean;
+ * the runtime farthest from 1 is the suspect. One app here, so the "cases" are
+ * the phases. Better than a ratio alone: the distance between a runtime's
+ * median and the mean of the others', in units of the pooled spread of both,
+ * so that a phase that only wobbles is not called slow.
+ */
+static void rank_anomalies(struct rt *v, size_t n)
+{
+	for (int ph = 0; ph < NSTAT; ph++) {
+		double sum = 0;
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (v[i].nsamples && v[i].st[ph].measured) {
+				sum += v[i].st[ph].median;
+				k++;
+			}
+		for (size_t i = 0; i < n; i++) {
+			struct stat_row *st = &v[i].st[ph];
+			double others = 0, var = 0, mean = k ? sum / k : 0;
+
+			if (!v[i].nsamples || !st->measured || k < 2)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				if (j != i && v[j].nsamples && v[j].st[ph].measured) {
+					others += v[j].st[ph].median;
+					var += sigma(&v[j].st[ph]) * sigma(&v[j].st[ph]);
+				}
+			others /= k - 1;
+			var /= k - 1;
+			st->others = others;
+			st->ratio = mean > 0 ? st->median / mean : 0;
+			st->score = (st->median - others) / sqrt(sigma(st) * sigma(st) + var);
+			st->anomaly = st->score >= ANOMALY_SCORE && st->ratio >= ANOMALY_RATIO;
+		}
+	}
+}
+
+static const char *stat_name(int ph)
+{
+	return ph == PHASE_RUN ? "run" : phase__name(ph);
+}
+
+static void print_table(const struct rt *v, size_t n, const struct compare_opts *o)
+{
+	printf("%s ms per phase: median [min..max] ±MAD over %u run%s (%u warm-up)\n",
+	       o->cpu ? "cpu" : "wall", o->runs, o->runs == 1 ? "" : "s", o->warmup);
+	printf("  %-12s", "phase");
+	for (size_t i = 0; i < n; i++)
+		printf(" %28.28s", v[i].label);
+	printf("\n");
+	for (int ph = 0; ph < NSTAT; ph++) {
+		printf("  %-12s", stat_name(ph));
+		for (size_t i = 0; i < n; i++) {
+			const struct stat_row *st = &v[i].st[ph];
+			char cell[64];
+
+			if (!v[i].nsamples)
+				snprintf(cell, sizeof(cell), "(failed)");
+			else if (!st->measured)
+				snprintf(cell, sizeof(cell), "-");
+			else
+				snprintf(cell, sizeof(cell), "%s%.2f [%.2f..%.2f] ±%.2f",
+					 st->anomaly ? "!" : "", st->median, st->min, st->max,
+					 st->mad);
+			printf(" %28s", cell);
+		}
+		printf("\n");
+	}
+}
+
+struct ranked {
+	const struct rt *r;
+	int ph;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	double sx = x->r->st[x->ph].score, sy = y->r->st[y->ph].score;
+
+	return sx > sy ? -1 : sx < sy;
+}
+
+static size_t ranking(const struct rt *v, size_t n, struct ranked *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (int ph = 0; ph < NSTAT; ph++)
+			if (v[i].nsamples && v[i].st[ph].measured && v[i].st[ph].others > 0)
+				out[k++] = (struct ranked){ &v[i], ph };
+	qsort(out, k, sizeof(*out), cmp_ranked);
+	return k;
+}
+
+static void print_anomalies(const struct ranked *rk, size_t k)
+{
+	size_t shown = 0;
+
+	printf("anomalies (median vs the others' mean, in units of pooled spread; "
+	       "flagged at >= %.0f and %.1fx the mean):\n", ANOMALY_SCORE, ANOMALY_RATIO);
+	for (size_t i = 0; i < k && shown < 10; i++) {
+		const struct stat_row *st = &rk[i].r->st[rk[i].ph];
+
+		if (st->score <= 0)
+			break;
+		printf("  %s %-12s %-12s %10.2f ms vs %10.2f ms  %5.2fx mean  score %7.1f\n",
+		       st->anomaly ? "!" : " ", rk[i].r->label, stat_name(rk[i].ph), st->median,
+		       st->others, st->ratio, st->score);
+		shown++;
+	}
+	if (!shown)
+		printf("  none: no runtime is slower than the others in any phase\n");
+}
+
+static void json_stat(struct json *j, const char *key, const struct stat_row *st,
+		      const struct rt *r, int ph)
+{
+	json_begin_object(j, key);
+	json_bool(j, "measured", st->measured);
+	json_u64(j, "n", st->n);
+	json_double(j, "median_ms", st->median);
+	json_double(j, "min_ms", st->min);
+	json_double(j, "max_ms", st->max);
+	json_double(j, "mad_ms", st->mad);
+	json_double(j, "ratio", st->ratio);
+	json_double(j, "score", st->score);
+	json_bool(j, "anomaly", st->anomaly);
+	json_begin_array(j, "samples_ms");
+	for (size_t i = 0; i < r->nsamples; i++)
+		json_double(j, NULL, r->samples[i].ms[ph]);
+	json_end_array(j);
+	json_end_object(j);
+}
+
+static int write_results(const char *dir, const struct rt *v, size_t n,
+			 const struct compare_opts *o, const struct ranked *rk, size_t k,
+			 const struct reference *ref)
+{
+	char path[PATH_MAX];
+	struct json j;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/compare.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	json_init(&j, f, true);
+	json_begin_object(&j, NULL);
+	json_string(&j, "metric", o->cpu ? "cpu" : "wall");
+	json_u64(&j, "runs", o->runs);
+	json_u64(&j, "warmup", o->warmup);
+	json_begin_array(&j, "app");
+	for (size_t i = 0; i < o->napp; i++)
+		json_string(&j, NULL, o->app[i]);
+	json_end_array(&j);
+	json_bool(&j, "outputs_match", ref->have && !ref->nmm);
+	json_i64(&j, "exit_status", ref->have ? ref->status : -1);
+	json_string(&j, "reference_run", ref->have ? ref->who : NULL);
+	json_begin_array(&j, "mismatches");
+	for (size_t i = 0; i < ref->nmm; i++) {
+		const struct mismatch *m = &ref->mm[i];
+
+		json_begin_object(&j, NULL);
+		json_string(&j, "run", m->who);
+		json_string(&j, "reference", m->ref_who);
+		json_string(&j, "what", m->stdout_differs ? "stdout" : "exit_status");
+		json_u64(&j, "bytes", m->bytes);
+		json_u64(&j, "reference_bytes", m->ref_bytes);
+		if (m->stdout_differs)
+			json_u64(&j, "first_difference", m->at);
+		json_i64(&j, "exit_status", m->status);
+		json_i64(&j, "reference_exit_status", m->ref_status);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_begin_array(&j, "runtimes");
+	for (size_t i = 0; i < n; i++) {
+		const struct rt *r = &v[i];
+
+		json_begin_object(&j, NULL);
+		json_string(&j, "name", r->label);
+		json_string(&j, "runtime", r->name);
+		json_string(&j, "profile", r->profile[0] ? r->profile : NULL);
+		json_string(&j, "version", r->version[0] ? r->version : NULL);
+		json_string(&j, "build_id", r->build_id[0] ? r->build_id : NULL);
+		json_u64(&j, "runs", r->nsamples);
+		json_u64(&j, "failures", r->failures);
+		json_string(&j, "error", r->failures ? r->last_failure : NULL);
+		json_u64(&j, "mismatches", r->mismatches);
+		json_string(&j, "stacks", r->folded[0] ? r->folded : NULL);
+		json_begin_object(&j, "phases");
+		for (int ph = 0; ph < NSTAT; ph++)
+			json_stat(&j, stat_name(ph), &r->st[ph], r, ph);
+		json_end_object(&j);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_begin_array(&j, "anomalies");
+	for (size_t i = 0; i < k; i++) {
+		const struct stat_row *st = &rk[i].r->st[rk[i].ph];
+
+		json_begin_object(&j, NULL);
+		json_string(&j, "runtime", rk[i].r->label);
+		json_string(&j, "phase", stat_name(rk[i].ph));
+		json_double(&j, "median_ms", st->median);
+		json_double(&j, "others_mean_ms", st->others);
+		json_double(&j, "ratio", st->ratio);
+		json_double(&j, "score", st->score);
+		json_bool(&j, "anomaly", st->anomaly);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	json_finish(&j);
+	if (fclose(f))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/compare.csv", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "runtime,phase,measured,n,median_ms,min_ms,max_ms,mad_ms,ratio,score,anomaly\n");
+	for (size_t i = 0; i < n; i++)
+		for (int ph = 0; ph < NSTAT; ph++) {
+			const struct stat_row *st = &v[i].st[ph];
+
+			fprintf(f, "%s,%s,%d,%zu,%.6f,%.6f,%.6f,%.6f,%.4f,%.3f,%d\n", v[i].label,
+				stat_name(ph), st->measured, st->n, st->median, st->min, st->max,
+				st->mad, st->ratio, st->score, st->anomaly);
+		}
+	return fclose(f) ? -errno : 0;
+}
+
+/* Keep one run's stacks (the last measured one) and draw diff flame graphs against the fastest. */
+static void collect_stacks(const char *dir, struct rt *v, size_t n, unsigned last_run)
+{
+	const struct rt *fastest = NULL;
+	char src[PATH_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *text;
+		FILE *f;
+
+		snprintf(src, sizeof(src), "%s/%s/run-%u/stacks.folded", dir, v[i].label, last_run);
+		text = read_all(src, &len);
+		if (!text)
+			continue;
+		snprintf(v[i].folded, sizeof(v[i].folded), "%s/%s.folded", dir, v[i].label);
+		f = fopen(v[i].folded, "w");
+		if (!f || fwrite(text, 1, len, f) != len)
+			v[i].folded[0] = '\0';
+		if (f)
+			fclose(f);
+		free(text);
+		if (v[i].folded[0] && v[i].nsamples &&
+		    (!fastest || v[i].st[PHASE_RUN].median < fastest->st[PHASE_RUN].median))
+			fastest = &v[i];
+	}
+	if (!fastest) {
+		pr_debug("no stacks.folded in the runs' directories: no flame graphs");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char out[PATH_MAX], title[512];
+		pid_t pid;
+		int status;
+
+		if (&v[i] == fastest || !v[i].folded[0])
+			continue;
+		snprintf(out, sizeof(out), "%s/%s-vs-%s.svg", dir, v[i].label, fastest->label);
+		snprintf(title, sizeof(title), "%s vs %s (the fastest)", v[i].label, fastest->label);
+		pid = fork();
+		if (pid == 0) {
+			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			if (fd < 0)
+				_exit(PP_EXIT_FAILURE);
+			dup2(fd, 1);
+			execl("/proc/self/exe", "phaseprof", "diff", "--title", title,
+			      fastest->folded, v[i].folded, (char *)NULL);
+			_exit(PP_EXIT_FAILURE);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			pr_warn("cannot draw the diff flame graph %s", out);
+			unlink(out);
+		}
+	}
+}
+
+static int make_dir(const char *path)
+{
+	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+/* Every round runs every runtime once; the order rotates so none always goes first. */
+static int run_all(const struct compare_opts *o, const char *dir, struct rt *v, size_t n,
+		   struct reference *ref)
+{
+	unsigned rounds = o->warmup + o->runs;
+
+	for (size_t i = 0; i < n; i++) {
+		char sub[PATH_MAX];
+
+		v[i].samples = calloc(o->runs, sizeof(*v[i].samples));
+		snprintf(sub, sizeof(sub), "%s/%s", dir, v[i].label);
+		if (!v[i].samples || make_dir(sub))
+			return -ENOMEM;
+	}
+	for (unsigned round = 0; round < rounds; round++) {
+		bool warm = round < o->warmup;
+		unsigned run = warm ? round : round - o->warmup;
+
+		for (size_t k = 0; k < n; k++) {
+			struct rt *r = &v[(k + round) % n];
+			char rundir[PATH_MAX], out[PATH_MAX + 16], err[PATH_MAX + 16],
+				json[PATH_MAX + 16], why[512], which[32];
+			int status, exit_status;
+
+			snprintf(rundir, sizeof(rundir), "%s/%s/%s-%u", dir, r->label,
+				 warm ? "warmup" : "run", run);
+			snprintf(out, sizeof(out), "%s.stdout", rundir);
+			snprintf(err, sizeof(err), "%s.stderr", rundir);
+			snprintf(json, sizeof(json), "%s/phases.json", rundir);
+			unlink(json);
+			if (log_verbosity)
+				fprintf(stderr, "phaseprof: %s %s %u\n", r->label,
+					warm ? "warm-up" : "run", run);
+			status = run_record(o, r, rundir, out, err);
+			if (status < 0) {
+				pr_err("cannot run phaseprof record: %s", strerror(-status));
+				return status;
+			}
+			if (read_sample(json, o->cpu, r, warm ? &(struct sample){ 0 } :
+								&r->samples[r->nsamples],
+					&exit_status, why, sizeof(why))) {
+				r->failures++;
+				r->last_failure_status = status;
+				last_phaseprof_line(err, r->last_failure, sizeof(r->last_failure));
+				if (!r->last_failure[0])
+					snprintf(r->last_failure, sizeof(r->last_failure),
+						 "record exited with status %d and wrote no "
+						 "phases.json", status);
+				if (r->failures == 1)
+					pr_err("%s: record failed (status %d): %s; see %s; going on "
+					       "with the other runtimes",
+					       r->label, status, r->last_failure, err);
+				continue;
+			}
+			if (!warm)
+				r->nsamples++;
+			snprintf(which, sizeof(which), "%s %u", warm ? "warm-up" : "run", run);
+			check_output(ref, r, which, out, exit_status);
+		}
+	}
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct compare_opts o;
+	struct reference ref = { 0 };
+	struct rt *v = NULL;
+	struct ranked *rk = NULL;
+	char dir[PATH_MAX];
+	size_t n = 0, k = 0, failed = 0, mismatches = 0;
+	bool done;
+	int ret = parse_opts(argc, argv, &o, &done);
+
+	if (ret || done)
+		return ret;
+	ret = split_runtimes(o.runtimes_arg, &v, &n);
+	if (ret)
+		return ret == -ENOMEM ? PP_EXIT_FAILURE :
+		       usage_error("-x takes 1 to 16 runtimes separated by commas, not '%s'",
+				   o.runtimes_arg);
+	if (o.output) {
+		snprintf(dir, sizeof(dir), "%s", o.output);
+		if (make_dir(dir)) {
+			pr_err("cannot create output directory '%s': %s", dir, strerror(errno));
+			free(v);
+			return PP_EXIT_FAILURE;
+		}
+	} else {
+		snprintf(dir, sizeof(dir), "%s/phaseprof-compare.XXXXXX",
+			 getenv("TMPDIR") ?: "/tmp");
+		if (!mkdtemp(dir)) {
+			pr_err("cannot create a temporary directory: %s", strerror(errno));
+			free(v);
+			return PP_EXIT_FAILURE;
+		}
+	}
+	if (!o.output)
+		fprintf(stderr, "phaseprof: results and every run's output go to %s\n", dir);
+	ret = run_all(&o, dir, v, n, &ref);
+	for (size_t i = 0; i < n; i++) {
+		compute_stats(&v[i]);
+		failed += v[i].failures > 0;
+		mismatches += v[i].mismatches;
+	}
+	rank_anomalies(v, n);
+	rk = calloc(n * NSTAT + 1, sizeof(*rk));
+	if (rk)
+		k = ranking(v, n, rk);
+	collect_stacks(dir, v, n, o.runs - 1);
+	if (!ret) {
+		print_table(v, n, &o);
+		print_anomalies(rk, k);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].failures)
+				printf("  %s: %zu of %u runs failed: %s\n", v[i].label, v[i].failures,
+				       o.warmup + o.runs, v[i].last_failure);
+		ret = write_results(dir, v, n, &o, rk, k, &ref);
+		if (ret)
+			pr_err("cannot write results in '%s': %s", dir, strerror(-ret));
+		if (mismatches)
+			fprintf(stderr, "phaseprof: MISMATCH: the runtimes' outputs or exit statuses "
+					"differ (%zu mismatch%s); timings compare different work\n",
+				mismatches, mismatches == 1 ? "" : "es");
+		printf("results: %s/compare.json %s/compare.csv\n", dir, dir);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].samples);
+	free(v);
+	free(rk);
+	free(ref.mm);
+	free(ref.out);
+	if (ret)
+		return PP_EXIT_FAILURE;
+	return failed || mismatches ? 1 : PP_EXIT_OK;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* uprobe_events.c: tracefs uprobe event definitions, see uprobe_events.h */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "uprobe_events.h"
+
+/* "p:GRP/EV PATH:0xOFF [more]" -> d; false for a line we do not understand */
+static bool parse_line(const char *line, struct uprobe_def *d)
+{
+	const char *slash, *sp, *path, *pend, *colon;
+	char *end;
+
+	memset(d, 0, sizeof(*d));
+	if ((line[0] != 'p' && line[0] != 'r') || line[1] != ':')
+		return false;
+	d->retprobe = line[0] == 'r';
+	slash = strchr(line + 2, '/');
+	sp = strchr(line + 2, ' ');
+	if (!slash || !sp || slash > sp || slash - line - 2 >= UPROBE_NAME_LEN ||
+	    sp - slash - 1 >= UPROBE_NAME_LEN)
+		return false;
+	memcpy(d->group, line + 2, slash - line - 2);
+	memcpy(d->event, slash + 1, sp - slash - 1);
+	path = sp + 1;
+	pend = strchrnul(path, ' ');
+	colon = memrchr(path, ':', pend - path);
+	if (!colon || colon == path || (size_t)(colon - path) >= sizeof(d->path))
+		return false;
+	memcpy(d->path, path, colon - path);
+	d->offset = strtoull(colon + 1, &end, 16);
+	return end > colon + 1;
+}
+
+int uprobe_events__list(const char *tracefs, struct uprobe_def **out, size_t *n)
+{
+	char file[PATH_MAX], *line = NULL;
+	size_t cap = 0, lcap = 0;
+	struct uprobe_def *v = NULL, d;
+	FILE *f;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(file, sizeof(file), "%s/uprobe_events", tracefs);
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &lcap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!parse_line(line, &d))
+			continue;
+		if (*n == cap) {
+			struct uprobe_def *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[(*n)++] = d;
+	}
+	free(line);
+	fclose(f);
+	if (err) {
+		free(v);
+		*n = 0;
+		return err;
+	}
+	*out = v;
+	return 0;
+}
+
+const struct uprobe_def *uprobe_events__find(const struct uprobe_def *v, size_t n,
+					     const char *group, const char *event)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].group, group) && !strcmp(v[i].event, event))
+			return &v[i];
+	return NULL;
+}
+
+bool uprobe_def__same(const struct uprobe_def *a, const struct uprobe_def *b)
+{
+	return a->retprobe == b->retprobe && a->offset == b->offset && !strcmp(a->path, b->path);
+}
+
+/* O_APPEND, never O_TRUNC: opening uprobe_events with O_TRUNC deletes every event */
+static int write_command(const char *tracefs, const char *cmd)
+{
+	char file[PATH_MAX];
+	size_t len = strlen(cmd);
+	int fd, err = 0;
+
+	snprintf(file, sizeof(file), "%s/uprobe_events", tracefs);
+	fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, len) != (ssize_t)len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The kernel explains a rejected definition in error_log: keep its last line. */
+static void last_error_log_line(const char *tracefs, char *buf, size_t len)
+{
+	char file[PATH_MAX], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(file, sizeof(file), "%s/error_log", tracefs);
+	f = fopen(file, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *msg = strstr(line, "trace_uprobe: error: ");
+
+		if (msg)
+			snprintf(buf, len, "%s", msg + strlen("trace_uprobe: error: "));
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int uprobe_events__add(const char *tracefs, const struct uprobe_def *d, char *why, size_t whylen)
+{
+	char cmd[PATH_MAX + 200], klog[256];
+	int err;
+
+	if (strpbrk(d->path, " \t\n")) {
+		snprintf(why, whylen, "tracefs cannot name a file with blanks in its path ('%s')",
+			 d->path);
+		return -EINVAL;
+	}
+	snprintf(cmd, sizeof(cmd), "%c:%s/%s %s:0x%" PRIx64 "\n", d->retprobe ? 'r' : 'p',
+		 d->group, d->event, d->path, d->offset);
+	err = write_command(tracefs, cmd);
+	if (!err)
+		return 0;
+	last_error_log_line(tracefs, klog, sizeof(klog));
+	snprintf(why, whylen, "%s%s%s", strerror(-err), klog[0] ? ": " : "", klog);
+	return err;
+}
+
+int uprobe_events__remove(const char *tracefs, const char *group, const char *event)
+{
+	char cmd[3 * UPROBE_NAME_LEN];
+
+	snprintf(cmd, sizeof(cmd), "-:%s/%s\n", group, event);
+	return write_command(tracefs, cmd);
+}
+
+int uprobe_events__id(const char *tracefs, const char *group, const char *event)
+{
+	char file[PATH_MAX];
+	FILE *f;
+	int id = -1;
+
+	snprintf(file, sizeof(file), "%s/events/%s/%s/id", tracefs, group, event);
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%d", &id) != 1)
+		id = -EINVAL;
+	fclose(f);
+	return id;
+}
+
+void uprobe_name__sanitize(char *s)
+{
+	if (s[0] >= '0' && s[0] <= '9')
+		s[0] = '_';
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			*s = '_';
+}
