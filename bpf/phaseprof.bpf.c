@@ -67,6 +67,8 @@ struct {
 __u32 stack_copy_size = PP_STACK_COPY_MAX;
 /* DWARF mode: samples that found the ring buffer full */
 __u64 stack_samples_lost;
+/* DWARF mode: wake the reader only past this much data (see WAKEUP_BYTES) */
+__u64 stack_wakeup_bytes = 4 << 20;
 
 /* samples that found no room in `samples`: reported */
 __u64 samples_lost;
@@ -488,20 +490,66 @@ static long vma_end_cb(struct task_struct *task, struct vm_area_struct *vma, voi
 	return 0;
 }
 
+#define PAGE_SIZE_ 4096
+
+/*
+ * bpf_find_vma() gives up while another thread holds the mm's lock (a runtime
+ * starting its threads maps memory all the time). Then copy page by page up
+ * to the first page that cannot be read: the end of the stack.
+ */
+static __always_inline __u32 copy_stack_by_page(struct pp_stack_sample *s, __u32 limit)
+{
+	__u32 first = PAGE_SIZE_ - (s->sp & (PAGE_SIZE_ - 1)), off;
+
+	if (bpf_probe_read_user(s->data, first & (PAGE_SIZE_ * 2 - 1), (void *)s->sp))
+		return 0;
+	off = first;
+	for (int i = 0; i < PP_STACK_COPY_MAX / PAGE_SIZE_; i++) {
+		__u32 o = off & (PP_STACK_COPY_MAX - 1); /* off itself, bounded for the verifier */
+
+		if (off > limit - PAGE_SIZE_ || o != off)
+			break;
+		if (bpf_probe_read_user(s->data + o, PAGE_SIZE_, (void *)(s->sp + o)))
+			break;
+		off += PAGE_SIZE_;
+	}
+	return off;
+}
+
 /* Copy the user stack from sp to the end of its mapping, at most stack_copy_size bytes. */
 static __always_inline void copy_stack(struct task_struct *task, struct pp_stack_sample *s)
 {
 	struct vma_end_ctx ctx = {};
-	__u64 n = stack_copy_size;
+	__u32 limit = stack_copy_size > PP_STACK_COPY_MAX ? PP_STACK_COPY_MAX : stack_copy_size;
+	__u64 n;
 
-	if (bpf_find_vma(task, s->sp, vma_end_cb, &ctx, 0) == 0 && ctx.end > s->sp &&
-	    ctx.end - s->sp < n)
-		n = ctx.end - s->sp;
+	s->size = 0;
+	if (bpf_find_vma(task, s->sp, vma_end_cb, &ctx, 0) || ctx.end <= s->sp) {
+		s->size = copy_stack_by_page(s, limit);
+		return;
+	}
+	n = ctx.end - s->sp < limit ? ctx.end - s->sp : limit;
 	if (n > PP_STACK_COPY_MAX)
 		n = PP_STACK_COPY_MAX;
-	s->size = 0;
-	if (n && bpf_probe_read_user(s->data, n, (void *)s->sp) == 0)
+	if (bpf_probe_read_user(s->data, n, (void *)s->sp) == 0)
 		s->size = n;
+	else
+		s->size = copy_stack_by_page(s, limit);
+}
+
+/* The return addresses pending uretprobes hid, from the task's uprobe state. */
+static __always_inline void pending_returns(struct task_struct *task, struct pp_stack_sample *s)
+{
+	struct uprobe_task *ut = BPF_CORE_READ(task, utask);
+	struct return_instance *ri = ut ? BPF_CORE_READ(ut, return_instances) : NULL;
+
+	s->nret = 0;
+	for (int i = 0; i < PP_MAX_RET_INSTANCES && ri; i++) {
+		s->ret_slot[i] = BPF_CORE_READ(ri, stack);
+		s->ret_orig[i] = BPF_CORE_READ(ri, orig_ret_vaddr);
+		s->nret = i + 1;
+		ri = BPF_CORE_READ(ri, next);
+	}
 }
 
 SEC("perf_event")
@@ -539,6 +587,9 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	s->r14 = BPF_CORE_READ(regs, r14);
 	s->r15 = BPF_CORE_READ(regs, r15);
 	copy_stack(task, s);
-	bpf_ringbuf_submit(s, 0);
+	pending_returns(task, s);
+	bpf_ringbuf_submit(s, bpf_ringbuf_query(&stack_samples, BPF_RB_AVAIL_DATA) > stack_wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP :
+				      BPF_RB_NO_WAKEUP);
 	return 0;
 }

@@ -105,12 +105,24 @@ struct pp_sample_key {
  * registers and a copy of the stack from sp up. Same phase tagging as
  * pp_sample_key; the kernel stack still goes through the stack map.
  */
+#define PP_MAX_RET_INSTANCES 16
+
 struct pp_stack_sample {
 	struct pp_sample_key key; /* ustack unused (-1) */
 	__u32 tid;
 	__u32 size; /* bytes of data copied */
 	__u64 ip, sp, bp, bx, r12, r13, r14, r15;
-	__u8 data[PP_STACK_COPY_MAX];
+	/*
+	 * Pending uretprobes (ours and anyone's) have replaced return addresses on
+	 * the stack with the kernel's trampoline: the stack slot each replaced,
+	 * and the address that was there.
+	 */
+	__u32 nret;
+	__u32 pad;
+	__u64 ret_slot[PP_MAX_RET_INSTANCES];
+	__u64 ret_orig[PP_MAX_RET_INSTANCES];
+	/* a page more than is ever copied: room the verifier can see for a page read */
+	__u8 data[PP_STACK_COPY_MAX + 4096];
 };
 
 struct pp_event {

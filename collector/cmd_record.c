@@ -29,17 +29,22 @@
 #include "session.h"
 #include "perf_backend.h"
 #include "stacks.h"
+#include "unwind.h"
 #include "symbolize.h"
 #include "fallback.h"
 #include "flamegraph.h"
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
+#define DEFAULT_STACK_COPY (32 << 10)
+#define STACK_RING_MB 64
+
+enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 #define MAX_DEBUGINFO_DIRS 16
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
        OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
-       OPT_OPTION, OPT_KEEP_CACHE };
+       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH };
 #define MAX_PROFILE_OPTIONS 16
 
 const struct opt_doc record_options[] = {
@@ -48,6 +53,9 @@ const struct opt_doc record_options[] = {
 	  "write DIR/phases.json, DIR/stacks.folded and DIR/flamegraph.svg (DIR is made if missing)" },
 	{ "freq", 'F', "HZ",
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
+	{ "call-graph", OPT_CALL_GRAPH, "fp|dwarf[,SIZE]|auto",
+	  "walk user stacks by frame pointer, or unwind SIZE bytes of stack with DWARF CFI "
+	  "(default auto: dwarf when the runtime has no frame pointers; SIZE " STRINGIFY(DEFAULT_STACK_COPY) ")" },
 	{ "no-phase-frame", OPT_NO_PHASE_FRAME, NULL, "leave the [phase] frame out of stacks.folded" },
 	{ "no-process-frame", OPT_NO_PROCESS_FRAME, NULL,
 	  "leave the process frame out of stacks.folded" },
@@ -109,6 +117,8 @@ struct record_opts {
 	const char *module;
 	unsigned buffer_mb;
 	unsigned freq;
+	enum call_graph call_graph;
+	unsigned stack_copy; /* DWARF mode: bytes of stack per sample */
 	struct stack_opts stack;
 	char **args;
 	size_t nargs;
@@ -142,6 +152,27 @@ static int parse_freq(const char *arg, unsigned *hz)
 	if (!*arg || *end || v > 100000)
 		return -EINVAL;
 	*hz = (unsigned)v;
+	return 0;
+}
+
+static int parse_call_graph(const char *arg, struct record_opts *o)
+{
+	char *end;
+	unsigned long size;
+
+	if (!strcmp(arg, "fp") || !strcmp(arg, "auto")) {
+		o->call_graph = arg[0] == 'f' ? CG_FP : CG_AUTO;
+		return 0;
+	}
+	if (strncmp(arg, "dwarf", 5) || (arg[5] && arg[5] != ','))
+		return -EINVAL;
+	o->call_graph = CG_DWARF;
+	if (!arg[5])
+		return 0;
+	size = strtoul(arg + 6, &end, 0);
+	if (*end || size < 512 || size > PP_STACK_COPY_MAX)
+		return -EINVAL;
+	o->stack_copy = (unsigned)size;
 	return 0;
 }
 
@@ -182,6 +213,7 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 	memset(o, 0, sizeof(*o));
 	o->buffer_mb = DEFAULT_BUFFER_MB;
 	o->freq = DEFAULT_FREQ;
+	o->stack_copy = DEFAULT_STACK_COPY;
 	o->stack = (struct stack_opts){ .phase_frame = true, .process_frame = true };
 	*done = false;
 	optind = 1;
@@ -204,6 +236,11 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_NO_FALLBACK: o->no_fallback = true; break;
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_KEEP_CACHE: o->keep_cache = true; break;
+		case OPT_CALL_GRAPH:
+			if (parse_call_graph(optarg, o))
+				return usage_error("--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
+						   "to 32768) or auto, not '%s'", optarg);
+			break;
 		case OPT_OPTION:
 			if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
 				return usage_error("--option takes NAME=on or NAME=off (at most 16), "
@@ -369,6 +406,11 @@ struct run {
 	bool use_perf;
 	char **argv;
 	size_t nargv;
+	/* DWARF mode: samples unwound here as they arrive, counted by stack */
+	bool dwarf;
+	struct unwinder *unwinder;
+	struct stack_agg *agg;
+	uint64_t unwind_failed; /* samples the aggregation had no memory for */
 	/* the generic fallback: used, why, and the module file it watches */
 	bool fallback;
 	char fallback_why[2048];
@@ -499,7 +541,14 @@ static void *load_bpf(void *arg)
 {
 	struct bpf_loader *l = arg;
 
-	l->err = session__open(&l->r->s, l->r->o.buffer_mb, l->r->o.btf);
+	struct session_opts so = {
+		.ringbuf_mb = l->r->o.buffer_mb,
+		.btf = l->r->o.btf,
+		.stack_ring_mb = l->r->dwarf ? STACK_RING_MB : 0,
+		.stack_copy = l->r->o.stack_copy,
+	};
+
+	l->err = session__open(&l->r->s, &so);
 	return NULL;
 }
 
@@ -511,9 +560,11 @@ static int bpf_load_error(int err)
 	return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
 }
 
+static int prepare_unwinding(struct run *r);
+
 static int start_runtime(struct run *r)
 {
-	int err = session__spawn(&r->s, r->argv);
+	int err = prepare_unwinding(r) ?: session__spawn(&r->s, r->argv);
 
 	if (err) {
 		pr_err("cannot start '%s': %s", r->path, strerror(-err));
@@ -625,7 +676,7 @@ static struct stack_result *collect_stacks(struct run *r, const struct run_stats
 
 	if (sr && z) {
 		session__stack_maps(&r->s, &maps);
-		err = stacks__collect(&maps, r->s.mm, z, &r->o.stack, sr);
+		err = stacks__collect(&maps, r->agg, r->s.mm, z, &r->o.stack, sr);
 	}
 	symbolizer__free(z);
 	if (err) {
@@ -725,6 +776,13 @@ static int finish(struct run *r, int run_err)
 	rep.version = query_version(r, version, sizeof(version));
 	if (r->o.freq)
 		rep.stacks = stacks = collect_stacks(r, &st);
+	rep.call_graph = r->dwarf ? "dwarf" : "fp";
+	if (r->unwinder) {
+		struct unwind_stats us;
+
+		unwinder__stats(r->unwinder, &us);
+		rep.truncated_stacks = us.truncated;
+	}
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
@@ -776,6 +834,72 @@ static int plan_run(struct run *r)
 	return 0;
 }
 
+/* A file whose functions mostly skip the frame pointer, and that has CFI to unwind with. */
+static bool needs_cfi(const char *path)
+{
+	struct frame_info fi;
+
+	if (elf_frame_info(path, &fi) || !fi.has_cfi || fi.functions < 20)
+		return false;
+	pr_debug("%s: %zu of %zu functions set up a frame pointer", path, fi.with_frame_pointer,
+		 fi.functions);
+	return fi.with_frame_pointer * 2 < fi.functions;
+}
+
+/*
+ * Unwind with DWARF when asked, or (auto) when the runtime's code keeps no
+ * frame pointers: the binary itself, or the C library every stack passes
+ * through (Debian's glibc has none, and a walk that meets malloc stops there).
+ */
+static bool wants_dwarf(struct run *r)
+{
+	char libc[PATH_MAX];
+
+	if (!r->o.freq || r->o.call_graph == CG_FP)
+		return false;
+	if (r->o.call_graph == CG_DWARF || needs_cfi(r->path))
+		return true;
+	return !library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc);
+}
+
+static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
+{
+	struct run *r = ctx;
+	struct unwind_regs regs = { sample->ip, sample->sp, sample->bp, sample->bx,
+				    sample->r12, sample->r13, sample->r14, sample->r15 };
+	uint64_t ips[PP_MAX_STACK_DEPTH];
+	enum unwind_stop stop;
+	struct unwind_hidden hidden = { (const uint64_t *)sample->ret_slot,
+					(const uint64_t *)sample->ret_orig,
+					sample->nret < PP_MAX_RET_INSTANCES ? sample->nret :
+									      PP_MAX_RET_INSTANCES };
+	int n = unwinder__unwind_hidden(r->unwinder, r->s.mm, sample->key.tgid, &regs, sample->data,
+					sample->size, &hidden, ips, PP_MAX_STACK_DEPTH, &stop);
+
+	if (log_verbosity >= 3)
+		fprintf(stderr, "stack sample tid %u ip %llx sp %llx bp %llx copied %u bytes: %d frames, stop %d\n",
+			sample->tid, (unsigned long long)sample->ip, (unsigned long long)sample->sp,
+			(unsigned long long)sample->bp, sample->size, n, stop);
+
+	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
+		r->unwind_failed++;
+}
+
+/* DWARF mode: an unwinder and a table of stacks, fed as samples arrive. */
+static int prepare_unwinding(struct run *r)
+{
+	if (!r->dwarf || !r->o.freq)
+		return 0;
+	r->unwinder = unwinder__new();
+	r->agg = stack_agg__new();
+	if (!r->unwinder || !r->agg) {
+		pr_err("cannot unwind stacks: out of memory");
+		return PP_EXIT_FAILURE;
+	}
+	session__on_stack_sample(&r->s, unwind_sample, r);
+	return 0;
+}
+
 /* No profile names the runtime, or --generic: run it with the built-in generic profile. */
 static int choose_fallback(struct run *r, bool no_profile)
 {
@@ -806,6 +930,8 @@ static int prepare(struct run *r)
 	if (!ret && r->o.backend && !strcmp(r->o.backend, "perf"))
 		return plan_run(r) ?: perf_prepare(r, NULL);
 	ret = ret ?: check_kernel(r->o.btf);
+	if (!ret)
+		r->dwarf = wants_dwarf(r);
 	if (ret == PP_EXIT_NO_BTF && !(r->o.backend && !strcmp(r->o.backend, "bpf")))
 		return plan_run(r) ?: perf_prepare(r, "no kernel BTF");
 	if (ret)
@@ -842,6 +968,8 @@ int cmd_record(int argc, char **argv)
 					      session__run(&r.s, take_pending_signal));
 	perf_session__close(&r.perf);
 	session__close(&r.s);
+	unwinder__free(r.unwinder);
+	stack_agg__free(r.agg);
 	plan__free(&r.plan);
 	profile__free(r.profile);
 	profile__free_argv(r.argv);

@@ -133,6 +133,8 @@ static void on_fork(struct mmaps *m, const struct task_record *r)
 	parent = proc_get(m, r->ppid, false);
 	if (!child || !parent)
 		return;
+	/* a reused pid: what the old process had mapped is gone (and the maps do not add up) */
+	child->n = 0;
 	for (size_t i = 0; i < parent->n; i++)
 		add_mapping(m, child, &parent->v[i]);
 }
@@ -169,6 +171,31 @@ static void on_record(struct mmaps *m, const struct perf_event_header *h)
 	}
 }
 
+/* The records of a ring are copied out (they may wrap) into an aligned buffer this big. */
+#define MAX_RECORD 8192
+
+void mmaps__feed(struct mmaps *m, const void *buf, size_t len)
+{
+	const char *p = buf;
+	union {
+		struct perf_event_header h;
+		char bytes[MAX_RECORD];
+	} rec;
+
+	while (len >= sizeof(struct perf_event_header)) {
+		size_t size;
+
+		memcpy(&rec.h, p, sizeof(rec.h));
+		size = rec.h.size;
+		if (size < sizeof(rec.h) || size > len || size > sizeof(rec))
+			break;
+		memcpy(rec.bytes, p, size);
+		on_record(m, &rec.h);
+		p += size;
+		len -= size;
+	}
+}
+
 /* Copy each record out of the ring (it may wrap), then hand it on. */
 static void drain(struct mmaps *m, void *ring)
 {
@@ -179,7 +206,7 @@ static void drain(struct mmaps *m, void *ring)
 	uint64_t tail = meta->data_tail;
 	union {
 		struct perf_event_header h;
-		char bytes[8192];
+		char bytes[MAX_RECORD];
 	} buf;
 
 	while (tail + sizeof(struct perf_event_header) <= head) {
@@ -233,6 +260,66 @@ static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
 	m->fds[cpu] = fd;
 	m->rings[cpu] = ring;
 	return 0;
+}
+
+struct mmaps *mmaps__new(void)
+{
+	return calloc(1, sizeof(struct mmaps));
+}
+
+/* One /proc/PID/maps line: "start-end perms offset dev inode   path". */
+static int parse_maps_line(char *line, struct mapping *map, const char **path)
+{
+	unsigned long long start, end, pgoff;
+	char perms[8];
+	int pos = -1;
+	char *p;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &pgoff, &pos) < 4 ||
+	    pos < 0 || end <= start)
+		return -EINVAL;
+	p = line + pos;
+	p[strcspn(p, "\n")] = '\0';
+	*map = (struct mapping){ start, end, pgoff, NULL, strchr(perms, 'x') != NULL };
+	*path = *p ? p : "//anon";
+	return 0;
+}
+
+struct mmaps *mmaps__from_proc(pid_t pid)
+{
+	struct mmaps *m = mmaps__new();
+	char file[64], line[4096 + 256];
+	struct proc *p;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/maps", (int)pid);
+	f = fopen(file, "re");
+	p = m && f ? proc_get(m, (uint32_t)pid, true) : NULL;
+	while (p && fgets(line, sizeof(line), f)) {
+		struct mapping map;
+		const char *path;
+		int c;
+
+		if (!strchr(line, '\n')) /* longer than any path: drop the rest of the line */
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+		if (parse_maps_line(line, &map, &path))
+			continue;
+		map.path = intern(m, path);
+		if (map.path)
+			add_mapping(m, p, &map);
+	}
+	if (!p) {
+		int err = errno ? errno : ENOMEM;
+
+		if (f)
+			fclose(f);
+		mmaps__free(m);
+		errno = err;
+		return NULL;
+	}
+	fclose(f);
+	return m;
 }
 
 struct mmaps *mmaps__open(pid_t pid)

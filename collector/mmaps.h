@@ -23,6 +23,14 @@ struct mmaps;
 
 /* Follow pid (held before its exec) and its descendants. NULL with errno set. */
 struct mmaps *mmaps__open(pid_t pid);
+/* Follow nothing: maps come from mmaps__feed() only (tests, replays). NULL with errno set. */
+struct mmaps *mmaps__new(void);
+/* Take perf records (MMAP2, COMM, FORK, LOST; others are skipped) laid end to end in
+ * buf[0..len); a record that is cut short or bigger than a ring's record ends the feed. */
+void mmaps__feed(struct mmaps *m, const void *buf, size_t len);
+/* The mappings pid has now, from /proc/PID/maps (tests, attaching to a running process);
+ * anonymous ones are named "//anon" as perf names them. NULL with errno set. */
+struct mmaps *mmaps__from_proc(pid_t pid);
 /* Drain what the kernel wrote so far (call it often enough that nothing is lost). */
 void mmaps__read(struct mmaps *m);
 /* The mapping of addr in process pid, latest first; NULL when unknown. */

@@ -131,6 +131,10 @@ void report__table(FILE *f, const struct report *r)
 		fprintf(f, "  warning: %llu events lost (ring buffer full); phases may be wrong, "
 			   "raise --buffer-size\n",
 			(unsigned long long)r->lost_events);
+	if (r->stacks && r->stacks->total)
+		fprintf(f, "  stacks: %.1f%% reach main or a thread's start (%s call graph%s)\n",
+			100.0 * r->stacks->complete / r->stacks->total, r->call_graph,
+			r->truncated_stacks ? ", some truncated: raise --call-graph dwarf,SIZE" : "");
 	if (r->stacks && r->stacks->lost)
 		fprintf(f, "  warning: %llu stack samples lost (sample table full)\n",
 			(unsigned long long)r->stacks->lost);
@@ -270,6 +274,9 @@ static void json_samples(struct json *j, const struct report *r)
 	json_u64(j, "stacks", sr->n);
 	json_u64(j, "named_frames", sr->named);
 	json_u64(j, "unknown_frames", sr->unknown);
+	json_string(j, "call_graph", r->call_graph);
+	json_u64(j, "complete", sr->complete);
+	json_u64(j, "truncated", r->truncated_stacks);
 	json_end_object(j);
 }
 
@@ -290,8 +297,12 @@ void report__json(FILE *f, const struct report *r)
 	json_end_object(&j);
 	json_phases(&j, r);
 	json_fallback(&j, r);
-	if (r->stacks)
+	if (r->stacks) {
 		json_samples(&j, r);
+		/* the share of samples whose user stack reaches main or a thread's start */
+		json_double(&j, "complete_stacks",
+			    r->stacks->total ? (double)r->stacks->complete / r->stacks->total : 0);
+	}
 	json_probes(&j, r->plan);
 	json_threads(&j, r->st);
 	json_u64(&j, "events", r->events);

@@ -30,6 +30,8 @@ struct report {
 	uint64_t rusage_user_ns, rusage_system_ns; /* the runtime's CPU time, by the kernel's count */
 	unsigned freq; /* sampling frequency, 0 when stacks were not sampled */
 	const struct stack_result *stacks; /* or NULL */
+	const char *call_graph;            /* "fp" or "dwarf" */
+	uint64_t truncated_stacks;         /* DWARF mode: walks that ran past the copied stack */
 	/* the generic fallback, when it was used: what it saw and why it was used */
 	const struct fallback_view *fallback;
 	const char *fallback_why;

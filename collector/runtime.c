@@ -255,3 +255,85 @@ int library_locate(const char *name, const char *runtime_path, char *path, size_
 			return 0;
 	return -ENOENT;
 }
+
+/* Does this function start by setting up a frame pointer (after an optional endbr64)? */
+static bool sets_frame_pointer(const unsigned char *p, size_t avail)
+{
+	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const unsigned char push_mov[] = { 0x55, 0x48, 0x89, 0xe5 };
+
+	if (avail >= 8 && !memcmp(p, endbr64, 4)) {
+		p += 4;
+		avail -= 4;
+	}
+	return avail >= 4 && !memcmp(p, push_mov, 4);
+}
+
+static void count_prologues(Elf *elf, Elf_Scn *symscn, GElf_Shdr *symsh,
+			    struct frame_info *fi)
+{
+	Elf_Data *syms = elf_getdata(symscn, NULL);
+	size_t n = symsh->sh_entsize ? symsh->sh_size / symsh->sh_entsize : 0;
+	size_t step = n > 2048 ? n / 2048 : 1;
+
+	for (size_t i = 0; syms && i < n; i += step) {
+		GElf_Sym sym;
+		GElf_Shdr sh;
+		Elf_Scn *scn;
+		Elf_Data *text;
+
+		if (!gelf_getsym(syms, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_size < 16 || sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE)
+			continue;
+		scn = elf_getscn(elf, sym.st_shndx);
+		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    sym.st_value < sh.sh_addr || sym.st_value - sh.sh_addr >= sh.sh_size)
+			continue;
+		text = elf_getdata(scn, NULL);
+		if (!text || !text->d_buf || sym.st_value - sh.sh_addr >= text->d_size)
+			continue;
+		fi->functions++;
+		fi->with_frame_pointer += sets_frame_pointer(
+			(const unsigned char *)text->d_buf + (sym.st_value - sh.sh_addr),
+			text->d_size - (sym.st_value - sh.sh_addr));
+	}
+}
+
+int elf_frame_info(const char *path, struct frame_info *fi)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
+	GElf_Shdr sh, symsh;
+	size_t shstrndx;
+	Elf *elf;
+
+	memset(fi, 0, sizeof(*fi));
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return -ENOEXEC;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if ((!strcmp(name, ".eh_frame") || !strcmp(name, ".debug_frame")) && sh.sh_size > 8)
+			fi->has_cfi = true;
+		if (sh.sh_type == SHT_SYMTAB)
+			symtab = scn;
+		if (sh.sh_type == SHT_DYNSYM)
+			dynsym = scn;
+	}
+	scn = symtab ? symtab : dynsym;
+	if (scn && gelf_getshdr(scn, &symsh))
+		count_prologues(elf, scn, &symsh, fi);
+	elf_end(elf);
+	close(fd);
+	return 0;
+}

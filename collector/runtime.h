@@ -7,6 +7,7 @@
 #ifndef PHASEPROF_RUNTIME_H
 #define PHASEPROF_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A name is looked up on PATH, a string with a '/' is taken as a path.
@@ -25,5 +26,14 @@ int have_bpf_privileges(void);
 /* Find a library by name (libfoo.so or libfoo) near the runtime and on the
  * usual paths; 0 with path filled, or -ENOENT. */
 int library_locate(const char *name, const char *runtime_path, char *path, size_t len);
+
+/* How a binary's functions keep their frames, for choosing how to unwind it. */
+struct frame_info {
+	bool has_cfi;        /* .eh_frame or .debug_frame */
+	size_t functions;    /* functions looked at (a sample of them in a big binary) */
+	size_t with_frame_pointer; /* of those, how many set up rbp on entry */
+};
+
+int elf_frame_info(const char *path, struct frame_info *fi);
 
 #endif /* PHASEPROF_RUNTIME_H */

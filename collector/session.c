@@ -50,17 +50,18 @@ static int on_event(void *ctx, void *data, size_t size)
 #define PP_TRACE_UPROBE_MULTI 48
 #define PP_F_UPROBE_MULTI_RETURN 1U
 
-static int load_skeleton(struct session *s, unsigned ringbuf_mb, const char *btf_path,
-			 bool multi)
+static int load_skeleton(struct session *s, const struct session_opts *o, bool multi)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
+	unsigned stack_ring = o->stack_ring_mb ? o->stack_ring_mb << 20 : 4096;
 	int err;
 
 	s->skel = phaseprof_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
 	/* ring buffers are a power of two pages */
-	err = bpf_map__set_max_entries(s->skel->maps.events, (ringbuf_mb ? ringbuf_mb : 1) << 20);
+	err = bpf_map__set_max_entries(s->skel->maps.events, (o->ringbuf_mb ?: 1) << 20);
+	err = err ?: bpf_map__set_max_entries(s->skel->maps.stack_samples, stack_ring);
 	if (multi)
 		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.site_hit_multi,
 								    PP_TRACE_UPROBE_MULTI);
@@ -70,27 +71,52 @@ static int load_skeleton(struct session *s, unsigned ringbuf_mb, const char *btf
 	if (err) {
 		phaseprof_bpf__destroy(s->skel);
 		s->skel = NULL;
+		return err;
 	}
-	return err;
+	s->skel->data->stack_copy_size = o->stack_copy < PP_STACK_COPY_MAX ? o->stack_copy :
+									   PP_STACK_COPY_MAX;
+	s->skel->data->stack_wakeup_bytes = stack_ring / 4;
+	return 0;
 }
 
-int session__open(struct session *s, unsigned ringbuf_mb, const char *btf_path)
+static int on_stack_sample(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (size >= sizeof(struct pp_stack_sample) && s->on_stack)
+		s->on_stack(s->stack_ctx, data);
+	return 0;
+}
+
+void session__on_stack_sample(struct session *s, stack_sample_fn fn, void *ctx)
+{
+	s->on_stack = fn;
+	s->stack_ctx = ctx;
+}
+
+int session__open(struct session *s, const struct session_opts *o)
 {
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->child = -1;
 	s->go_fd = s->status_fd = -1;
+	s->dwarf = o->stack_ring_mb > 0;
 	/* try uprobe_multi first; a kernel that predates it refuses the program */
-	s->multi = load_skeleton(s, ringbuf_mb, btf_path, true) == 0;
+	s->multi = load_skeleton(s, o, true) == 0;
 	if (!s->multi) {
 		pr_debug("no uprobe_multi links here; one perf event per probe");
-		err = load_skeleton(s, ringbuf_mb, btf_path, false);
+		err = load_skeleton(s, o, false);
 		if (err)
 			return err;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
-	return s->rb ? 0 : -errno;
+	if (!s->rb)
+		return -errno;
+	if (s->dwarf && ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.stack_samples),
+					 on_stack_sample, s))
+		return -errno;
+	return 0;
 }
 
 /* In the child: wait for the go byte, become the invoking user, exec. */
@@ -319,7 +345,9 @@ int session__attach_sampling(struct session *s, unsigned hz)
 			continue; /* possible, not online */
 		if (fd < 0)
 			return fd;
-		link = bpf_program__attach_perf_event(s->skel->progs.on_sample, fd);
+		link = bpf_program__attach_perf_event(s->dwarf ? s->skel->progs.on_sample_dwarf :
+								 s->skel->progs.on_sample,
+						      fd);
 		if (!link) {
 			err = -errno;
 			close(fd);
@@ -356,7 +384,7 @@ void session__stack_maps(struct session *s, struct stack_maps *maps)
 	maps->samples_fd = bpf_map__fd(s->skel->maps.samples);
 	maps->stacks_fd = bpf_map__fd(s->skel->maps.stacks);
 	maps->tstate_fd = bpf_map__fd(s->skel->maps.tstate);
-	maps->samples_lost = s->skel->bss->samples_lost;
+	maps->samples_lost = s->skel->bss->samples_lost + s->skel->bss->stack_samples_lost;
 	maps->root_tid = s->skel->bss->root_tid;
 }
 
@@ -419,9 +447,9 @@ int session__run(struct session *s, int (*forward)(void))
 	if (pidfd >= 0)
 		close(pidfd);
 	/* the exit tracepoint ran before the parent could reap: all events are in */
+	mmaps__read(s->mm); /* first: unwinding a stack sample needs the maps it saw */
 	while (ring_buffer__consume(s->rb) > 0)
 		;
-	mmaps__read(s->mm);
 	return err < 0 ? err : s->oom ? -ENOMEM : 0;
 }
 

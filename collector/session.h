@@ -17,6 +17,10 @@
 #include <linux/types.h>
 #include "phaseprof.h"
 
+struct pp_stack_sample;
+/* DWARF mode: called for every stack sample as it is read */
+typedef void (*stack_sample_fn)(void *ctx, const struct pp_stack_sample *sample);
+
 struct session {
 	struct phaseprof_bpf *skel;
 	struct ring_buffer *rb;
@@ -33,12 +37,26 @@ struct session {
 	bool started, exited;
 	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
 	struct mmaps *mm; /* the runtime's memory maps, when sampling */
+	bool dwarf;       /* stack samples come with registers and stack, to unwind here */
+	stack_sample_fn on_stack;
+	void *stack_ctx;
 	int wait_status;
 	struct rusage rusage; /* the runtime's, and its reaped children's, from wait4() */
 };
 
-/* Open and load the BPF half with a ring buffer of ringbuf_mb MiB. 0 or -errno. */
-int session__open(struct session *s, unsigned ringbuf_mb, const char *btf_path);
+struct session_opts {
+	unsigned ringbuf_mb; /* events ring buffer, MiB, a power of two */
+	const char *btf;     /* kernel BTF, or NULL for the running kernel's */
+	/* DWARF mode: the stack samples' ring buffer (MiB, a power of two; 0: fp mode)
+	 * and how much stack each sample copies */
+	unsigned stack_ring_mb;
+	unsigned stack_copy;
+};
+
+
+/* Open and load the BPF half. 0 or -errno. */
+int session__open(struct session *s, const struct session_opts *o);
+void session__on_stack_sample(struct session *s, stack_sample_fn fn, void *ctx);
 /* Fork the runtime; it waits, unprivileged, until session__start(). */
 int session__spawn(struct session *s, char *const argv[]);
 int session__attach_tracepoints(struct session *s);

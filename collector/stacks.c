@@ -46,23 +46,54 @@ static int stack_ips(int fd, __s32 id, __u64 *ips)
 	return id < 0 ? -ENOENT : bpf_map_lookup_elem(fd, &id, ips);
 }
 
-static void user_frames(struct builder *b, const struct stack_maps *maps, const struct mmaps *mm,
-			struct symbolizer *z, const struct pp_sample_key *k)
+/* A stack that reaches these got to the bottom: main's callers, or a thread's start. */
+static bool is_root_frame(const char *name)
 {
-	__u64 ips[PP_MAX_STACK_DEPTH];
+	static const char *const roots[] = { "main", "__libc_start_call_main", "__libc_start_main",
+					     "_start", "start_thread", "clone3", "__clone3",
+					     "thread_start" };
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!strcmp(name, roots[i]))
+			return true;
+	return false;
+}
+
+/*
+ * ips innermost first, as both the stack map and the unwinder give them.
+ * Return addresses point after their call: name them by address - 1, which is
+ * still in the calling function when the call was its last instruction.
+ */
+static bool user_frames(struct builder *b, const struct mmaps *mm, struct symbolizer *z,
+			uint32_t tgid, const uint64_t *ips, int n)
+{
+	bool complete = false;
 	char name[1024];
-	int n = 0;
 
-	if (stack_ips(maps->stacks_fd, k->ustack, ips))
-		return;
-	while (n < PP_MAX_STACK_DEPTH && ips[n])
-		n++;
-	/* the map holds innermost first; folded stacks go outermost first */
+	/* folded stacks go outermost first */
 	while (n-- > 0) {
-		enum frame_kind kind = symbolizer__user(z, mm, k->tgid, ips[n], name, sizeof(name));
+		uint64_t at = n ? ips[n] - 1 : ips[n];
+		enum frame_kind kind = symbolizer__user(z, mm, tgid, at, name, sizeof(name));
 
+		complete |= kind == FRAME_USER && is_root_frame(name);
 		add_frame(b, name, kind == FRAME_JIT ? "_[j]" : NULL);
 	}
+	return complete;
+}
+
+static int map_user_ips(const struct stack_maps *maps, const struct pp_sample_key *k,
+			uint64_t *ips)
+{
+	__u64 raw[PP_MAX_STACK_DEPTH];
+	int n = 0;
+
+	if (stack_ips(maps->stacks_fd, k->ustack, raw))
+		return 0;
+	while (n < PP_MAX_STACK_DEPTH && raw[n]) {
+		ips[n] = raw[n];
+		n++;
+	}
+	return n;
 }
 
 static void kernel_frames(struct builder *b, const struct stack_maps *maps, struct symbolizer *z,
@@ -161,11 +192,22 @@ static uint32_t root_final_seq(const struct stack_maps *maps)
 	return bpf_map_lookup_elem(maps->tstate_fd, &tid, &st) ? 0 : st.seq;
 }
 
-static int fold_one(const struct pp_sample_key *k, uint64_t count, const struct stack_maps *maps,
+/* One distinct sample: where its user stack comes from, and how often it was seen. */
+struct sample_in {
+	const struct pp_sample_key *k;
+	const uint64_t *ips; /* user frames, innermost first */
+	int n;
+	uint64_t count;
+	uint64_t ended; /* of count, walks the unwinder took to the outermost frame */
+};
+
+static int fold_one(const struct sample_in *in, const struct stack_maps *maps,
 		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
 		    uint32_t final_seq, struct builder *b, struct stack_result *r)
 {
+	const struct pp_sample_key *k = in->k;
 	int phase = sample_phase(k, final_seq);
+	bool complete;
 	char tag[32];
 
 	b->len = 0;
@@ -180,18 +222,122 @@ static int fold_one(const struct pp_sample_key *k, uint64_t count, const struct 
 		snprintf(tag, sizeof(tag), "[%s]", phase__name(phase));
 		add_frame(b, tag, NULL);
 	}
-	user_frames(b, maps, mm, z, k);
+	complete = user_frames(b, mm, z, k->tgid, in->ips, in->n);
 	kernel_frames(b, maps, z, k);
-	if (k->ustack < 0 && k->kstack < 0)
+	if (!in->n && k->kstack < 0)
 		add_frame(b, "[no stack]", NULL);
-	r->phase_samples[phase] += count;
-	r->total += count;
-	r->no_stack += k->ustack < 0 ? count : 0;
-	return add_line(r, b->buf, count, phase);
+	r->phase_samples[phase] += in->count;
+	r->total += in->count;
+	r->no_stack += in->n ? 0 : in->count;
+	r->complete += complete ? in->count : in->ended;
+	return add_line(r, b->buf, in->count, phase);
 }
 
-int stacks__collect(const struct stack_maps *maps, const struct mmaps *mm, struct symbolizer *z,
-		    const struct stack_opts *o, struct stack_result *r)
+/* DWARF mode: stacks the user half unwound, counted here rather than in the kernel */
+struct agg_entry {
+	struct pp_sample_key key;
+	uint64_t count;
+	uint64_t ended;
+	int n;
+	uint64_t *ips;
+};
+
+struct stack_agg {
+	struct agg_entry *v;
+	size_t n, cap;
+	size_t *slots;
+	size_t nslots;
+};
+
+struct stack_agg *stack_agg__new(void)
+{
+	return calloc(1, sizeof(struct stack_agg));
+}
+
+static uint64_t agg_hash(const struct pp_sample_key *k, const uint64_t *ips, int n)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (int i = 0; i < n; i++)
+		h = (h ^ ips[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int agg_rehash(struct stack_agg *a, size_t nslots)
+{
+	size_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t h = agg_hash(&a->v[i].key, a->v[i].ips, a->v[i].n) & (nslots - 1);
+
+		while (slots[h])
+			h = (h + 1) & (nslots - 1);
+		slots[h] = i + 1;
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->nslots = nslots;
+	return 0;
+}
+
+int stack_agg__add(struct stack_agg *a, const struct pp_sample_key *k, const uint64_t *ips,
+		   int n, bool ended)
+{
+	struct agg_entry *e;
+	size_t h;
+
+	if (2 * (a->n + 1) > a->nslots && agg_rehash(a, a->nslots ? 2 * a->nslots : 4096))
+		return -ENOMEM;
+	for (h = agg_hash(k, ips, n) & (a->nslots - 1); a->slots[h]; h = (h + 1) & (a->nslots - 1)) {
+		e = &a->v[a->slots[h] - 1];
+		if (e->n == n && !memcmp(&e->key, k, sizeof(*k)) &&
+		    !memcmp(e->ips, ips, n * sizeof(*ips))) {
+			e->count++;
+			e->ended += ended;
+			return 0;
+		}
+	}
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 1024;
+		struct agg_entry *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	e = &a->v[a->n];
+	e->ips = malloc((n ? n : 1) * sizeof(*ips));
+	if (!e->ips)
+		return -ENOMEM;
+	memcpy(e->ips, ips, n * sizeof(*ips));
+	e->key = *k;
+	e->n = n;
+	e->count = 1;
+	e->ended = ended;
+	a->slots[h] = ++a->n;
+	return 0;
+}
+
+void stack_agg__free(struct stack_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i].ips);
+	free(a->v);
+	free(a->slots);
+	free(a);
+}
+
+int stacks__collect(const struct stack_maps *maps, const struct stack_agg *agg,
+		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
+		    struct stack_result *r)
 {
 	struct pp_sample_key key, next, *prev = NULL;
 	struct builder b = { .buf = malloc(LINE_MAX_BYTES) };
@@ -203,13 +349,21 @@ int stacks__collect(const struct stack_maps *maps, const struct mmaps *mm, struc
 	if (!b.buf)
 		return -ENOMEM;
 	while (!err && !bpf_map_get_next_key(maps->samples_fd, prev, &next)) {
-		__u64 count;
+		uint64_t ips[PP_MAX_STACK_DEPTH];
+		struct sample_in in = { .k = &key, .ips = ips };
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(maps->samples_fd, &key, &count))
+		if (bpf_map_lookup_elem(maps->samples_fd, &key, &in.count))
 			continue;
-		err = fold_one(&key, count, maps, mm, z, o, final_seq, &b, r);
+		in.n = map_user_ips(maps, &key, ips);
+		err = fold_one(&in, maps, mm, z, o, final_seq, &b, r);
+	}
+	for (size_t i = 0; agg && !err && i < agg->n; i++) {
+		const struct agg_entry *e = &agg->v[i];
+		struct sample_in in = { &e->key, e->ips, e->n, e->count, e->ended };
+
+		err = fold_one(&in, maps, mm, z, o, final_seq, &b, r);
 	}
 	symbolizer__counts(z, &r->named, &r->unknown);
 	free(b.buf);

@@ -32,6 +32,9 @@ struct stack_result {
 	uint64_t lost;        /* samples with no room in the kernel's table */
 	uint64_t no_stack;    /* samples whose user stack could not be taken */
 	uint64_t named, unknown; /* frames */
+	/* samples whose user stack reaches main or a thread's start, or (DWARF) the
+	 * outermost frame by its CFI: ld.so's entry before main exists */
+	uint64_t complete;
 	struct fold_line *lines;
 	size_t n, cap;
 	size_t *slots; /* hash index of lines */
@@ -48,8 +51,19 @@ struct stack_maps {
 	void *ctx;
 };
 
-int stacks__collect(const struct stack_maps *maps, const struct mmaps *mm, struct symbolizer *z,
-		    const struct stack_opts *o, struct stack_result *out);
+/* DWARF mode: user stacks unwound in user space, counted by (key, frames) */
+struct stack_agg;
+struct stack_agg *stack_agg__new(void);
+/* Count one sample; ips innermost first; ended: the walk reached the outermost
+ * frame (its CFI says there is no caller). 0 or -ENOMEM. */
+int stack_agg__add(struct stack_agg *a, const struct pp_sample_key *k, const uint64_t *ips,
+		   int n, bool ended);
+void stack_agg__free(struct stack_agg *a);
+
+/* Fold the kernel's counts and, in DWARF mode, agg's (may be NULL). */
+int stacks__collect(const struct stack_maps *maps, const struct stack_agg *agg,
+		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
+		    struct stack_result *out);
 /* One line per unique stack, sorted. 0 or -EIO. */
 int stacks__write_folded(FILE *f, const struct stack_result *r);
 void stacks__free(struct stack_result *r);

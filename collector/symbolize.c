@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* symbolize.c: names for sampled addresses, see symbolize.h */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -50,7 +51,8 @@ struct symbolizer *symbolizer__new(const struct syms_opts *opts)
 	return z;
 }
 
-static int ranges_add(struct ranges *r, uint64_t start, uint64_t size, const char *name)
+static int ranges_add(struct ranges *r, uint64_t start, uint64_t size, const char *name,
+		      size_t len)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 256;
@@ -61,7 +63,7 @@ static int ranges_add(struct ranges *r, uint64_t start, uint64_t size, const cha
 		r->v = v;
 		r->cap = cap;
 	}
-	r->v[r->n].name = strdup(name);
+	r->v[r->n].name = strndup(name, len);
 	if (!r->v[r->n].name)
 		return -ENOMEM;
 	r->v[r->n].start = start;
@@ -74,6 +76,12 @@ static int cmp_range(const void *a, const void *b)
 	const struct range *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void ranges_sort(struct ranges *r)
+{
+	if (r->n) /* r->v is NULL when empty, and qsort's base must not be */
+		qsort(r->v, r->n, sizeof(*r->v), cmp_range);
 }
 
 /* The range with the largest start <= addr; with size 0 (kallsyms), it runs to the next. */
@@ -103,50 +111,165 @@ static void ranges_free(struct ranges *r)
 	free(r->v);
 }
 
+/* A hex number without 0x (perf maps never have it, but tolerate it), at most 64 bits. */
+static const char *parse_hex(const char *p, const char *end, uint64_t *v)
+{
+	const char *start;
+
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	start = p;
+	*v = 0;
+	for (; p < end && isxdigit((unsigned char)*p); p++) {
+		if (*v >> 60)
+			return NULL; /* more than 16 significant digits */
+		*v = *v << 4 | (uint64_t)(isdigit((unsigned char)*p) ? *p - '0' :
+					  tolower((unsigned char)*p) - 'a' + 10);
+	}
+	return p > start ? p : NULL;
+}
+
+static const char *skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* One line without its '\n': "START SIZE NAME"; false when it is not one. */
+static bool parse_perfmap_line(const char *p, const char *end, uint64_t *start, uint64_t *size,
+			       const char **name, size_t *namelen)
+{
+	const char *q;
+
+	p = skip_blanks(p, end);
+	if (!(q = parse_hex(p, end, start)) || q == end || (*q != ' ' && *q != '\t'))
+		return false;
+	p = skip_blanks(q, end);
+	if (!(q = parse_hex(p, end, size)) || q == end || (*q != ' ' && *q != '\t'))
+		return false;
+	p = skip_blanks(q, end);
+	while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	/* a NUL ends the name (it is a C string from here on) */
+	q = memchr(p, '\0', end - p);
+	*name = p;
+	*namelen = (q ? q : end) - p;
+	return *namelen > 0;
+}
+
+ssize_t symbolizer__parse_perfmap(const char *buf, size_t len, perfmap_fn fn, void *ctx)
+{
+	const char *p = buf, *end = buf + len;
+	ssize_t count = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
+		uint64_t start, size;
+		const char *name;
+		size_t namelen;
+		int ret;
+
+		if (parse_perfmap_line(p, eol, &start, &size, &name, &namelen)) {
+			ret = fn(ctx, start, size, name, namelen);
+			if (ret < 0)
+				return ret;
+			count++;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return count;
+}
+
+static int perfmap_add(void *ctx, uint64_t start, uint64_t size, const char *name, size_t len)
+{
+	return ranges_add(ctx, start, size, name, len);
+}
+
+/* The whole file in one malloc'd buffer (a perf map is read once, when first needed). */
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0, got;
+	char *buf = malloc(cap), *p;
+
+	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			p = realloc(buf, cap *= 2);
+			if (!p) {
+				free(buf);
+				return NULL;
+			}
+			buf = p;
+		}
+	}
+	*len = n;
+	return buf;
+}
+
 /* /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime, WAMR). */
 static void load_perfmap(struct ranges *r, uint32_t pid)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
+	char path[64], *buf;
+	size_t len;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	while (getline(&line, &cap, f) > 0) {
-		char *p = line, *end;
-		uint64_t start = strtoull(p, &end, 16), size;
-
-		if (end == p || *end != ' ')
-			continue;
-		p = end + 1;
-		size = strtoull(p, &end, 16);
-		if (end == p || *end != ' ')
-			continue;
-		end[strcspn(end, "\n")] = '\0';
-		if (ranges_add(r, start, size, end + 1))
-			break;
-	}
-	free(line);
+	buf = read_all(f, &len);
 	fclose(f);
-	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	if (!buf)
+		return;
+	symbolizer__parse_perfmap(buf, len, perfmap_add, r);
+	free(buf);
+	ranges_sort(r);
 }
 
-static const struct ranges *perfmap_of(struct symbolizer *z, uint32_t pid)
+/* pid's perf map, an empty one added when there is none yet (*added tells). */
+static struct perfmap *perfmap_slot(struct symbolizer *z, uint32_t pid, bool *added)
 {
 	struct perfmap *v;
 
+	*added = false;
 	for (size_t i = 0; i < z->nmaps; i++)
 		if (z->maps[i].pid == pid)
-			return &z->maps[i].r;
+			return &z->maps[i];
 	v = realloc(z->maps, (z->nmaps + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
 	z->maps = v;
 	z->maps[z->nmaps] = (struct perfmap){ .pid = pid };
-	load_perfmap(&z->maps[z->nmaps].r, pid);
-	return &z->maps[z->nmaps++].r;
+	*added = true;
+	return &z->maps[z->nmaps++];
+}
+
+static const struct ranges *perfmap_of(struct symbolizer *z, uint32_t pid)
+{
+	bool added;
+	struct perfmap *pm = perfmap_slot(z, pid, &added);
+
+	if (!pm)
+		return NULL;
+	if (added)
+		load_perfmap(&pm->r, pid);
+	return &pm->r;
+}
+
+int symbolizer__set_perfmap(struct symbolizer *z, uint32_t pid, const char *buf, size_t len)
+{
+	bool added;
+	struct perfmap *pm = perfmap_slot(z, pid, &added);
+	ssize_t ret;
+
+	if (!pm)
+		return -ENOMEM;
+	ranges_free(&pm->r);
+	pm->r = (struct ranges){ 0 };
+	ret = symbolizer__parse_perfmap(buf, len, perfmap_add, &pm->r);
+	ranges_sort(&pm->r);
+	return ret < 0 ? (int)ret : 0;
 }
 
 static struct syms *module_syms(struct symbolizer *z, const char *path)
@@ -181,6 +304,12 @@ static enum frame_kind from_file(struct symbolizer *z, const struct mapping *map
 
 	if (s && !syms__vaddr_of_offset(s, off, &vaddr) && (sym = syms__find(s, vaddr, &in))) {
 		snprintf(buf, len, "%s", syms__short_name(s, sym));
+		return FRAME_USER;
+	}
+	/* a stripped ld.so's entry code is the bottom of the stack while it loads the program */
+	if (s && !syms__vaddr_of_offset(s, off, &vaddr) && syms__entry(s) &&
+	    vaddr - syms__entry(s) < 64) {
+		snprintf(buf, len, "_start");
 		return FRAME_USER;
 	}
 	snprintf(buf, len, "[%s+0x%" PRIx64 "]", basename_of(map->path), off);
@@ -232,12 +361,12 @@ static void load_kallsyms(struct ranges *r)
 			continue;
 		name = end + 3;
 		name[strcspn(name, " \t\n")] = '\0';
-		if (addr && ranges_add(r, addr, 0, name))
+		if (addr && ranges_add(r, addr, 0, name, strlen(name)))
 			break;
 	}
 	free(line);
 	fclose(f);
-	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	ranges_sort(r);
 }
 
 enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len)

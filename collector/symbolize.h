@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "mmaps.h"
 #include "syms.h"
 
@@ -29,6 +30,18 @@ void symbolizer__free(struct symbolizer *z);
 enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
 				 uint64_t addr, char *buf, size_t len);
 enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len);
+/*
+ * Parse a perf map (/tmp/perf-PID.map: "START SIZE NAME" a line, hex without
+ * 0x) held in buf[0..len), which needs no final '\n' nor NUL. fn gets each
+ * entry, name not NUL-terminated; lines that do not parse are skipped. Returns
+ * how many entries fn got, or the first negative value fn returned.
+ */
+typedef int (*perfmap_fn)(void *ctx, uint64_t start, uint64_t size, const char *name,
+			  size_t namelen);
+ssize_t symbolizer__parse_perfmap(const char *buf, size_t len, perfmap_fn fn, void *ctx);
+/* Take pid's perf map from buf[0..len) rather than /tmp/perf-PID.map (tests, replays).
+ * 0 or -ENOMEM. */
+int symbolizer__set_perfmap(struct symbolizer *z, uint32_t pid, const char *buf, size_t len);
 /* How many frames were named, and how many stayed unknown. */
 void symbolizer__counts(const struct symbolizer *z, uint64_t *named, uint64_t *unknown);
 

@@ -60,6 +60,7 @@ struct seg {
 
 struct syms {
 	char *path;
+	uint64_t entry; /* e_entry: where the first instruction of a process (or ld.so) is */
 	char *build_id;
 	struct sym *v;
 	struct symx *x;
@@ -348,12 +349,17 @@ static int rawsym_cmp(const void *a, const void *b)
 	return strcmp(xn, yn);
 }
 
-static int load_segments(struct syms *s, Elf *elf)
+static int load_segments(struct syms *s, Elf *elf, uint64_t fsize)
 {
+	GElf_Ehdr eh;
 	size_t n, i;
 
 	if (elf_getphdrnum(elf, &n))
 		return -ENOEXEC;
+	if (gelf_getehdr(elf, &eh))
+		s->entry = eh.e_entry;
+	if (n > fsize / sizeof(Elf32_Phdr))
+		n = fsize / sizeof(Elf32_Phdr); /* a corrupt count: only so many fit */
 	s->segs = calloc(n ? n : 1, sizeof(*s->segs));
 	if (!s->segs)
 		return -ENOMEM;
@@ -435,7 +441,8 @@ static int finish(struct syms *s, struct loader *l)
 	size_t i, k = 0;
 
 	sort_names = l->names;
-	qsort(l->v, l->n, sizeof(*l->v), rawsym_cmp);
+	if (l->n) /* l->v is NULL when there are none, and qsort's base must not be */
+		qsort(l->v, l->n, sizeof(*l->v), rawsym_cmp);
 	s->v = calloc(l->n ? l->n : 1, sizeof(*s->v));
 	s->x = calloc(l->n ? l->n : 1, sizeof(*s->x));
 	if (!s->v || !s->x)
@@ -515,6 +522,8 @@ static void explain_stripped(const struct syms *s, Elf *elf, const struct syms_o
 	else
 		snprintf(dir, sizeof(dir), ".");
 	link = dwelf_elf_gnu_debuglink(elf, &crc);
+	if (link && strchr(link, '/'))
+		link = NULL; /* not searched: see find_debuginfo() */
 
 #define ADD(...)                                                                    \
 	do {                                                                        \
@@ -559,46 +568,132 @@ static char *debuginfo_path(const struct syms_opts *opts)
 	return p;
 }
 
-static int check_elf(const char *path, char *err, size_t errlen)
+/*
+ * libdwfl's standard search, but a .gnu_debuglink naming a path rather than a
+ * file name (a corrupt or hostile file: "../../dev/zero") is dropped, so that
+ * it cannot send libdwfl to read any file it likes; the build-id search stays.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  GElf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	if (debuglink_file && strchr(debuglink_file, '/'))
+		debuglink_file = NULL;
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					    debuglink_file, debuglink_crc, debuginfo_file_name);
+}
+
+static int check_elf(const char *path, uint64_t *size, char *err, size_t errlen)
 {
 	unsigned char magic[4];
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+	struct stat st = { 0 };
+	/* O_NONBLOCK: a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), ret = 0;
 
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return ret;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || read(fd, magic, 4) != 4 ||
-	    memcmp(magic, ELFMAG, SELFMAG)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not an ELF file: it is %s", path,
+			 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+		ret = -ENOEXEC;
+	} else if (read(fd, magic, 4) != 4 || memcmp(magic, ELFMAG, SELFMAG)) {
 		snprintf(err, errlen, "'%s' is not an ELF file", path);
 		ret = -ENOEXEC;
 	}
+	*size = (uint64_t)st.st_size;
 	close(fd);
 	return ret;
 }
 
-static int load_module(struct syms *s, Dwfl *dwfl, const struct syms_opts *opts, char *err,
-		       size_t errlen)
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/*
+ * Where the headers or the contents of an ELF file reach past its end (a
+ * partial copy, a corrupt header), in what (e.g. "section headers"), as the
+ * byte they need; 0 when everything fits. libelf then quietly sees fewer
+ * sections or none, which would otherwise read as a stripped file.
+ */
+static uint64_t past_end(Elf *elf, uint64_t fsize, char *what, size_t whatlen)
+{
+	uint64_t worst = fsize;
+	size_t shnum, phnum, shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(elf, &eh))
+		return 0;
+#define NOTE(end, ...)                                       \
+	do {                                                 \
+		if ((end) > worst) {                         \
+			worst = (end);                       \
+			snprintf(what, whatlen, __VA_ARGS__); \
+		}                                            \
+	} while (0)
+	/* libelf may count fewer section headers than the ELF header says when they do not fit */
+	shnum = eh.e_shnum;
+	if (!shnum && eh.e_shoff && elf_getshdrnum(elf, &shnum))
+		shnum = 1;
+	if (elf_getphdrnum(elf, &phnum))
+		phnum = eh.e_phnum;
+	if (eh.e_shoff)
+		NOTE(add_sat(eh.e_shoff, mul_sat(shnum, eh.e_shentsize)), "section headers");
+	if (eh.e_phoff)
+		NOTE(add_sat(eh.e_phoff, mul_sat(phnum, eh.e_phentsize)), "program headers");
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		shstrndx = SIZE_MAX;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		name = shstrndx == SIZE_MAX ? NULL : elf_strptr(elf, shstrndx, sh.sh_name);
+		NOTE(add_sat(sh.sh_offset, sh.sh_size), "section %s", name ? name : "(unnamed)");
+	}
+#undef NOTE
+	return worst > fsize ? worst : 0;
+}
+
+static int load_module(struct syms *s, Dwfl *dwfl, uint64_t fsize,
+		       const struct syms_opts *opts, char *err, size_t errlen)
 {
 	struct loader l = { 0 };
 	const unsigned char *bits;
 	const char *debugfile = NULL;
 	Dwfl_Module *mod;
 	GElf_Addr bias, bidaddr;
+	uint64_t need;
+	char what[128];
 	Elf *elf;
 	int ret, len;
 
 	mod = dwfl_report_offline(dwfl, s->path, s->path, -1);
 	if (!mod || dwfl_report_end(dwfl, NULL, NULL) || !(elf = dwfl_module_getelf(mod, &bias))) {
-		snprintf(err, errlen, "cannot read ELF file '%s': %s", s->path, dwfl_errmsg(-1));
+		/* the magic number was right: the rest of the header is not */
+		snprintf(err, errlen, "cannot read ELF file '%s': %s; the file is truncated or corrupt",
+			 s->path, dwfl_errmsg(-1));
 		return -ENOEXEC;
 	}
 	len = dwfl_module_build_id(mod, &bits, &bidaddr);
 	if (len > 0 && !(s->build_id = hexstr(bits, len)))
 		return -ENOMEM;
-	ret = load_segments(s, elf);
+	ret = load_segments(s, elf, fsize);
+	if (ret == -ENOEXEC) {
+		snprintf(err, errlen, "cannot read the program headers of '%s': %s; the file is "
+			 "truncated or corrupt", s->path, elf_errmsg(-1));
+		return ret;
+	}
 	if (!ret)
 		ret = collect(mod, bias, &l);
 	if (!ret)
@@ -609,6 +704,17 @@ static int load_module(struct syms *s, Dwfl *dwfl, const struct syms_opts *opts,
 		snprintf(err, errlen, "cannot load symbols of '%s': out of memory", s->path);
 		return ret;
 	}
+	need = past_end(elf, fsize, what, sizeof(what));
+	if (need && !s->n) {
+		snprintf(err, errlen, "cannot read symbols of '%s': the file is truncated or corrupt "
+			 "(its %s end at byte %" PRIu64 ", but the file has %" PRIu64 " bytes)",
+			 s->path, what, need, fsize);
+		return -ENOEXEC;
+	}
+	if (need)
+		pr_warn("'%s' is truncated or corrupt (its %s end at byte %" PRIu64 ", but the file "
+			"has %" PRIu64 " bytes): its symbols may be incomplete", s->path, what, need,
+			fsize);
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
 	if (!s->n && !has_section(elf, SHT_SYMTAB, ".gnu_debugdata") && !debugfile) {
 		explain_stripped(s, elf, opts, err, errlen);
@@ -628,18 +734,19 @@ struct syms *syms__load(const char *path, const struct syms_opts *opts, char *er
 {
 	char dummy[1], *dipath = NULL;
 	Dwfl_Callbacks cb = {
-		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.find_debuginfo = find_debuginfo,
 		.section_address = dwfl_offline_section_address,
 	};
 	struct syms *s;
 	Dwfl *dwfl = NULL;
+	uint64_t fsize = 0;
 	int ret;
 
 	if (!err) {
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
-	ret = check_elf(path, err, errlen);
+	ret = check_elf(path, &fsize, err, errlen);
 	if (ret) {
 		errno = -ret;
 		return NULL;
@@ -659,7 +766,7 @@ struct syms *syms__load(const char *path, const struct syms_opts *opts, char *er
 		goto fail;
 	}
 	dwfl_report_begin(dwfl);
-	ret = load_module(s, dwfl, opts, err, errlen);
+	ret = load_module(s, dwfl, fsize, opts, err, errlen);
 	if (ret)
 		goto fail;
 	dwfl_end(dwfl);
@@ -769,6 +876,11 @@ const struct sym *syms__find(const struct syms *syms, uint64_t vaddr, uint64_t *
 	if (offset)
 		*offset = vaddr - s->v[i].vaddr;
 	return &s->v[i];
+}
+
+uint64_t syms__entry(const struct syms *s)
+{
+	return s->entry;
 }
 
 int syms__vaddr_of_offset(const struct syms *s, uint64_t file_offset, uint64_t *vaddr)

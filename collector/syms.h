@@ -81,6 +81,8 @@ const struct sym *syms__find(const struct syms *syms, uint64_t vaddr, uint64_t *
 
 /* The link-time address of a file offset, through the PT_LOAD that holds it. 0 or -ENOENT. */
 int syms__vaddr_of_offset(const struct syms *syms, uint64_t file_offset, uint64_t *vaddr);
+/* The ELF entry point (link-time address), 0 when unknown. */
+uint64_t syms__entry(const struct syms *syms);
 /* A frame's name: demangled without parameters or clone suffixes (Rust hashes dropped). */
 const char *syms__short_name(const struct syms *syms, const struct sym *sym);
 

@@ -1,0 +1,107 @@
+"""DWARF unwinding of sampled stacks: a program built here with -O2
+-fomit-frame-pointer, with a deep known call chain and a deep recursion, has
+at least 95% of its samples unwound to main with exactly the expected chain;
+frame pointers alone do not get there; and node's stacks are complete."""
+import os
+import re
+import pp
+
+pp.need_root()
+tmp = pp.tmpdir()
+os.chmod(tmp, 0o755)
+DEPTH, RECURSION = 20, 40
+
+# chain_01 -> chain_02 -> ... -> chain_20 -> recurse (40 deep) -> leaf, from work()
+src = ["#include <stdio.h>", "#include <stdlib.h>", "#include <time.h>",
+       "#define NOINLINE __attribute__((noinline))",
+       "static volatile unsigned long sink;",
+       "static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);"
+       " return t.tv_sec + t.tv_nsec / 1e9; }",
+       "NOINLINE unsigned long leaf(unsigned long x) { for (int i = 0; i < 2000; i++)"
+       " x = x * 6364136223846793005UL + 1442695040888963407UL; return x; }",
+       "NOINLINE unsigned long recurse(int n, unsigned long x) { unsigned long r ="
+       " n ? recurse(n - 1, x ^ n) : leaf(x); sink += r; return r + 1; }"]
+src.append(f"NOINLINE unsigned long chain_{DEPTH + 1:02d}(unsigned long x) "
+           f"{{ unsigned long r = recurse({RECURSION}, x); sink += r; return r + 1; }}")
+for i in range(DEPTH, 0, -1):
+    src.append(f"NOINLINE unsigned long chain_{i:02d}(unsigned long x) "
+               f"{{ unsigned long r = chain_{i + 1:02d}(x + {i}); sink += r; return r + 1; }}")
+src.append("NOINLINE void work(double seconds) { double end = now() + seconds;"
+           " while (now() < end) sink += chain_01(sink); }")
+src.append("int main(int argc, char **argv) { work(argc > 1 ? atof(argv[1]) : 0.5);"
+           " printf(\"done\\n\"); return 0; }")
+c = os.path.join(tmp, "deep.c")
+with open(c, "w") as f:
+    f.write("\n".join(src) + "\n")
+binary = os.path.join(tmp, "deep")
+r = pp.run(["gcc", "-O2", "-fomit-frame-pointer", "-g", "-o", binary, c])
+pp.check(r.returncode == 0, f"builds: {r.stderr}")
+probe = os.path.join(tmp, "deep.probe")
+with open(probe, "w") as f:
+    f.write("profile deep\nbinaries deep\nphase execute\n\tduring work\n")
+
+expected = ["main", "work"] + [f"chain_{i:02d}" for i in range(1, DEPTH + 2)]
+
+
+def execute_stacks(mode):
+    out = pp.tmpdir()
+    r = pp.phaseprof(["-x", binary, "--probes", probe, "--call-graph", mode, "-F", "999",
+                      "-o", out, "--", "0.6"])
+    pp.check(r.returncode == 0 and r.stdout == "done\n", f"{mode}: {r.returncode} {r.stderr}")
+    doc = pp.load_json(os.path.join(out, "phases.json"))
+    stacks = []
+    with open(os.path.join(out, "stacks.folded")) as f:
+        for line in f:
+            frames, count = line.rstrip("\n").rsplit(" ", 1)
+            frames = frames.split(";")
+            if frames[1] == "[execute]":
+                user = [x for x in frames[2:] if not x.endswith("_[k]")]
+                stacks.append((user, int(count)))
+    return doc, stacks
+
+
+def exact(user):
+    """main, work, the whole chain, then only recurse frames, then maybe leaf."""
+    if "main" not in user:
+        return False
+    rest = user[user.index("main"):]
+    if rest[:len(expected)] != expected:
+        return False
+    tail = rest[len(expected):]
+    while tail and tail[-1] in ("leaf", "[vdso]", "clock_gettime", "__clock_gettime"):
+        tail = tail[:-1]
+    return all(x == "recurse" for x in tail) and len(tail) <= RECURSION + 1
+
+
+doc, stacks = execute_stacks("dwarf")
+total = sum(c for _, c in stacks)
+good = sum(c for u, c in stacks if exact(u))
+pp.check(total > 300, f"enough samples: {total}")
+pp.check(good >= 0.95 * total, f"dwarf: {good} of {total} samples unwind to main with the exact chain "
+         f"({100 * good / max(total, 1):.1f}%)")
+pp.check(doc["samples"]["call_graph"] == "dwarf", "dwarf mode")
+deepest = max((u.count("recurse") for u, _ in stacks), default=0)
+pp.check(deepest >= RECURSION, f"the deep recursion is unwound: {deepest} frames")
+bad = [(u, c) for u, c in stacks if not exact(u)]
+if bad and good < 0.95 * total:
+    for u, c in sorted(bad, key=lambda x: -x[1])[:3]:
+        print("not exact:", c, ";".join(u)[:300])
+
+# auto chooses dwarf for a binary without frame pointers
+doc, _ = execute_stacks("auto")
+pp.check(doc["samples"]["call_graph"] == "dwarf", "auto picks dwarf without frame pointers")
+
+# frame pointers alone do not get there: the test is not trivially passed
+doc, stacks = execute_stacks("fp")
+fp_total = sum(c for _, c in stacks)
+fp_good = sum(c for u, c in stacks if exact(u))
+pp.check(fp_good < 0.5 * fp_total, f"fp mode cannot unwind it ({fp_good} of {fp_total})")
+
+# node: the share of complete stacks, in phases.json
+funcs = os.path.join(pp.BUILD_DIR, "examples", "funcs.wasm")
+if pp.run(["which", "node"]).stdout and os.path.exists(funcs):
+    out = pp.tmpdir()
+    r = pp.phaseprof(["-x", "node", "-o", out, "--", funcs])
+    doc = pp.load_json(os.path.join(out, "phases.json"))
+    pp.check(doc["complete_stacks"] >= 0.9, f"node: complete_stacks {doc['complete_stacks']:.3f}")
+pp.done()
