@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "log.h"
@@ -361,53 +362,6 @@ static int get_tracefs(char *dir, size_t len)
 	return err ? PP_EXIT_FAILURE : 0;
 }
 
-static int locate(const char *spec, char *path, size_t len)
-{
-	char why[256];
-	int ret = runtime_locate(spec, path, len);
-
-	if (ret == -ENOENT) {
-		pr_err("cannot find runtime '%s': %s", spec,
-		       strchr(spec, '/') ? "no such file" : "not on PATH; give its path");
-		return PP_EXIT_NOT_FOUND;
-	}
-	if (!ret)
-		ret = runtime_check_elf(path, why, sizeof(why));
-	if (ret) {
-		pr_err("cannot use runtime '%s': %s", spec, ret == -ENOEXEC ? why : strerror(-ret));
-		return PP_EXIT_NOT_ELF;
-	}
-	return 0;
-}
-
-static int load_profile(const char *probes, const char *path, struct profile **p)
-{
-	char err[1024] = "", **dirs = NULL;
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t ndirs = 0;
-	int ret;
-
-	if (probes) {
-		ret = profile__parse(probes, p, err, sizeof(err));
-		if (ret)
-			pr_err("%s", err);
-		return ret ? PP_EXIT_PROBE_FILE : 0;
-	}
-	ret = profile__default_dirs(&dirs, &ndirs);
-	if (!ret)
-		ret = profile__find((const char *const *)dirs, ndirs, base, p, err, sizeof(err));
-	profile__free_argv(dirs);
-	if (ret == -ENOENT) {
-		pr_err("no profile for runtime '%s': no probes/*.probe names a binary called '%s'; "
-		       "write one (see phaseprof-probes(5)) and pass it with --probes FILE",
-		       path, base);
-		return PP_EXIT_NO_PROFILE;
-	}
-	if (ret)
-		pr_err("%s", err[0] ? err : strerror(-ret));
-	return ret ? PP_EXIT_PROBE_FILE : 0;
-}
-
 /*
  * Events of the new record's names that tracefs has and the old record does not
  * list as defined: someone else's, even when defined like ours (a remove would
@@ -710,8 +664,8 @@ static int install_one(const struct probes_opts *o, const struct install_req *q,
 	int ret, e;
 	bool have_old;
 
-	ret = locate(q->runtime, path, sizeof(path));
-	ret = ret ?: load_profile(q->probes, path, &p);
+	ret = cmd_locate_runtime(q->runtime, path, sizeof(path));
+	ret = ret ?: cmd_load_profile(q->probes, path, true, &p);
 	ret = ret ?: get_tracefs(tracefs, sizeof(tracefs));
 	if (ret)
 		goto out;
@@ -849,7 +803,7 @@ static int target_names(const struct probes_opts *o, char names[][UPROBE_NAME_LE
 		/* a runtime that is gone: its installations still name it */
 		if (runtime_locate(o->runtime, path, sizeof(path)))
 			snprintf(path, sizeof(path), "%s", o->runtime);
-		ret = load_profile(o->probes, path, &p);
+		ret = cmd_load_profile(o->probes, path, true, &p);
 		if (ret)
 			return ret;
 		snprintf(names[(*n)++], UPROBE_NAME_LEN, "%s", p->name);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "log.h"
@@ -287,62 +288,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (log_verbosity < 1)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-/* The profile: --probes FILE, or the one whose binaries name fits the file name. */
-static int load_profile(const struct record_opts *o, const char *path, struct profile **p)
-{
-	char err[1024] = "", **dirs = NULL;
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t ndirs = 0;
-	int ret;
-
-	if (o->probes) {
-		ret = profile__parse(o->probes, p, err, sizeof(err));
-		if (ret)
-			pr_err("%s", err);
-		return ret ? PP_EXIT_PROBE_FILE : 0;
-	}
-	ret = profile__default_dirs(&dirs, &ndirs);
-	if (ret) {
-		pr_err("cannot list profile directories: %s", strerror(-ret));
-		return PP_EXIT_FAILURE;
-	}
-	ret = profile__find((const char *const *)dirs, ndirs, base, p, err, sizeof(err));
-	profile__free_argv(dirs);
-	if (ret == -ENOENT) {
-		if (o->no_fallback)
-			pr_err("no profile for runtime '%s': no probes/*.probe names a binary called "
-			       "'%s'; write one (see phaseprof-probes(5)) and pass it with --probes "
-			       "FILE, or drop --no-fallback",
-			       o->runtime, base);
-		return PP_EXIT_NO_PROFILE;
-	}
-	if (ret)
-		pr_err("%s", err);
-	return ret ? PP_EXIT_PROBE_FILE : 0;
-}
-
-static int locate_runtime(const char *spec, char *path, size_t len)
-{
-	char why[256];
-	int ret = runtime_locate(spec, path, len);
-
-	if (ret == -ENOENT) {
-		pr_err("cannot find runtime '%s': %s", spec,
-		       strchr(spec, '/') ? "no such file" : "not on PATH; give its path");
-		return PP_EXIT_NOT_FOUND;
-	}
-	if (ret) {
-		pr_err("cannot use runtime '%s': %s", spec, strerror(-ret));
-		return PP_EXIT_NOT_ELF;
-	}
-	ret = runtime_check_elf(path, why, sizeof(why));
-	if (ret) {
-		pr_err("cannot run '%s': %s", path, ret == -ENOEXEC ? why : strerror(-ret));
-		return PP_EXIT_NOT_ELF;
-	}
-	return 0;
 }
 
 static int check_kernel(const char *btf)
@@ -922,9 +867,9 @@ static int prepare(struct run *r)
 {
 	struct bpf_loader loader = { .r = r };
 	bool threaded;
-	int ret = locate_runtime(r->o.runtime, r->path, sizeof(r->path));
+	int ret = cmd_locate_runtime(r->o.runtime, r->path, sizeof(r->path));
 
-	ret = ret ?: load_profile(&r->o, r->path, &r->profile);
+	ret = ret ?: cmd_load_profile(r->o.probes, r->path, r->o.no_fallback, &r->profile);
 	if ((ret == PP_EXIT_NO_PROFILE && !r->o.no_fallback) || (!ret && r->o.generic))
 		ret = choose_fallback(r, ret == PP_EXIT_NO_PROFILE);
 	if (!ret && r->o.backend && !strcmp(r->o.backend, "perf"))
