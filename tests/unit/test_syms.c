@@ -2,8 +2,10 @@
 /* test_syms.c: the symbol engine's pure parts (demangling, Rust hashes,
  * clones, globs) and a load of /proc/self/exe and, if present, /usr/bin/node. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "check.h"
 #include "syms.h"
 
@@ -98,6 +100,31 @@ static void test_load(const char *path, const char *spec)
 	syms__free(syms);
 }
 
+/* A cut copy of an ELF file is called truncated, never stripped; a FIFO does not block. */
+static void test_truncated(void)
+{
+	char dir[] = "/tmp/test_syms.XXXXXX", cut[64], fifo[64], err[512], buf[4096];
+	int in = open("/proc/self/exe", O_RDONLY), out;
+	ssize_t n;
+
+	CHECK(in >= 0 && mkdtemp(dir));
+	snprintf(cut, sizeof(cut), "%s/cut", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	out = open(cut, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	n = read(in, buf, sizeof(buf));
+	CHECK(out >= 0 && n == (ssize_t)sizeof(buf) && write(out, buf, n) == n);
+	close(in);
+	close(out);
+	CHECK(syms__load(cut, NULL, err, sizeof(err)) == NULL && errno == ENOEXEC);
+	CHECK(strstr(err, "truncated or corrupt") != NULL);
+	CHECK(strstr(err, "stripped") == NULL);
+	CHECK(!mkfifo(fifo, 0600));
+	CHECK(syms__load(fifo, NULL, err, sizeof(err)) == NULL && errno == ENOEXEC);
+	unlink(cut);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	char err[256];
@@ -110,5 +137,6 @@ int main(void)
 		test_load("/usr/bin/node", "v8::internal::wasm::WasmEngine::SyncCompile");
 	CHECK(syms__load("/nonexistent", NULL, err, sizeof(err)) == NULL && errno == ENOENT);
 	CHECK(syms__load("/etc/passwd", NULL, err, sizeof(err)) == NULL && errno == ENOEXEC);
+	test_truncated();
 	return checks_report("test_syms");
 }

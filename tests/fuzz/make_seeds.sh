@@ -1,0 +1,56 @@
+#!/bin/sh
+# make_seeds.sh CC SRCDIR OUTDIR: the fuzzers' seed corpora, built (not kept in git):
+# small ELF files of every kind syms__load meets (executable with .symtab, stripped,
+# shared object, relocatable 64- and 32-bit, compressed debug sections, MiniDebugInfo),
+# a few perf maps, and perf records for mmaps.c.
+set -eu
+cc=$1 src=$2 out=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out/syms" "$out/perfmap" "$out/mmaps"
+e=$out/syms
+
+"$cc" -O2 -o "$e/exe" "$src/seeds/tiny.c"
+"$cc" -O2 -s -o "$e/exe-stripped" "$src/seeds/tiny.c"
+"$cc" -O2 -fPIC -shared -nostdlib -o "$e/lib.so" "$src/seeds/tiny.c"
+"$cc" -O2 -c -o "$e/obj.o" "$src/seeds/tiny.c"
+"$cc" -O2 -m32 -ffreestanding -c -o "$e/obj32.o" "$src/seeds/tiny.c" 2>/dev/null || true
+"$cc" -O1 -g -gz -o "$e/exe-zdebug" "$src/seeds/tiny.c" 2>/dev/null ||
+	"$cc" -O1 -g -o "$e/exe-zdebug" "$src/seeds/tiny.c"
+# MiniDebugInfo: the .symtab of a stripped file, xz-compressed in .gnu_debugdata
+if command -v xz >/dev/null && command -v objcopy >/dev/null; then
+	objcopy --only-keep-debug --strip-debug "$e/exe" "$tmp/mini"
+	xz -q "$tmp/mini"
+	objcopy --add-section .gnu_debugdata="$tmp/mini.xz" "$e/exe-stripped" "$e/exe-minidebuginfo"
+fi
+# big seeds make slow mutations: drop what is not needed to parse
+for f in "$e"/*; do
+	[ "$(wc -c <"$f")" -le 32768 ] || rm -f "$f"
+done
+
+cp "$src"/seeds/perfmap/* "$out/perfmap/"
+
+# perf records, as the kernel writes them: MMAP2, FORK, COMM (exec), LOST, an unknown type
+python3 - "$out/mmaps/records" <<'PY'
+import struct, sys
+
+def rec(type, misc, body):
+    body += b"\0" * (-len(body) % 8)
+    return struct.pack("<IHH", type, misc, 8 + len(body)) + body
+
+def mmap2(pid, addr, length, pgoff, prot, name):
+    return rec(10, 0, struct.pack("<IIQQQIIQQII", pid, pid, addr, length, pgoff, 8, 1,
+                                  1234, 0, prot, 2) + name + b"\0")
+
+out = b"".join([
+    mmap2(100, 0x400000, 0x1000, 0, 5, b"/usr/bin/wasmtime"),
+    mmap2(100, 0x7f0000000000, 0x20000, 0x1000, 5, b"/usr/lib/x86_64-linux-gnu/libc.so.6"),
+    mmap2(100, 0x7f1000000000, 0x1000, 0, 3, b"//anon"),
+    rec(7, 0, struct.pack("<IIIIQ", 101, 100, 101, 100, 0)),      # FORK
+    rec(3, 0x2000, struct.pack("<II", 101, 101) + b"node\0"),      # COMM, exec
+    mmap2(101, 0x400000, 0x2000, 0, 5, b"/usr/bin/node"),
+    rec(2, 0, struct.pack("<QQ", 1, 5)),                           # LOST
+    rec(99, 0, b"unknown"),
+])
+open(sys.argv[1], "wb").write(out)
+PY
