@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """fixed_cost.py: phaseprof's fixed cost on the node example: the wall time of
-`phaseprof -x node -- fib.wasm` minus that of the same node command run bare,
-median of N interleaved runs (default 5). Needs root and a build in build/.
+`phaseprof -x node -- fib.wasm` minus that of the same node command run bare
+(the node.probe argv, perf map included), median of N interleaved runs
+(default 5), for phases only (-F 0), fp stacks and the default (auto: dwarf on
+this machine). Needs root and a build in build/. phaseprof -v prints where
+its own time goes.
 
     sudo bench/fixed_cost.py [-n 5] [APP.wasm [ARGS...]]
 """
@@ -19,8 +22,10 @@ if args[:1] == ["-n"]:
     n, args = int(args[1]), args[2:]
 app = args or [os.path.join(top, "build", "examples", "fib.wasm"), "25"]
 runner = os.path.join(top, "probes", "node-wasi.cjs")
-bare_cmd = ["node", "--experimental-wasi-unstable-preview1", "--no-warnings", runner] + app
-traced_cmd = [phaseprof, "-x", "node", "--"] + app
+bare_cmd = ["node", "--experimental-wasi-unstable-preview1", "--no-warnings", "--perf-basic-prof",
+            runner] + app
+modes = {"phases only (-F 0)": ["-F", "0"], "fp stacks": ["--call-graph", "fp"],
+         "default (auto call graph)": []}
 
 
 def wall(cmd):
@@ -29,14 +34,15 @@ def wall(cmd):
     return time.monotonic() - t
 
 
-wall(bare_cmd)  # warm the page cache for both
-wall(traced_cmd)
-bare, traced = [], []
-for _ in range(n):
-    bare.append(wall(bare_cmd))
-    traced.append(wall(traced_cmd))
-mb, mt = statistics.median(bare), statistics.median(traced)
+wall(bare_cmd)  # warm the page cache
 print(f"node {' '.join(app)}: {n} interleaved runs each")
-print(f"  bare      median {mb * 1e3:7.1f} ms  (min {min(bare) * 1e3:.1f}, max {max(bare) * 1e3:.1f})")
-print(f"  phaseprof median {mt * 1e3:7.1f} ms  (min {min(traced) * 1e3:.1f}, max {max(traced) * 1e3:.1f})")
-print(f"  fixed cost       {(mt - mb) * 1e3:7.1f} ms  (aim: under 100 ms)")
+for name, extra in modes.items():
+    traced_cmd = [phaseprof] + extra + ["-x", "node", "--"] + app
+    wall(traced_cmd)
+    bare, traced = [], []
+    for _ in range(n):
+        bare.append(wall(bare_cmd))
+        traced.append(wall(traced_cmd))
+    mb, mt = statistics.median(bare), statistics.median(traced)
+    print(f"  {name:26s} bare {mb * 1e3:6.1f} ms, phaseprof {mt * 1e3:6.1f} ms: "
+          f"fixed cost {(mt - mb) * 1e3:6.1f} ms (aim: under 100 ms)")

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <time.h>
 #include <pthread.h>
 #include <limits.h>
 #include <signal.h>
@@ -281,6 +282,19 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 	return 0;
 }
 
+/* -v: how long phaseprof's own steps take, against its fixed cost */
+static void step_done(const char *what)
+{
+	static struct timespec t0;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!t0.tv_sec)
+		t0 = t;
+	pr_debug("%8.2f ms: %s", (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6,
+		 what);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && log_verbosity < 2)
@@ -356,6 +370,12 @@ struct run {
 	struct unwinder *unwinder;
 	struct stack_agg *agg;
 	uint64_t unwind_failed; /* samples the aggregation had no memory for */
+	struct symbolizer *z; /* names sampled frames; kernel symbols read before the run */
+	/* the background thread: kernel symbols and the runtime's version */
+	pthread_t background_tid;
+	bool background_started;
+	char version[128];
+	bool version_ok;
 	/* the generic fallback: used, why, and the module file it watches */
 	bool fallback;
 	char fallback_why[2048];
@@ -506,6 +526,7 @@ static int bpf_load_error(int err)
 }
 
 static int prepare_unwinding(struct run *r);
+static void join_background(struct run *r);
 
 static int start_runtime(struct run *r)
 {
@@ -519,6 +540,7 @@ static int start_runtime(struct run *r)
 	if (err)
 		return err;
 	catch_signals();
+	step_done("probes armed");
 	err = session__start(&r->s);
 	if (err) {
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
@@ -613,17 +635,17 @@ static const char *process_name(uint32_t tgid, void *ctx)
 /* Name every sampled frame and fold the stacks; NULL when there are none. */
 static struct stack_result *collect_stacks(struct run *r, const struct run_stats *st)
 {
-	struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 	struct stack_result *sr = calloc(1, sizeof(*sr));
 	struct stack_maps maps = { .process_name = process_name, .ctx = (void *)st };
-	struct symbolizer *z = symbolizer__new(&so);
 	int err = -ENOMEM;
 
-	if (sr && z) {
+	if (sr && r->z) {
+		/* the runtime's symbols are loaded already, for its probe sites */
+		for (size_t i = 0; i < r->plan.nsyms; i++)
+			symbolizer__lend(r->z, r->plan.syms[i]);
 		session__stack_maps(&r->s, &maps);
-		err = stacks__collect(&maps, r->agg, r->s.mm, z, &r->o.stack, sr);
+		err = stacks__collect(&maps, r->agg, r->s.mm, r->z, &r->o.stack, sr);
 	}
-	symbolizer__free(z);
 	if (err) {
 		pr_warn("cannot fold the stack samples: %s", strerror(-err));
 		if (sr)
@@ -689,7 +711,7 @@ static int finish(struct run *r, int run_err)
 	bool detaching;
 	struct run_stats st;
 	struct stack_result *stacks = NULL;
-	char build_id[128], version[128] = "";
+	char build_id[128];
 	struct report rep = { .profile = r->profile, .runtime_path = r->path, .argv = r->argv,
 			      .plan = &r->plan, .st = &st, .freq = r->o.freq };
 	int ret;
@@ -718,9 +740,12 @@ static int finish(struct run *r, int run_err)
 	}
 	/* probes come down (a grace period, tens of ms) while we report */
 	detaching = !pthread_create(&detacher, NULL, detach_session, &r->s);
-	rep.version = query_version(r, version, sizeof(version));
+	step_done("runtime exited, phases computed");
+	join_background(r);
+	rep.version = r->version_ok ? r->version : NULL;
 	if (r->o.freq)
 		rep.stacks = stacks = collect_stacks(r, &st);
+	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
 	if (r->unwinder) {
 		struct unwind_stats us;
@@ -741,6 +766,7 @@ static int finish(struct run *r, int run_err)
 	free(stacks);
 	if (detaching)
 		pthread_join(detacher, NULL);
+	step_done("probes detached, report written");
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
@@ -862,6 +888,36 @@ static int choose_fallback(struct run *r, bool no_profile)
 	return 0;
 }
 
+/*
+ * Work the report needs that can run before the runtime does, so it adds no
+ * time after: kernel symbols for naming samples, and the runtime's version
+ * (asked now: exec'ing the runtime while its uprobes come down would wait for
+ * them).
+ */
+static void *background(void *arg)
+{
+	struct run *r = arg;
+
+	if (r->z)
+		symbolizer__load_kernel(r->z);
+	r->version_ok = query_version(r, r->version, sizeof(r->version)) != NULL;
+	return NULL;
+}
+
+static void start_background(struct run *r)
+{
+	r->background_started = !pthread_create(&r->background_tid, NULL, background, r);
+	if (!r->background_started)
+		background(r);
+}
+
+static void join_background(struct run *r)
+{
+	if (r->background_started)
+		pthread_join(r->background_tid, NULL);
+	r->background_started = false;
+}
+
 /* Symbols resolve while the kernel verifies the BPF programs: the two dominate start-up. */
 static int prepare(struct run *r)
 {
@@ -881,12 +937,21 @@ static int prepare(struct run *r)
 		return plan_run(r) ?: perf_prepare(r, "no kernel BTF");
 	if (ret)
 		return ret;
+	step_done("runtime and profile found");
+	if (r->o.freq) {
+		struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
+
+		r->z = symbolizer__new(&so);
+	}
+	start_background(r);
 	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);
 	if (!threaded)
 		load_bpf(&loader);
 	ret = plan_run(r);
+	step_done("probe sites resolved");
 	if (threaded)
 		pthread_join(loader.tid, NULL);
+	step_done("BPF programs loaded");
 	if (!ret && loader.err && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
 		session__close(&r->s);
 		return perf_prepare(r, strerror(-loader.err));
@@ -905,6 +970,7 @@ int cmd_record(int argc, char **argv)
 	if (ret || done)
 		return ret;
 	libbpf_set_print(libbpf_print);
+	step_done("start");
 	ret = prepare(&r);
 	if (!ret)
 		ret = start_runtime(&r);
@@ -913,8 +979,10 @@ int cmd_record(int argc, char **argv)
 					      session__run(&r.s, take_pending_signal));
 	perf_session__close(&r.perf);
 	session__close(&r.s);
+	join_background(&r);
 	unwinder__free(r.unwinder);
 	stack_agg__free(r.agg);
+	symbolizer__free(r.z);
 	plan__free(&r.plan);
 	profile__free(r.profile);
 	profile__free_argv(r.argv);

@@ -24,6 +24,7 @@ struct ranges {
 struct module {
 	char *path;
 	struct syms *syms; /* NULL when the file has no symbols */
+	bool borrowed;     /* someone else's, not freed here */
 };
 
 struct perfmap {
@@ -272,20 +273,44 @@ int symbolizer__set_perfmap(struct symbolizer *z, uint32_t pid, const char *buf,
 	return ret < 0 ? (int)ret : 0;
 }
 
+static struct module *module_add(struct symbolizer *z, const char *path)
+{
+	struct module *v = realloc(z->mods, (z->nmods + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	z->mods = v;
+	v = &z->mods[z->nmods];
+	*v = (struct module){ .path = strdup(path) };
+	if (!v->path)
+		return NULL;
+	z->nmods++;
+	return v;
+}
+
 static struct syms *module_syms(struct symbolizer *z, const char *path)
 {
-	struct module *v;
+	struct module *m;
 
 	for (size_t i = 0; i < z->nmods; i++)
 		if (!strcmp(z->mods[i].path, path))
 			return z->mods[i].syms;
-	v = realloc(z->mods, (z->nmods + 1) * sizeof(*v));
-	if (!v)
+	m = module_add(z, path);
+	if (!m)
 		return NULL;
-	z->mods = v;
-	z->mods[z->nmods].path = strdup(path);
-	z->mods[z->nmods].syms = syms__load(path, &z->opts, NULL, 0);
-	return z->mods[z->nmods++].syms;
+	m->syms = syms__load(path, &z->opts, NULL, 0);
+	return m->syms;
+}
+
+int symbolizer__lend(struct symbolizer *z, struct syms *syms)
+{
+	struct module *m = module_add(z, syms__path(syms));
+
+	if (!m)
+		return -ENOMEM;
+	m->syms = syms;
+	m->borrowed = true;
+	return 0;
 }
 
 static const char *basename_of(const char *path)
@@ -369,14 +394,19 @@ static void load_kallsyms(struct ranges *r)
 	ranges_sort(r);
 }
 
-enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len)
+void symbolizer__load_kernel(struct symbolizer *z)
 {
-	const struct range *r;
-
 	if (!z->kernel_loaded) {
 		load_kallsyms(&z->kernel);
 		z->kernel_loaded = true;
 	}
+}
+
+enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len)
+{
+	const struct range *r;
+
+	symbolizer__load_kernel(z);
 	r = ranges_find(&z->kernel, addr);
 	if (!r) {
 		snprintf(buf, len, "[kernel]");
@@ -400,7 +430,7 @@ void symbolizer__free(struct symbolizer *z)
 		return;
 	for (size_t i = 0; i < z->nmods; i++) {
 		free(z->mods[i].path);
-		if (z->mods[i].syms)
+		if (z->mods[i].syms && !z->mods[i].borrowed)
 			syms__free(z->mods[i].syms);
 	}
 	for (size_t i = 0; i < z->nmaps; i++)

@@ -26,6 +26,10 @@ struct symbolizer;
 
 struct symbolizer *symbolizer__new(const struct syms_opts *opts);
 void symbolizer__free(struct symbolizer *z);
+/* Use a symbol table loaded elsewhere (the plan's); it must outlive z. 0 or -ENOMEM. */
+int symbolizer__lend(struct symbolizer *z, struct syms *syms);
+/* Read /proc/kallsyms now rather than at the first kernel frame (it takes tens of ms). */
+void symbolizer__load_kernel(struct symbolizer *z);
 /* Name a user address of process pid into buf; returns its kind. */
 enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
 				 uint64_t addr, char *buf, size_t len);
