@@ -656,6 +656,27 @@ static struct stack_result *collect_stacks(struct run *r, const struct run_stats
 	return sr;
 }
 
+/*
+ * The perf maps the profile's perfmap option made the runtime write
+ * (/tmp/perf-PID.map) were for naming samples, which is done: remove them
+ * rather than leave one in /tmp per run. A map the user asked for with --raw
+ * or --option perfmap=off is theirs and stays.
+ */
+static void remove_perf_maps(struct run *r, const struct run_stats *st)
+{
+	const struct profile_option *perfmap = profile__option(r->profile, "perfmap");
+	char path[64];
+
+	if (r->o.raw || !perfmap || !perfmap->on)
+		return;
+	for (size_t i = 0; i < st->nthreads; i++) {
+		if (st->threads[i].tid != st->threads[i].tgid)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", st->threads[i].tgid);
+		unlink(path);
+	}
+}
+
 static void count_hits(struct run *r)
 {
 	for (size_t i = 0; i < r->s.nev; i++) {
@@ -745,6 +766,7 @@ static int finish(struct run *r, int run_err)
 	rep.version = r->version_ok ? r->version : NULL;
 	if (r->o.freq)
 		rep.stacks = stacks = collect_stacks(r, &st);
+	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
 	if (r->unwinder) {

@@ -86,6 +86,10 @@ for attempt in range(4):
             turbofan_worker = True
     if liftoff_main and turbofan_worker and jit_execute:
         break
+pids = {t["pid"] for t in doc["threads"]}
+pp.check(not any(os.path.exists(f"/tmp/perf-{p}.map") for p in pids),
+         "the perf map the profile turned on is removed once read")
+pp.check(not [f for f in os.listdir(".") if f.startswith("isolate-")], "no V8 log left in the cwd")
 pp.check(jit_execute, "node: [execute] reaches wasm JIT frames (JS:..._[j])")
 pp.check(liftoff_main, "node: [compile] holds Liftoff frames on the main thread")
 pp.check(turbofan_worker, "node: [compile] holds TurboFan frames on a worker thread")
