@@ -340,6 +340,15 @@ static bool phase_measured(const struct jr_node *probes, const char *phase)
 	return false;
 }
 
+/* Any phase name a run reports, the fallback's unknown included; -1 for none. */
+static int phase_index(const char *name)
+{
+	for (int ph = 0; ph < PP_PHASE_COUNT; ph++)
+		if (!strcmp(name, phase__name(ph)))
+			return ph;
+	return -1;
+}
+
 /* One run's phases from its phases.json. 0, or -1 with why. */
 static int read_sample(const char *path, bool cpu, struct rt *r, struct sample *s, int *status,
 		       char *why, size_t whylen)
@@ -347,21 +356,28 @@ static int read_sample(const char *path, bool cpu, struct rt *r, struct sample *
 	struct jr_node *doc = jr_parse_file(path, why, whylen);
 	const struct jr_node *phases, *probes, *rt;
 	const char *key = cpu ? "cpu_ns" : "wall_ns";
+	bool fallback;
 
 	if (!doc)
 		return -1;
 	phases = jr_get(doc, "phases");
 	probes = jr_get(doc, "probes");
+	fallback = jr_get(doc, "fallback") && jr_get(doc, "fallback")->type == JR_OBJECT;
 	rt = jr_get(doc, "runtime");
 	memset(s, 0, sizeof(*s));
 	for (const struct jr_node *p = phases ? phases->child : NULL; p; p = p->next) {
-		int ph = phase__from_name(jr_str(jr_get(p, "name")) ?: "");
+		int ph = phase_index(jr_str(jr_get(p, "name")) ?: "");
+		const struct jr_node *seen = jr_get(p, "seen");
 
 		if (ph < 0)
 			continue;
 		s->ms[ph] = jr_num(jr_get(p, key), 0) / 1e6;
-		s->measured[ph] = ph == PP_PHASE_STARTUP || ph == PP_PHASE_TEARDOWN ||
-				  phase_measured(probes, phase__name(ph));
+		/* the generic fallback says which phases it saw; a profile's are its probes' */
+		if (fallback)
+			s->measured[ph] = seen && seen->type == JR_BOOL && seen->b;
+		else
+			s->measured[ph] = ph == PP_PHASE_STARTUP || ph == PP_PHASE_TEARDOWN ||
+					  phase_measured(probes, phase__name(ph));
 	}
 	s->ms[PHASE_RUN] = jr_num(jr_get(doc, key), 0) / 1e6;
 	s->measured[PHASE_RUN] = true;
