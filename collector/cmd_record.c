@@ -530,18 +530,13 @@ static void join_background(struct run *r);
 
 static int start_runtime(struct run *r)
 {
-	int err = prepare_unwinding(r) ?: session__spawn(&r->s, r->argv);
+	int err = prepare_unwinding(r) ?: arm(r);
 
-	if (err) {
-		pr_err("cannot start '%s': %s", r->path, strerror(-err));
-		return PP_EXIT_FAILURE;
-	}
-	err = arm(r);
 	if (err)
 		return err;
 	catch_signals();
 	step_done("probes armed");
-	err = session__start(&r->s);
+	err = session__start(&r->s, r->argv);
 	if (err) {
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
 		return err == -ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_ELF;
@@ -945,7 +940,13 @@ static int prepare(struct run *r)
 {
 	struct bpf_loader loader = { .r = r };
 	bool threaded;
-	int ret = cmd_locate_runtime(r->o.runtime, r->path, sizeof(r->path));
+	int ret = session__spawn(&r->s);
+
+	if (ret) {
+		pr_err("cannot fork the runtime's process: %s", strerror(-ret));
+		return PP_EXIT_FAILURE;
+	}
+	ret = cmd_locate_runtime(r->o.runtime, r->path, sizeof(r->path));
 
 	ret = ret ?: cmd_load_profile(r->o.probes, r->path, r->o.no_fallback, &r->profile);
 	if ((ret == PP_EXIT_NO_PROFILE && !r->o.no_fallback) || (!ret && r->o.generic))
@@ -975,7 +976,7 @@ static int prepare(struct run *r)
 		pthread_join(loader.tid, NULL);
 	step_done("BPF programs loaded");
 	if (!ret && loader.err && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
-		session__close(&r->s);
+		session__drop_bpf(&r->s);
 		return perf_prepare(r, strerror(-loader.err));
 	}
 	if (!ret && loader.err)
@@ -991,6 +992,7 @@ int cmd_record(int argc, char **argv)
 
 	if (ret || done)
 		return ret;
+	session__init(&r.s);
 	libbpf_set_print(libbpf_print);
 	step_done("start");
 	ret = prepare(&r);

@@ -139,10 +139,7 @@ int perf_session__open(struct perf_session *p, struct session *s, unsigned buffe
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	memset(s, 0, sizeof(*s));
-	s->child = -1;
-	s->go_fd = s->status_fd = -1;
-	p->s = s;
+	p->s = s; /* s holds the runtime's process, spawned already */
 	p->ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (p->ncpu < 1)
 		p->ncpu = 1;

@@ -98,9 +98,6 @@ int session__open(struct session *s, const struct session_opts *o)
 {
 	int err;
 
-	memset(s, 0, sizeof(*s));
-	s->child = -1;
-	s->go_fd = s->status_fd = -1;
 	s->dwarf = o->stack_ring_mb > 0;
 	/* try uprobe_multi first; a kernel that predates it refuses the program */
 	s->multi = load_skeleton(s, o, true) == 0;
@@ -119,13 +116,51 @@ int session__open(struct session *s, const struct session_opts *o)
 	return 0;
 }
 
-/* In the child: wait for the go byte, become the invoking user, exec. */
-static void child_exec(int go_fd, int status_fd, char *const argv[])
+void session__init(struct session *s)
 {
-	char go;
+	memset(s, 0, sizeof(*s));
+	s->child = -1;
+	s->go_fd = s->status_fd = -1;
+}
+
+#define MAX_ARGV_BYTES (4 << 20)
+
+/* In the child: read the command line phaseprof sends when all is armed. */
+static char **read_argv(int fd)
+{
+	uint32_t len, argc = 0;
+	char *buf, **argv;
+	size_t got = 0;
+
+	if (read(fd, &len, sizeof(len)) != sizeof(len) || len == 0 || len > MAX_ARGV_BYTES)
+		return NULL;
+	buf = malloc(len);
+	while (buf && got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n <= 0)
+			return NULL;
+		got += n;
+	}
+	if (!buf || buf[len - 1])
+		return NULL;
+	for (uint32_t i = 0; i < len; i++)
+		argc += !buf[i];
+	argv = calloc(argc + 1, sizeof(*argv));
+	for (uint32_t i = 0, k = 0; argv && k < argc; k++) {
+		argv[k] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	return argv;
+}
+
+/* In the child: wait for the command line, become the invoking user, exec. */
+static void child_exec(int go_fd, int status_fd)
+{
+	char **argv = read_argv(go_fd);
 	int err;
 
-	if (read(go_fd, &go, 1) != 1)
+	if (!argv)
 		_exit(127); /* phaseprof gave up before the start */
 	err = drop_to_invoking_user();
 	if (!err) {
@@ -138,7 +173,11 @@ static void child_exec(int go_fd, int status_fd, char *const argv[])
 	_exit(127);
 }
 
-int session__spawn(struct session *s, char *const argv[])
+/*
+ * Fork while phaseprof is still small and has one thread: the copy is cheap,
+ * and so is the exec that throws it away, which the runtime's rusage counts.
+ */
+int session__spawn(struct session *s)
 {
 	int go[2], status[2];
 
@@ -162,13 +201,45 @@ int session__spawn(struct session *s, char *const argv[])
 	if (s->child == 0) {
 		close(go[1]);
 		close(status[0]);
-		child_exec(go[0], status[1], argv);
+		child_exec(go[0], status[1]);
 	}
 	close(go[0]);
 	close(status[1]);
 	s->go_fd = go[1];
 	s->status_fd = status[0];
 	return 0;
+}
+
+/* The command line as the child reads it: a length, then NUL-terminated words. */
+static int send_argv(int fd, char *const argv[])
+{
+	size_t len = 0;
+	uint32_t len32;
+	char *buf, *p;
+	int err = 0;
+
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	if (!len || len > MAX_ARGV_BYTES)
+		return -E2BIG;
+	buf = p = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; argv[i]; i++)
+		p = stpcpy(p, argv[i]) + 1;
+	len32 = (uint32_t)len;
+	if (write(fd, &len32, sizeof(len32)) != sizeof(len32))
+		err = -errno;
+	for (size_t done = 0; !err && done < len;) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n <= 0)
+			err = n < 0 ? -errno : -EPIPE;
+		else
+			done += n;
+	}
+	free(buf);
+	return err;
 }
 
 static int add_link(struct session *s, struct bpf_link *link)
@@ -388,13 +459,13 @@ void session__stack_maps(struct session *s, struct stack_maps *maps)
 	maps->root_tid = s->skel->bss->root_tid;
 }
 
-int session__start(struct session *s)
+int session__start(struct session *s, char *const argv[])
 {
-	int exec_errno = 0;
+	int exec_errno = 0, err = send_argv(s->go_fd, argv);
 	ssize_t n;
 
-	if (write(s->go_fd, "g", 1) != 1)
-		return -errno;
+	if (err)
+		return err;
 	close(s->go_fd);
 	s->go_fd = -1;
 	/* EOF: the status pipe closed on exec, which succeeded */
@@ -540,12 +611,25 @@ void session__detach(struct session *s)
 	s->nlinks = 0;
 }
 
+void session__drop_bpf(struct session *s)
+{
+	session__detach(s);
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	mmaps__free(s->mm);
+	s->mm = NULL;
+	phaseprof_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
+
 void session__close(struct session *s)
 {
 	if (s->go_fd >= 0)
 		close(s->go_fd); /* a held child reads EOF and exits without exec */
+	s->go_fd = -1;
 	if (s->status_fd >= 0)
 		close(s->status_fd);
+	s->status_fd = -1;
 	session__detach(s);
 	/* failing half way: the probes are gone, the runtime finishes on its own */
 	if (s->child > 0 && !s->exited) {
@@ -553,12 +637,7 @@ void session__close(struct session *s)
 			;
 		s->exited = true;
 	}
-	ring_buffer__free(s->rb);
-	s->rb = NULL;
-	mmaps__free(s->mm);
-	s->mm = NULL;
-	phaseprof_bpf__destroy(s->skel);
-	s->skel = NULL;
+	session__drop_bpf(s);
 	free(s->ev);
 	s->ev = NULL;
 }

@@ -54,11 +54,13 @@ struct session_opts {
 };
 
 
+/* Ready an empty session: before spawn and open. */
+void session__init(struct session *s);
 /* Open and load the BPF half. 0 or -errno. */
 int session__open(struct session *s, const struct session_opts *o);
 void session__on_stack_sample(struct session *s, stack_sample_fn fn, void *ctx);
-/* Fork the runtime; it waits, unprivileged, until session__start(). */
-int session__spawn(struct session *s, char *const argv[]);
+/* Fork the runtime's process early; it waits for session__start(). 0 or -errno. */
+int session__spawn(struct session *s);
 int session__attach_tracepoints(struct session *s);
 struct plan_attach;
 /* Attach every probe of the plan; on failure *failed is the probe that failed. */
@@ -75,8 +77,8 @@ struct stack_maps;
 /* Where the sample counts are, for stacks__collect(). */
 void session__stack_maps(struct session *s, struct stack_maps *maps);
 
-/* Let the child exec. 0, or -errno from a failed exec. */
-int session__start(struct session *s);
+/* Send the child its command line and let it exec, unprivileged. 0, or -errno from a failed exec. */
+int session__start(struct session *s, char *const argv[]);
 /*
  * Collect events until the runtime exits. forward() is polled: a signal number
  * it returns is sent to the runtime. Drains the ring buffer at the end.
@@ -85,6 +87,8 @@ int session__run(struct session *s, int (*forward)(void));
 uint64_t session__lost(struct session *s);
 /* Take every probe and tracepoint down; events collected so far stay. */
 void session__detach(struct session *s);
+/* Unload the BPF half, keeping the held runtime (to go on with another backend). */
+void session__drop_bpf(struct session *s);
 void session__close(struct session *s);
 
 #endif /* PHASEPROF_SESSION_H */
