@@ -312,6 +312,20 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 }
 
 /*
+ * A sample that interrupted user code has no kernel stack worth a walk (only
+ * the timer interrupt's own frames): skip it, it is most of a sample's cost.
+ */
+static __always_inline __s32 kernel_stack(struct bpf_perf_event_data *ctx)
+{
+	/* the verifier takes only whole 8-byte context loads: cs's slot (csx), not cs */
+	__u64 cs = ctx->regs.csx;
+
+	if ((cs & 3) == 3)
+		return -1;
+	return bpf_get_stackid(ctx, &stacks, 0);
+}
+
+/*
  * The phase a sample belongs to, as the user half's model decides it: the
  * thread's innermost open phase; else, on the root main thread, the phase that
  * closed last (flagged: it may turn out to be teardown) or startup; else, on
@@ -359,7 +373,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	key.ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	key.kstack = bpf_get_stackid(ctx, &stacks, 0);
+	key.kstack = kernel_stack(ctx);
 	sample_phase((__u32)id, &key);
 	count = bpf_map_lookup_elem(&samples, &key);
 	if (count)
@@ -573,7 +587,7 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	s->key.ustack = -1;
 	s->tid = (__u32)id;
 	bpf_get_current_comm(s->key.comm, sizeof(s->key.comm));
-	s->key.kstack = bpf_get_stackid(ctx, &stacks, 0);
+	s->key.kstack = kernel_stack(ctx);
 	sample_phase((__u32)id, &s->key);
 	/* the user registers, wherever the sample caught the thread */
 	task = bpf_get_current_task_btf();

@@ -888,6 +888,16 @@ static int prepare_unwinding(struct run *r)
 	return 0;
 }
 
+/*
+ * BPF is not there for us (not permitted, not built in): the perf backend can
+ * stand in. A program the verifier refuses is phaseprof's bug, not the
+ * machine's: that is an error, never a quiet switch to a backend without stacks.
+ */
+static bool bpf_unavailable(int err)
+{
+	return err == -EPERM || err == -ENOSYS || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
+}
+
 /* No profile names the runtime, or --generic: run it with the built-in generic profile. */
 static int choose_fallback(struct run *r, bool no_profile)
 {
@@ -975,7 +985,7 @@ static int prepare(struct run *r)
 	if (threaded)
 		pthread_join(loader.tid, NULL);
 	step_done("BPF programs loaded");
-	if (!ret && loader.err && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
+	if (!ret && bpf_unavailable(loader.err) && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
 		session__drop_bpf(&r->s);
 		return perf_prepare(r, strerror(-loader.err));
 	}

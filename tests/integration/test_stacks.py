@@ -92,6 +92,8 @@ pp.check(not any(os.path.exists(f"/tmp/perf-{p}.map") for p in pids),
          "the perf map the profile turned on is removed once read")
 pp.check({f for f in os.listdir(".") if f.startswith("isolate-")} == logs_before,
          "no V8 log left in the cwd")
+pp.check(any(f.endswith("_[k]") for frames, _ in folded(out) for f in frames),
+         "node: samples taken in the kernel have kernel frames (_[k])")
 pp.check(jit_execute, "node: [execute] reaches wasm JIT frames (JS:..._[j])")
 pp.check(liftoff_main, "node: [compile] holds Liftoff frames on the main thread")
 pp.check(turbofan_worker, "node: [compile] holds TurboFan frames on a worker thread")
