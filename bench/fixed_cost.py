@@ -22,7 +22,7 @@ if args[:1] == ["-n"]:
     n, args = int(args[1]), args[2:]
 app = args or [os.path.join(top, "build", "examples", "fib.wasm"), "25"]
 runner = os.path.join(top, "probes", "node-wasi.cjs")
-bare_cmd = ["node", "--experimental-wasi-unstable-preview1", "--no-warnings", "--perf-basic-prof",
+bare_cmd = ["node", "--experimental-wasi-unstable-preview1", "--no-warnings", "--perf-basic-prof-only-functions",
             runner] + app
 modes = {"phases only (-F 0)": ["-F", "0"], "fp stacks": ["--call-graph", "fp"],
          "default (auto call graph)": []}
