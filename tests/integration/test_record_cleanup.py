@@ -1,6 +1,7 @@
 """After phaseprof exits (normally, on Ctrl-C, when killed, or after the
 target crashed), no BPF link, program or uprobe of ours remains."""
 import json
+import re
 import os
 import signal
 import subprocess
@@ -9,7 +10,17 @@ import pp
 
 pp.need_root()
 bpftool = pp.need_program("bpftool") if os.path.exists("/usr/sbin/bpftool") is False else "/usr/sbin/bpftool"
-OUR_PROGS = {"site_hit", "site_hit_multi", "on_exec", "on_fork", "on_exit", "on_switch"}
+
+def our_program_names():
+    """Every program of bpf/phaseprof.bpf.c, as bpftool shows them (15 characters)."""
+    with open(os.path.join(pp.SOURCE_DIR, "bpf", "phaseprof.bpf.c")) as f:
+        text = f.read()
+    names = re.findall(r"^int BPF_\w+\((\w+)", text, re.M)
+    names += re.findall(r"^int (\w+)\(struct bpf_perf_event_data", text, re.M)
+    return {n[:15] for n in names}
+
+
+OUR_PROGS = our_program_names()
 
 
 def our_objects():
@@ -61,11 +72,17 @@ def wait_running(p):
     pp.check(p.poll() is None, "phaseprof still running")
 
 
+pp.check({"site_hit", "on_exec", "on_switch", "on_sample", "on_sample_dwarf", "fallback_enter"}
+         <= OUR_PROGS, f"program names found: {sorted(OUR_PROGS)}")
 check_clean("before any run")
 
 r = pp.phaseprof(["-x", pp.PHASETEST, "--", "load=10"])
 pp.check(r.returncode == 0, f"normal run: {r.stderr}")
 check_clean("after a normal run")
+
+r = pp.phaseprof(["-x", pp.PHASETEST, "--generic", "--call-graph", "fp", "--", "load=10"])
+pp.check(r.returncode == 0, f"generic fallback run: {r.stderr}")
+check_clean("after a run with the generic fallback and fp stacks")
 
 r = pp.phaseprof(["-x", pp.PHASETEST, "--", "load=10", "crash=11"])
 pp.check(r.returncode == 139, f"crashed target: {r.returncode}")
