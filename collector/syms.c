@@ -1035,6 +1035,14 @@ static void prefilter_words(const char *spec, struct words *ws)
 		}
 		i = j;
 	}
+	/* longest first: a rare word turns most names away with one strstr() */
+	for (size_t a = 1; a < ws->n; a++)
+		for (size_t b = a; b > 0 && strlen(ws->w[b]) > strlen(ws->w[b - 1]); b--) {
+			const char *t = ws->w[b];
+
+			ws->w[b] = ws->w[b - 1];
+			ws->w[b - 1] = t;
+		}
 }
 
 static bool has_words(const char *name, const struct words *ws)
