@@ -25,6 +25,7 @@
 #include "outfile.h"
 #include "phases.h"
 #include "plan.h"
+#include "plancache.h"
 #include "profile.h"
 #include "report.h"
 #include "runtime.h"
@@ -376,6 +377,7 @@ struct run {
 	bool background_started;
 	char version[128];
 	bool version_ok;
+	bool plan_cached; /* the plan came from the cache: no symbols were loaded for it */
 	/* the generic fallback: used, why, and the module file it watches */
 	bool fallback;
 	char fallback_why[2048];
@@ -792,7 +794,13 @@ static int plan_run(struct run *r)
 {
 	struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 	char err[2048] = "";
-	int ret = r->fallback ? 0 : plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
+	int ret = 0;
+
+	if (!r->fallback && !r->plan_cached) {
+		ret = plan__build(r->profile, r->path, &so, &r->plan, err, sizeof(err));
+		if (!ret)
+			plancache__save(&r->plan, r->profile, r->path, &so);
+	}
 
 	if (ret && ret != -ENOMEM && !r->o.probes && !r->o.no_fallback) {
 		/* a profile chosen by name that does not fit this build: fall back, and say why */
@@ -927,6 +935,9 @@ static void *background(void *arg)
 
 	if (r->z)
 		symbolizer__load_kernel(r->z);
+	/* a plan from the cache loaded no symbols: the runtime's are needed to name samples */
+	if (r->z && r->plan_cached)
+		symbolizer__load_file(r->z, r->path);
 	r->version_ok = query_version(r, r->version, sizeof(r->version)) != NULL;
 	return NULL;
 }
@@ -975,6 +986,11 @@ static int prepare(struct run *r)
 		struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 
 		r->z = symbolizer__new(&so);
+	}
+	if (!r->fallback) {
+		struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
+
+		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
 	start_background(r);
 	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);

@@ -215,6 +215,9 @@ void plan__free(struct plan *pl)
 	for (size_t i = 0; i < pl->nsyms; i++)
 		syms__free(pl->syms[i]);
 	free(pl->syms);
+	for (size_t i = 0; pl->paths && pl->paths[i]; i++)
+		free(pl->paths[i]);
+	free(pl->paths);
 	free(pl->sites);
 	free(pl->att);
 	memset(pl, 0, sizeof(*pl));

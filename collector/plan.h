@@ -39,6 +39,8 @@ struct plan {
 	/* loaded symbol tables, one per file */
 	struct syms **syms;
 	size_t nsyms;
+	/* a plan from the cache has no symbol tables: its file names, NULL-terminated */
+	char **paths;
 };
 
 /*

@@ -394,6 +394,11 @@ static void load_kallsyms(struct ranges *r)
 	ranges_sort(r);
 }
 
+void symbolizer__load_file(struct symbolizer *z, const char *path)
+{
+	module_syms(z, path);
+}
+
 void symbolizer__load_kernel(struct symbolizer *z)
 {
 	if (!z->kernel_loaded) {

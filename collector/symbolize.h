@@ -30,6 +30,8 @@ void symbolizer__free(struct symbolizer *z);
 int symbolizer__lend(struct symbolizer *z, struct syms *syms);
 /* Read /proc/kallsyms now rather than at the first kernel frame (it takes tens of ms). */
 void symbolizer__load_kernel(struct symbolizer *z);
+/* Load a file's symbols now rather than at its first frame. */
+void symbolizer__load_file(struct symbolizer *z, const char *path);
 /* Name a user address of process pid into buf; returns its kind. */
 enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
 				 uint64_t addr, char *buf, size_t len);

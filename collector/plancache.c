@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * plancache.c: resolved plans kept between runs, see plancache.h.
+ *
+ * An entry is a small text file named by a hash of what the resolution read
+ * (format version, profile path and text, runtime path, --debuginfo dirs). It
+ * lists every file the plan depends on with its identity (device, inode, size,
+ * mtime, ctime), re-checked on every use, then the sites and the probes:
+ *
+ *	phaseprof-plan 1
+ *	file DEV INO SIZE MTIME_NS CTIME_NS HEXPATH
+ *	site INDEX CANDIDATE NFUNCS FILE HEXFUNC
+ *	att FILE OFFSET COOKIE RETPROBE
+ *	end
+ */
+#define _GNU_SOURCE
+#define PR_DOMAIN "plancache"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "log.h"
+#include "outfile.h"
+#include "phases.h"
+#include "plancache.h"
+
+#define MAX_ENTRY_BYTES (1 << 20)
+#define MAX_FILES 64
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 1099511628211ULL;
+	return h;
+}
+
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (size_t)st.st_size <= max &&
+	    (buf = malloc(st.st_size + 1))) {
+		n = read(fd, buf, st.st_size);
+		if (n != st.st_size) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+			*len = n;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+static const char *cache_dir(void)
+{
+	const char *env = getenv("PHASEPROF_CACHE_DIR");
+
+	return env && *env ? env : "/var/cache/phaseprof/plans";
+}
+
+/* The entry's file name: what the resolution read, hashed. */
+static int entry_name(const struct profile *p, const char *runtime_path,
+		      const struct syms_opts *so, char *name, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t textlen;
+	char *text = slurp(p->path, 16 << 20, &textlen);
+
+	if (!text)
+		return -ENOENT;
+	h = fnv(h, "phaseprof-plan 1", 17);
+	h = fnv(h, p->path, strlen(p->path) + 1);
+	h = fnv(h, text, textlen);
+	h = fnv(h, runtime_path, strlen(runtime_path) + 1);
+	for (size_t i = 0; so && i < so->ndebuginfo_dirs; i++)
+		h = fnv(h, so->debuginfo_dirs[i], strlen(so->debuginfo_dirs[i]) + 1);
+	free(text);
+	snprintf(name, len, "%016" PRIx64 ".plan", h);
+	return 0;
+}
+
+struct identity {
+	uint64_t dev, ino, size, mtime, ctime;
+};
+
+static int identity_of(const char *path, struct identity *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	*id = (struct identity){ st.st_dev, st.st_ino, st.st_size,
+				 st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec,
+				 st.st_ctim.tv_sec * 1000000000ULL + st.st_ctim.tv_nsec };
+	return 0;
+}
+
+static void put_hex(FILE *f, const char *s)
+{
+	if (!s || !*s) {
+		fputc('-', f);
+		return;
+	}
+	for (; *s; s++)
+		fprintf(f, "%02x", (unsigned char)*s);
+}
+
+/* Decode hex in place; "-" is the empty string. false on bad input. */
+static bool from_hex(char *s)
+{
+	size_t n = strlen(s);
+	char *out = s;
+
+	if (!strcmp(s, "-")) {
+		*s = '\0';
+		return true;
+	}
+	if (n % 2)
+		return false;
+	for (size_t i = 0; i < n; i += 2) {
+		unsigned v;
+
+		if (sscanf(s + i, "%2x", &v) != 1 || !v)
+			return false;
+		*out++ = (char)v;
+	}
+	*out = '\0';
+	return true;
+}
+
+/* The plan's files: the runtime's and the libraries' its sites resolved in. */
+static int plan_files(const struct plan *pl, const char **files, size_t *nfiles)
+{
+	*nfiles = 0;
+	for (size_t i = 0; i < pl->nsites; i++) {
+		const char *m = pl->sites[i].module;
+		size_t k;
+
+		if (!m)
+			continue;
+		for (k = 0; k < *nfiles && strcmp(files[k], m); k++)
+			;
+		if (k == *nfiles) {
+			if (*nfiles == MAX_FILES)
+				return -E2BIG;
+			files[(*nfiles)++] = m;
+		}
+	}
+	return 0;
+}
+
+static size_t file_index(const char **files, size_t n, const char *path)
+{
+	for (size_t k = 0; k < n; k++)
+		if (path && !strcmp(files[k], path))
+			return k;
+	return (size_t)-1;
+}
+
+static int write_entry(FILE *f, const struct plan *pl, const char **files, size_t nfiles)
+{
+	fprintf(f, "phaseprof-plan 1\n");
+	for (size_t k = 0; k < nfiles; k++) {
+		struct identity id;
+
+		if (identity_of(files[k], &id))
+			return -ENOENT;
+		fprintf(f, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " ",
+			id.dev, id.ino, id.size, id.mtime, id.ctime);
+		put_hex(f, files[k]);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < pl->nsites; i++) {
+		const struct plan_site *ps = &pl->sites[i];
+
+		fprintf(f, "site %zu %d %zu %zd ", i, ps->candidate, ps->nfuncs,
+			(ssize_t)file_index(files, nfiles, ps->module));
+		put_hex(f, ps->first_func);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < pl->natt; i++) {
+		const struct plan_attach *a = &pl->att[i];
+
+		fprintf(f, "att %zd %" PRIx64 " %" PRIx64 " %d\n",
+			(ssize_t)file_index(files, nfiles, a->path), a->offset, a->cookie,
+			a->retprobe);
+	}
+	fprintf(f, "end\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+void plancache__save(const struct plan *pl, const struct profile *p, const char *runtime_path,
+		     const struct syms_opts *so)
+{
+	const char *files[MAX_FILES];
+	struct outfile out;
+	size_t nfiles;
+	char name[64];
+	int dirfd, err;
+
+	for (size_t i = 0; i < pl->nsites; i++)
+		if (pl->sites[i].candidate < 0)
+			return; /* a site that may resolve later (a library installed): not cached */
+	if (plan_files(pl, files, &nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
+		return;
+	mkdir("/var/cache/phaseprof", 0755);
+	dirfd = outdir_open(cache_dir());
+	if (dirfd < 0) {
+		pr_debug("no plan cache: %s: %s", cache_dir(), strerror(-dirfd));
+		return;
+	}
+	err = outfile_begin(&out, dirfd, name);
+	if (!err) {
+		err = write_entry(out.f, pl, files, nfiles);
+		if (err)
+			outfile_abort(&out);
+		else
+			err = outfile_commit(&out);
+	}
+	close(dirfd);
+	pr_debug("plan %s %s", name, err ? "not cached" : "cached");
+}
+
+struct reader {
+	struct plan *pl;
+	const struct profile *p;
+	char *files[MAX_FILES];
+	size_t nfiles;
+};
+
+static bool read_file_line(struct reader *rd, char *rest)
+{
+	struct identity want, now;
+	char path[8192];
+
+	if (rd->nfiles == MAX_FILES ||
+	    sscanf(rest, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %8191s",
+		   &want.dev, &want.ino, &want.size, &want.mtime, &want.ctime, path) != 6 ||
+	    !from_hex(path) || identity_of(path, &now) || memcmp(&want, &now, sizeof(now)))
+		return false; /* a changed or missing file: the plan is stale */
+	rd->files[rd->nfiles] = strdup(path);
+	return rd->files[rd->nfiles++] != NULL;
+}
+
+static bool read_site_line(struct reader *rd, char *rest)
+{
+	size_t idx, nfuncs;
+	ssize_t file;
+	int cand;
+	char func[8192];
+	struct plan_site *ps;
+
+	if (sscanf(rest, "%zu %d %zu %zd %8191s", &idx, &cand, &nfuncs, &file, func) != 5 ||
+	    idx >= rd->pl->nsites || cand < 0 || (size_t)cand >= rd->p->sites[idx].ncandidates ||
+	    file < 0 || (size_t)file >= rd->nfiles || !from_hex(func))
+		return false;
+	ps = &rd->pl->sites[idx];
+	ps->candidate = cand;
+	ps->nfuncs = nfuncs;
+	ps->module = rd->files[file];
+	ps->first_func = strdup(func);
+	return ps->first_func != NULL;
+}
+
+static bool read_att_line(struct reader *rd, char *rest)
+{
+	struct plan_attach a, *v;
+	ssize_t file;
+	int ret;
+
+	if (sscanf(rest, "%zd %" SCNx64 " %" SCNx64 " %d", &file, &a.offset, &a.cookie, &ret) !=
+		    4 ||
+	    file < 0 || (size_t)file >= rd->nfiles ||
+	    (size_t)pp_cookie_site(a.cookie) >= rd->pl->nsites)
+		return false;
+	a.path = rd->files[file];
+	a.retprobe = ret != 0;
+	v = realloc(rd->pl->att, (rd->pl->natt + 1) * sizeof(*v));
+	if (!v)
+		return false;
+	rd->pl->att = v;
+	rd->pl->att[rd->pl->natt++] = a;
+	return true;
+}
+
+static bool read_entry(struct reader *rd, char *text)
+{
+	bool ok = !strncmp(text, "phaseprof-plan 1\n", 17), ended = false;
+
+	for (char *save, *line = strtok_r(text, "\n", &save); ok && line && !ended;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "file ", 5))
+			ok = read_file_line(rd, line + 5);
+		else if (!strncmp(line, "site ", 5))
+			ok = read_site_line(rd, line + 5);
+		else if (!strncmp(line, "att ", 4))
+			ok = read_att_line(rd, line + 4);
+		else if (!strcmp(line, "end"))
+			ended = true;
+		else
+			ok = !strcmp(line, "phaseprof-plan 1");
+	}
+	for (size_t i = 0; ok && i < rd->pl->nsites; i++)
+		ok = rd->pl->sites[i].candidate >= 0;
+	return ok && ended;
+}
+
+int plancache__load(struct plan *pl, const struct profile *p, const char *runtime_path,
+		    const struct syms_opts *so)
+{
+	struct reader rd = { .pl = pl, .p = p };
+	char name[64], path[4200];
+	size_t len;
+	char *text;
+	bool ok;
+
+	memset(pl, 0, sizeof(*pl));
+	if (entry_name(p, runtime_path, so, name, sizeof(name)))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", cache_dir(), name);
+	text = slurp(path, MAX_ENTRY_BYTES, &len);
+	if (!text)
+		return -ENOENT;
+	pl->sites = calloc(p->nsites ? p->nsites : 1, sizeof(*pl->sites));
+	pl->nsites = p->nsites;
+	for (size_t i = 0; pl->sites && i < p->nsites; i++) {
+		pl->sites[i].site = &p->sites[i];
+		pl->sites[i].candidate = -1;
+	}
+	ok = pl->sites && read_entry(&rd, text);
+	free(text);
+	pl->paths = (char **)calloc(rd.nfiles + 1, sizeof(char *));
+	if (ok && pl->paths) {
+		memcpy(pl->paths, rd.files, rd.nfiles * sizeof(char *));
+		pr_debug("plan %s from the cache", name);
+		return 0;
+	}
+	for (size_t i = 0; i < rd.nfiles; i++)
+		free(rd.files[i]);
+	plan__free(pl);
+	return -ESTALE;
+}
