@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #define PR_DOMAIN "compare"
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "json.h"
@@ -133,14 +134,6 @@ struct reference {
 	size_t nmm;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "phaseprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nsee 'phaseprof compare --help'\n");
-	return PP_EXIT_USAGE;
-}
-
 static int parse_count(const char *arg, unsigned max, unsigned *out)
 {
 	char *end;
@@ -167,19 +160,19 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (o->npass + 2 > MAX_PASS)
-			return usage_error("too many options to pass on to record%s", "");
+			return cmd_usage_error("compare", "too many options to pass on to record%s", "");
 		switch (c) {
 		case 'x': o->runtimes_arg = optarg; break;
 		case 'o': o->output = optarg; break;
 		case OPT_CPU: o->cpu = true; break;
 		case 'n':
 			if (parse_count(optarg, 10000, &o->runs) || !o->runs)
-				return usage_error("-n takes a number of runs from 1 to 10000, not '%s'",
+				return cmd_usage_error("compare", "-n takes a number of runs from 1 to 10000, not '%s'",
 						   optarg);
 			break;
 		case OPT_WARMUP:
 			if (parse_count(optarg, 1000, &o->warmup))
-				return usage_error("--warmup takes a number from 0 to 1000, not '%s'",
+				return cmd_usage_error("compare", "--warmup takes a number from 0 to 1000, not '%s'",
 						   optarg);
 			break;
 		case OPT_KEEP_CACHE:
@@ -188,7 +181,7 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
 			break;
 		case OPT_OPTION:
 			if (!strchr(optarg, '='))
-				return usage_error("--option takes NAME=on|off, not '%s'", optarg);
+				return cmd_usage_error("compare", "--option takes NAME=on|off, not '%s'", optarg);
 			o->pass[o->npass++] = "--option";
 			o->pass[o->npass++] = optarg;
 			break;
@@ -202,17 +195,17 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
 			*done = true;
 			return PP_EXIT_OK;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!o->runtimes_arg)
-		return usage_error("no runtimes given; use -x RT1,RT2,...%s", "");
+		return cmd_usage_error("compare", "no runtimes given; use -x RT1,RT2,...%s", "");
 	o->app = argv + optind;
 	o->napp = argc - optind;
 	if (!o->napp)
-		return usage_error("no app given; put it after --: -- APP.wasm ARGS...%s", "");
+		return cmd_usage_error("compare", "no app given; put it after --: -- APP.wasm ARGS...%s", "");
 	return 0;
 }
 
@@ -873,7 +866,7 @@ int cmd_compare(int argc, char **argv)
 	ret = split_runtimes(o.runtimes_arg, &v, &n);
 	if (ret)
 		return ret == -ENOMEM ? PP_EXIT_FAILURE :
-		       usage_error("-x takes 1 to 16 runtimes separated by commas, not '%s'",
+		       cmd_usage_error("compare", "-x takes 1 to 16 runtimes separated by commas, not '%s'",
 				   o.runtimes_arg);
 	if (o.output) {
 		snprintf(dir, sizeof(dir), "%s", o.output);

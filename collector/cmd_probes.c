@@ -123,14 +123,6 @@ static void rec_free(struct install_rec *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "phaseprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nsee 'phaseprof probes --help'\n");
-	return PP_EXIT_USAGE;
-}
-
 /* ---- files under the configuration directory ---- */
 
 static int mkdir_p(const char *dir)
@@ -971,7 +963,7 @@ static int cmd_remove(const struct probes_opts *o)
 	if (ret)
 		return ret;
 	if (!n && !o->all)
-		return usage_error("%sremove what? give -x RUNTIME, a profile name, or --all", "");
+		return cmd_usage_error("probes", "%sremove what? give -x RUNTIME, a profile name, or --all", "");
 	ret = get_tracefs(tracefs, sizeof(tracefs));
 	for (size_t i = 0; i < n && !ret; i++)
 		ret = remove_one(o, names[i], tracefs);
@@ -987,7 +979,7 @@ static int cmd_install(const struct probes_opts *o)
 	if (o->from_boot)
 		return install_from_boot(o);
 	if (!o->runtime)
-		return usage_error("%sno runtime given; use -x RUNTIME", "");
+		return cmd_usage_error("probes", "%sno runtime given; use -x RUNTIME", "");
 	return install_one(o, &q, o->boot);
 }
 
@@ -1024,7 +1016,7 @@ static int parse_opts(int argc, char **argv, struct probes_opts *o, bool *done)
 		case 'v': log_verbosity++; break;
 		case OPT_DEBUGINFO:
 			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
-				return usage_error("too many --debuginfo directories (at most 16)", "");
+				return cmd_usage_error("probes", "too many --debuginfo directories (at most 16)", "");
 			o->debuginfo[o->ndebuginfo++] = optarg;
 			break;
 		case 'h':
@@ -1032,15 +1024,15 @@ static int parse_opts(int argc, char **argv, struct probes_opts *o, bool *done)
 			*done = true;
 			return PP_EXIT_OK;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cmd_usage_error("probes", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cmd_usage_error("probes", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!config)
 		config = env && *env ? env : DEFAULT_CONFIG_DIR;
 	if (config[0] != '/' || strlen(config) >= sizeof(o->config))
-		return usage_error("the configuration directory must be an absolute path "
+		return cmd_usage_error("probes", "the configuration directory must be an absolute path "
 				   "shorter than 1024 bytes, not '%s'", config);
 	snprintf(o->config, sizeof(o->config), "%s", config);
 	o->default_config = !strcmp(config, DEFAULT_CONFIG_DIR);
@@ -1056,12 +1048,12 @@ int cmd_probes(int argc, char **argv)
 	if (ret || done)
 		return ret;
 	if (!o.verb)
-		return usage_error("%sprobes needs a verb: install, list or remove", "");
+		return cmd_usage_error("probes", "%sprobes needs a verb: install, list or remove", "");
 	if (strcmp(o.verb, "install") && (o.from_boot || (o.boot && strcmp(o.verb, "remove"))))
-		return usage_error("--boot and --from-boot-config go with install (--boot with "
+		return cmd_usage_error("probes", "--boot and --from-boot-config go with install (--boot with "
 				   "remove too), not '%s'", o.verb);
 	if (!strcmp(o.verb, "install") && o.nnames)
-		return usage_error("install takes -x RUNTIME, not '%s'", o.names[0]);
+		return cmd_usage_error("probes", "install takes -x RUNTIME, not '%s'", o.names[0]);
 	if (geteuid() != 0 && strcmp(o.verb, "list")) {
 		pr_err("cannot %s uprobe events: writing tracefs needs root; run it with sudo",
 		       o.verb);
@@ -1073,5 +1065,5 @@ int cmd_probes(int argc, char **argv)
 		return cmd_list(&o);
 	if (!strcmp(o.verb, "remove"))
 		return cmd_remove(&o);
-	return usage_error("'%s' is not a probes verb; use install, list or remove", o.verb);
+	return cmd_usage_error("probes", "'%s' is not a probes verb; use install, list or remove", o.verb);
 }

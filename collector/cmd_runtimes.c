@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define PR_DOMAIN "runtimes"
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "json.h"
@@ -78,14 +79,6 @@ struct entry {
 	int status;    /* exit status this entry asks for */
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "phaseprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nsee 'phaseprof runtimes --help'\n");
-	return PP_EXIT_USAGE;
-}
-
 static int parse_opts(int argc, char **argv, struct runtimes_opts *o, bool *done)
 {
 	struct option longopts[16];
@@ -105,7 +98,7 @@ static int parse_opts(int argc, char **argv, struct runtimes_opts *o, bool *done
 		case 'v': log_verbosity++; break;
 		case OPT_DEBUGINFO:
 			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
-				return usage_error("too many --debuginfo directories (at most 16)%s", "");
+				return cmd_usage_error("runtimes", "too many --debuginfo directories (at most 16)%s", "");
 			o->debuginfo[o->ndebuginfo++] = optarg;
 			break;
 		case 'h':
@@ -113,15 +106,15 @@ static int parse_opts(int argc, char **argv, struct runtimes_opts *o, bool *done
 			*done = true;
 			return PP_EXIT_OK;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cmd_usage_error("runtimes", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cmd_usage_error("runtimes", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	o->names = argv + optind;
 	o->nnames = argc - optind;
 	if (o->probes && !o->nnames)
-		return usage_error("--probes needs a RUNTIME to apply to%s", "");
+		return cmd_usage_error("runtimes", "--probes needs a RUNTIME to apply to%s", "");
 	return 0;
 }
 

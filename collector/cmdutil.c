@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 /* cmdutil.c: runtime and profile lookup shared by the verbs, see cmdutil.h */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "cmdutil.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "runtime.h"
+
+int cmd_usage_error(const char *verb, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "phaseprof: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nsee 'phaseprof %s --help'\n", verb);
+	return PP_EXIT_USAGE;
+}
 
 int cmd_locate_runtime(const char *spec, char *path, size_t len)
 {

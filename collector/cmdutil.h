@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include "profile.h"
 
+/* Say what is wrong with the command line ("phaseprof: " fmt with arg), point
+ * at the verb's --help, and give the usage exit code. */
+int cmd_usage_error(const char *verb, const char *fmt, const char *arg);
+
 /* The runtime (a name on PATH or a path), checked to be an ELF executable.
  * 0, or an exit code (PP_EXIT_NOT_FOUND, PP_EXIT_NOT_ELF) after saying why. */
 int cmd_locate_runtime(const char *spec, char *path, size_t len);
