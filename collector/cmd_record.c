@@ -33,6 +33,7 @@
 #include "perf_backend.h"
 #include "stacks.h"
 #include "unwind.h"
+#include "vec.h"
 #include "symbolize.h"
 #include "fallback.h"
 #include "flamegraph.h"
@@ -127,15 +128,6 @@ struct record_opts {
 	size_t nargs;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "phaseprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	fprintf(stderr, "see 'phaseprof record --help'\n");
-	return PP_EXIT_USAGE;
-}
-
 static int parse_buffer_size(const char *arg, unsigned *mb)
 {
 	char *end;
@@ -229,7 +221,7 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_BTF: o->btf = optarg; break;
 		case OPT_BACKEND:
 			if (strcmp(optarg, "bpf") && strcmp(optarg, "perf") && strcmp(optarg, "auto"))
-				return usage_error("--backend takes bpf, perf or auto, not '%s'", optarg);
+				return cmd_usage_error("record", "--backend takes bpf, perf or auto, not '%s'", optarg);
 			o->backend = optarg;
 			break;
 		case OPT_RAW: o->raw = true; break;
@@ -241,29 +233,29 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_KEEP_CACHE: o->keep_cache = true; break;
 		case OPT_CALL_GRAPH:
 			if (parse_call_graph(optarg, o))
-				return usage_error("--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
+				return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
 						   "to 32768) or auto, not '%s'", optarg);
 			break;
 		case OPT_OPTION:
 			if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
-				return usage_error("--option takes NAME=on or NAME=off (at most 16), "
+				return cmd_usage_error("record", "--option takes NAME=on or NAME=off (at most 16), "
 						   "not '%s'", optarg);
 			o->options[o->noptions++] = optarg;
 			break;
 		case 'F':
 			if (parse_freq(optarg, &o->freq))
-				return usage_error("-F takes a frequency from 0 to 100000 (Hz), not '%s'",
+				return cmd_usage_error("record", "-F takes a frequency from 0 to 100000 (Hz), not '%s'",
 						   optarg);
 			break;
 		case 'v': log_verbosity++; break;
 		case OPT_DEBUGINFO:
 			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
-				return usage_error("too many --debuginfo directories (at most 16)", "");
+				return cmd_usage_error("record", "too many --debuginfo directories (at most 16)", "");
 			o->debuginfo[o->ndebuginfo++] = optarg;
 			break;
 		case OPT_BUFFER:
 			if (parse_buffer_size(optarg, &o->buffer_mb))
-				return usage_error("--buffer-size takes a power of two from 1 to 1024 "
+				return cmd_usage_error("record", "--buffer-size takes a power of two from 1 to 1024 "
 						   "(MiB), not '%s'", optarg);
 			break;
 		case 'h':
@@ -271,13 +263,13 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 			*done = true;
 			return PP_EXIT_OK;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cmd_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cmd_usage_error("record", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!o->runtime)
-		return usage_error("%sno runtime given; use -x RUNTIME", "");
+		return cmd_usage_error("record", "%sno runtime given; use -x RUNTIME", "");
 	o->args = argv + optind;
 	o->nargs = argc - optind;
 	return 0;
@@ -699,26 +691,15 @@ static const char *query_version(struct run *r, char *buf, size_t len)
 	return err ? NULL : buf;
 }
 
-/*
- * The milestones the kernel half could not make: the end of load when the
- * module stays open, and, without a module file, unknown from exec on.
- */
+/* The generic fallback's milestones that only the whole run tells (fallback.h). */
 static int add_fallback_milestones(struct run *r)
 {
-	struct pp_event *v = realloc(r->s.ev, (r->s.nev + 2) * sizeof(*v));
+	struct pp_event *v = vec_grow(r->s.ev, r->s.nev + 1, &r->s.cap, sizeof(*v), 65536);
 
 	if (!v)
 		return -ENOMEM;
 	r->s.ev = v;
-	r->s.cap = r->s.nev + 2;
-	r->s.nev = fallback__close_load(v, r->s.nev, r->s.child);
-	for (size_t i = 0; !r->module_ino && i < r->s.nev; i++)
-		if (v[i].type == PP_EV_EXEC && v[i].tgid == (uint32_t)r->s.child) {
-			v[r->s.nev] = v[i];
-			v[r->s.nev].type = PP_EV_MILESTONE;
-			v[r->s.nev++].cookie = pp_cookie(0, PP_PHASE_UNKNOWN, PP_ACT_MARK, false);
-			break;
-		}
+	r->s.nev = fallback__milestones(v, r->s.nev, r->s.child, r->module_ino != 0);
 	return 0;
 }
 

@@ -120,7 +120,8 @@ void fallback__view(const struct pp_event *ev, size_t n, uint64_t start_ts,
 	}
 }
 
-size_t fallback__close_load(struct pp_event *ev, size_t n, uint32_t root)
+/* A module that stays open ends its load at the last read. */
+static size_t close_load(struct pp_event *ev, size_t n, uint32_t root)
 {
 	const struct pp_event *open = NULL, *last_read = NULL;
 
@@ -139,6 +140,25 @@ size_t fallback__close_load(struct pp_event *ev, size_t n, uint32_t root)
 	ev[n].tid = root;
 	ev[n].cookie = pp_cookie(0, PP_PHASE_UNKNOWN, PP_ACT_MARK, false);
 	return n + 1;
+}
+
+/* Without a module file nothing can be told apart: unknown from the root's exec on. */
+static size_t unknown_from_exec(struct pp_event *ev, size_t n, uint32_t root)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].type == PP_EV_EXEC && ev[i].tgid == root) {
+			ev[n] = ev[i];
+			ev[n].type = PP_EV_MILESTONE;
+			ev[n].cookie = pp_cookie(0, PP_PHASE_UNKNOWN, PP_ACT_MARK, false);
+			return n + 1;
+		}
+	return n;
+}
+
+size_t fallback__milestones(struct pp_event *ev, size_t n, uint32_t root, bool have_module)
+{
+	n = close_load(ev, n, root);
+	return have_module ? n : unknown_from_exec(ev, n, root);
 }
 
 bool fallback__sees(int phase)

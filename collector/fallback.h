@@ -35,11 +35,12 @@ int fallback__profile(struct profile **out);
 void fallback__view(const struct pp_event *ev, size_t n, uint64_t start_ts,
 		    struct fallback_view *v);
 /*
- * A module that stays open ends its load at the last read: add that milestone
- * (the kernel half only sees closes). ev must have room for one more event;
- * returns the new count.
+ * The milestones the kernel half cannot make: the end of load at the last read
+ * when the module stays open (it sees closes only), and, without a module
+ * file, unknown from exec on. ev must have room for two more events; returns
+ * the new count.
  */
-size_t fallback__close_load(struct pp_event *ev, size_t n, uint32_t root);
+size_t fallback__milestones(struct pp_event *ev, size_t n, uint32_t root, bool have_module);
 /* Phases the fallback can see; the others are reported as not seen. */
 bool fallback__sees(int phase);
 

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "vec.h"
 #include "mmaps.h"
 
 #define RING_PAGES 64 /* per CPU; mmap records are few */
@@ -33,53 +34,43 @@ struct mmaps {
 
 static struct proc *proc_get(struct mmaps *m, uint32_t pid, bool create)
 {
+	struct proc *procs;
+
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].pid == pid)
 			return &m->procs[i];
 	if (!create)
 		return NULL;
-	if (m->nprocs == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 8;
-		struct proc *v = realloc(m->procs, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		m->procs = v;
-		m->cap = cap;
-	}
+	procs = vec_grow(m->procs, m->nprocs, &m->cap, sizeof(*procs), 8);
+	if (!procs)
+		return NULL;
+	m->procs = procs;
 	m->procs[m->nprocs] = (struct proc){ .pid = pid };
 	return &m->procs[m->nprocs++];
 }
 
 static const char *intern(struct mmaps *m, const char *path)
 {
+	char **paths;
+
 	for (size_t i = m->npaths; i-- > 0;)
 		if (!strcmp(m->paths[i], path))
 			return m->paths[i];
-	if (m->npaths == m->pathcap) {
-		size_t cap = m->pathcap ? m->pathcap * 2 : 32;
-		char **v = realloc(m->paths, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		m->paths = v;
-		m->pathcap = cap;
-	}
+	paths = vec_grow(m->paths, m->npaths, &m->pathcap, sizeof(*paths), 32);
+	if (!paths)
+		return NULL;
+	m->paths = paths;
 	m->paths[m->npaths] = strdup(path);
 	return m->paths[m->npaths] ? m->paths[m->npaths++] : NULL;
 }
 
 static void add_mapping(struct mmaps *m, struct proc *p, const struct mapping *map)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		struct mapping *v = realloc(p->v, cap * sizeof(*v));
+	struct mapping *v = vec_grow(p->v, p->n, &p->cap, sizeof(*v), 32);
 
-		if (!v)
-			return;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (!v)
+		return;
+	p->v = v;
 	p->v[p->n++] = *map;
 }
 

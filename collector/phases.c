@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "vec.h"
 #include "phases.h"
 
 #define MAX_DEPTH PP_MAX_DEPTH /* as deep as the kernel half tracks */
@@ -59,17 +60,14 @@ struct model {
 
 static int spans_add(struct spans *s, uint64_t t0, uint64_t t1, int phase, int owner)
 {
+	struct span *v;
+
 	if (t1 <= t0)
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct span *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	v = vec_grow(s->v, s->n, &s->cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
 	s->v[s->n++] = (struct span){ t0, t1, (int8_t)phase, (uint8_t)owner };
 	return 0;
 }
@@ -119,15 +117,10 @@ static struct thr *thr_new(struct model *m, const struct pp_event *e, uint64_t t
 
 	if ((m->n + 1) * 2 > m->nslots && grow_slots(m))
 		return NULL;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct thr *v = realloc(m->t, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		m->t = v;
-		m->cap = cap;
-	}
+	t = vec_grow(m->t, m->n, &m->cap, sizeof(*t), 16);
+	if (!t)
+		return NULL;
+	m->t = t;
 	t = &m->t[m->n++];
 	memset(t, 0, sizeof(*t));
 	t->tid = e->tid;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "vec.h"
 #include "log.h"
 #include "mmaps.h"
 #include "plan.h"
@@ -28,20 +29,16 @@
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
+	struct pp_event *ev;
 
 	if (size < sizeof(struct pp_event))
 		return 0;
-	if (s->nev == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 65536;
-		struct pp_event *v = realloc(s->ev, cap * sizeof(*v));
-
-		if (!v) {
-			s->oom = true;
-			return -ENOMEM;
-		}
-		s->ev = v;
-		s->cap = cap;
+	ev = vec_grow(s->ev, s->nev, &s->cap, sizeof(*ev), 65536);
+	if (!ev) {
+		s->oom = true;
+		return -ENOMEM;
 	}
+	s->ev = ev;
 	memcpy(&s->ev[s->nev++], data, sizeof(struct pp_event));
 	return 0;
 }

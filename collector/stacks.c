@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "vec.h"
 #include "profile.h"
 #include "stacks.h"
 
@@ -154,6 +155,7 @@ static int rehash(struct stack_result *r, size_t nslots)
 
 static int add_line(struct stack_result *r, const char *stack, uint64_t count, int phase)
 {
+	struct fold_line *lines;
 	size_t h;
 
 	if (2 * (r->n + 1) > r->nslots && rehash(r, r->nslots ? 2 * r->nslots : 1024))
@@ -166,15 +168,10 @@ static int add_line(struct stack_result *r, const char *stack, uint64_t count, i
 			return 0;
 		}
 	}
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct fold_line *v = realloc(r->lines, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		r->lines = v;
-		r->cap = cap;
-	}
+	lines = vec_grow(r->lines, r->n, &r->cap, sizeof(*lines), 256);
+	if (!lines)
+		return -ENOMEM;
+	r->lines = lines;
 	r->lines[r->n].stack = strdup(stack);
 	if (!r->lines[r->n].stack)
 		return -ENOMEM;
@@ -302,15 +299,10 @@ int stack_agg__add(struct stack_agg *a, const struct pp_sample_key *k, const uin
 			return 0;
 		}
 	}
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 1024;
-		struct agg_entry *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
+	e = vec_grow(a->v, a->n, &a->cap, sizeof(*e), 1024);
+	if (!e)
+		return -ENOMEM;
+	a->v = e;
 	e = &a->v[a->n];
 	e->ips = malloc((n ? n : 1) * sizeof(*ips));
 	if (!e->ips)

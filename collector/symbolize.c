@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "vec.h"
 #include "symbolize.h"
 
 /* an address range with a name: perf-map entries and kernel symbols */
@@ -55,15 +56,11 @@ struct symbolizer *symbolizer__new(const struct syms_opts *opts)
 static int ranges_add(struct ranges *r, uint64_t start, uint64_t size, const char *name,
 		      size_t len)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct range *v = realloc(r->v, cap * sizeof(*v));
+	struct range *v = vec_grow(r->v, r->n, &r->cap, sizeof(*v), 256);
 
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	r->v = v;
 	r->v[r->n].name = strndup(name, len);
 	if (!r->v[r->n].name)
 		return -ENOMEM;
