@@ -66,12 +66,12 @@ if not os.path.exists(pp.EXAMPLE_WASM):
     pp.skip(f"{pp.EXAMPLE_WASM} is not built")
 record("bpf", "node", [pp.EXAMPLE_WASM])  # warm the page cache
 nr = {"bpf": [], "perf": []}
-for _ in range(7):
+for _ in range(11):
     for b in ("bpf", "perf"):
         nr[b].append(record(b, "node", [pp.EXAMPLE_WASM])[0])
 med = {b: {ph: statistics.median(r[ph]["wall_ns"] for r in nr[b]) for ph in PH} for b in nr}
 tot = {b: statistics.median(sum(r[ph]["wall_ns"] for ph in PH) for r in nr[b]) for b in nr}
-print("node wall ms (median of 7)        bpf      perf     diff")
+print("node wall ms (median of 11)        bpf      perf     diff")
 for ph in PH:
     b, p = med["bpf"][ph], med["perf"][ph]
     print(f"  {ph:12s}                   {b / 1e6:8.2f} {p / 1e6:8.2f} {100 * (p - b) / b:+6.2f}%")
