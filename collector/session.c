@@ -24,6 +24,7 @@
 #include "phaseprof.skel.h"
 #include "runtime.h"
 #include "session.h"
+#include "phase_rules.h"
 
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -439,10 +440,10 @@ int session__attach_fallback(struct session *s, uint64_t module_ino)
 
 int session__seed_mark(struct session *s, uint32_t tid, int phase)
 {
-	struct pp_tstate st = { .depth = 1, .linger = -1, .seq = 1 };
+	struct pp_tstate st;
 
-	st.phase[0] = (__u8)phase;
-	st.mark[0] = 1;
+	pp_tstate_init(&st);
+	pp_rule_mark(&st, (__u8)phase);
 	return bpf_map__update_elem(s->skel->maps.tstate, &tid, sizeof(tid), &st, sizeof(st),
 				    BPF_ANY);
 }

@@ -8,6 +8,7 @@
 #include "vec.h"
 #include "profile.h"
 #include "stacks.h"
+#include "phase_rules.h"
 
 #define LINE_MAX_BYTES (64 << 10)
 
@@ -114,16 +115,6 @@ static void kernel_frames(struct builder *b, const struct stack_maps *maps, stru
 	}
 }
 
-/* The lingering phase of the main thread's last stretch is teardown (phases.h). */
-static int sample_phase(const struct pp_sample_key *k, uint32_t final_seq)
-{
-	if (k->phase >= PP_PHASE_COUNT)
-		return PP_PHASE_STARTUP;
-	if ((k->flags & PP_SAMPLE_LINGER) && k->seq == final_seq)
-		return PP_PHASE_TEARDOWN;
-	return k->phase;
-}
-
 static uint64_t line_hash(const char *s, int phase)
 {
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)phase;
@@ -203,7 +194,7 @@ static int fold_one(const struct sample_in *in, const struct stack_maps *maps,
 		    uint32_t final_seq, struct builder *b, struct stack_result *r)
 {
 	const struct pp_sample_key *k = in->k;
-	int phase = sample_phase(k, final_seq);
+	int phase = pp_sample_resolve(k, final_seq);
 	bool complete;
 	char tag[32];
 
