@@ -1,5 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* perf_backend.c: phase timing through tracefs and perf_event_open, see perf_backend.h */
+/*
+ * perf_backend.c: the perf backend (see backend.h): record without BPF. The plan's probes become uprobe events
+ * in a private tracefs group (phaseprof_<pid>); they and the sched tracepoints
+ * are opened with perf_event_open() on every CPU, read from perf ring
+ * buffers, and decoded with libtraceevent from the events' format files into
+ * the same struct pp_event stream the BPF half produces, so phases, reports
+ * and phases.json are the same.
+ *
+ * exec/fork/exit follow the runtime's process tree (per-task events with
+ * inherit, opened on the held child before exec); probes and sched_switch are
+ * opened per CPU for every task, and kept for the tree's threads only.
+ * Whatever happens, closing closes every event and deletes the private uprobe
+ * events (stale groups of dead phaseprof runs are swept at open).
+ */
 #define _GNU_SOURCE
 #define PR_DOMAIN "perf"
 #include <errno.h>
@@ -15,10 +28,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
 #include <traceevent/event-parse.h>
 #include "log.h"
-#include "perf_backend.h"
+#include "backend.h"
+#include "uprobe_events.h"
 #include "phases.h"
 #include "plan.h"
 #include "tracefs.h"
@@ -48,6 +63,26 @@ struct perf_rec {
 	uint32_t kind, pid, tid, cpu;
 	int32_t a, b;
 	char comm[PP_COMM_LEN], comm2[PP_COMM_LEN];
+};
+
+struct perf_session {
+	struct backend *b; /* the runtime's process, and where events end up */
+	char tracefs[PATH_MAX];
+	char group[UPROBE_NAME_LEN];
+	size_t nuprobes; /* uprobe events e0.. made in group */
+	struct perf_stream *streams;
+	size_t nstreams;
+	struct perf_ring *rings;
+	struct pollfd *pfd; /* the rings and the target's pidfd, for poll() */
+	int ncpu;
+	size_t ring_bytes; /* data area per CPU, a power of two */
+	struct tep_handle *tep;
+	int tp_id[4]; /* sched_process_exec, _fork, _exit, sched_switch */
+	bool exit_has_group_dead;
+	struct perf_rec *recs;
+	size_t nrecs, cap;
+	bool oom;
+	uint64_t lost;
 };
 
 /* ---- setup ---- */
@@ -132,14 +167,22 @@ static void sweep_stale_groups(const char *tracefs)
 	free(v);
 }
 
-int perf_session__open(struct perf_session *p, struct session *s, unsigned buffer_mb, char *why,
-		       size_t whylen)
+/*
+ * Find (or mount) tracefs and parse the sched tracepoints' formats. The
+ * buffer is shared among the CPUs' ring buffers.
+ */
+static int perf_open_backend(struct backend *b, const struct backend_opts *o, char *why,
+			     size_t whylen)
 {
+	struct perf_session *p = calloc(1, sizeof(*p));
+	unsigned buffer_mb = o->buffer_mb;
 	size_t per_cpu;
 	int err;
 
-	memset(p, 0, sizeof(*p));
-	p->s = s; /* s holds the runtime's process, spawned already */
+	if (!p)
+		return -ENOMEM;
+	b->priv = p;
+	p->b = b;
 	p->ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (p->ncpu < 1)
 		p->ncpu = 1;
@@ -151,7 +194,8 @@ int perf_session__open(struct perf_session *p, struct session *s, unsigned buffe
 	if (err)
 		return err;
 	p->rings = calloc(p->ncpu, sizeof(*p->rings));
-	if (!p->rings)
+	p->pfd = calloc(p->ncpu + 1, sizeof(*p->pfd));
+	if (!p->rings || !p->pfd)
 		return -ENOMEM;
 	for (int c = 0; c < p->ncpu; c++)
 		p->rings[c].fd = -1;
@@ -226,7 +270,7 @@ static int open_event(struct perf_session *p, int id, bool task, enum rec_kind k
 	};
 
 	for (int c = 0; c < p->ncpu; c++) {
-		int fd = perf_open(&a, task ? p->s->child : -1, c), err;
+		int fd = perf_open(&a, task ? p->b->target->pid : -1, c), err;
 
 		if (fd == -ENODEV || fd == -EINVAL) /* an offline CPU */
 			if (c > 0 && p->rings[c].fd < 0)
@@ -249,8 +293,9 @@ static void perf_error(int err, const char *what, char *why, size_t whylen)
 			 "");
 }
 
-int perf_session__attach_tracepoints(struct perf_session *p, char *why, size_t whylen)
+static int perf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 {
+	struct perf_session *p = b->priv;
 	/* sched_switch first: it owns each CPU's ring buffer */
 	int err = open_event(p, p->tp_id[3], false, K_SWITCH, 0);
 
@@ -262,9 +307,11 @@ int perf_session__attach_tracepoints(struct perf_session *p, char *why, size_t w
 	return err;
 }
 
-int perf_session__attach_uprobes(struct perf_session *p, const struct plan_attach *att, size_t n,
-				 size_t *failed, char *why, size_t whylen)
+static int perf_attach_uprobes(struct backend *b, const struct plan_attach *att, size_t n,
+			       size_t *failed, char *why, size_t whylen)
 {
+	struct perf_session *p = b->priv;
+
 	for (size_t i = 0; i < n; i++) {
 		struct uprobe_def d = { .retprobe = att[i].retprobe, .offset = att[i].offset };
 		char kwhy[256];
@@ -486,7 +533,7 @@ static struct tid_map *tree_threads(const struct perf_session *p, size_t *n)
 
 	if (!v)
 		return NULL;
-	v[k++] = (struct tid_map){ (uint32_t)p->s->child, (uint32_t)p->s->child };
+	v[k++] = (struct tid_map){ (uint32_t)p->b->target->pid, (uint32_t)p->b->target->pid };
 	for (size_t i = 0; i < p->nrecs; i++)
 		if (p->recs[i].kind == K_FORK)
 			v[k++] = (struct tid_map){ (uint32_t)p->recs[i].a, (uint32_t)p->recs[i].a };
@@ -508,22 +555,7 @@ static struct tid_map *tree_threads(const struct perf_session *p, size_t *n)
 	return v;
 }
 
-static int push_event(struct session *s, const struct pp_event *e)
-{
-	if (s->nev == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 65536;
-		struct pp_event *v = realloc(s->ev, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->ev = v;
-		s->cap = cap;
-	}
-	s->ev[s->nev++] = *e;
-	return 0;
-}
-
-static int switch_events(struct session *s, const struct perf_rec *r, const struct tid_map *v,
+static int switch_events(struct event_store *s, const struct perf_rec *r, const struct tid_map *v,
 			 size_t n)
 {
 	const struct tid_map *prev = tid_find(v, n, (uint32_t)r->a);
@@ -536,19 +568,19 @@ static int switch_events(struct session *s, const struct perf_rec *r, const stru
 		e.tgid = prev->tgid;
 		e.tid = prev->tid;
 		memcpy(e.comm, r->comm, PP_COMM_LEN);
-		err = push_event(s, &e);
+		err = events__push(s, &e);
 	}
 	if (next && !err) {
 		e.type = PP_EV_ONCPU;
 		e.tgid = next->tgid;
 		e.tid = next->tid;
 		memcpy(e.comm, r->comm2, PP_COMM_LEN);
-		err = push_event(s, &e);
+		err = events__push(s, &e);
 	}
 	return err;
 }
 
-static int one_event(struct session *s, const struct perf_rec *r, const struct tid_map *v,
+static int one_event(struct event_store *s, const struct perf_rec *r, const struct tid_map *v,
 		     size_t n)
 {
 	static const uint32_t types[] = { PP_EV_SITE, PP_EV_EXEC, PP_EV_FORK, PP_EV_EXIT };
@@ -569,7 +601,7 @@ static int one_event(struct session *s, const struct perf_rec *r, const struct t
 	} else if (r->kind == K_EXIT) {
 		e.arg2 = r->a > 0;
 	}
-	return push_event(s, &e);
+	return events__push(s, &e);
 }
 
 static int cmp_rec_ts(const void *a, const void *b)
@@ -608,7 +640,7 @@ static int build_events(struct perf_session *p)
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nrecs && !err; i++)
-		err = one_event(p->s, &p->recs[i], v, n);
+		err = one_event(p->b->events, &p->recs[i], v, n);
 	free(v);
 	free(p->recs);
 	p->recs = NULL;
@@ -616,53 +648,52 @@ static int build_events(struct perf_session *p)
 	return err;
 }
 
-int perf_session__run(struct perf_session *p, int (*forward)(void))
+static void perf_wait(struct backend *b, int pidfd)
 {
-	struct session *s = p->s;
-	int pidfd = (int)syscall(SYS_pidfd_open, s->child, 0), err = 0;
-	struct pollfd *pfd = calloc(p->ncpu + 1, sizeof(*pfd));
+	struct perf_session *p = b->priv;
+	struct pollfd *pfd = p->pfd;
+	int k = 0;
 
-	if (!pfd)
-		return -ENOMEM;
-	while (!s->exited) {
-		int sig = forward ? forward() : 0, k = 0;
-		pid_t r;
-
-		if (sig)
-			kill(s->child, sig);
-		for (int c = 0; c < p->ncpu; c++)
-			if (p->rings[c].fd >= 0)
-				pfd[k++] = (struct pollfd){ .fd = p->rings[c].fd, .events = POLLIN };
-		if (pidfd >= 0)
-			pfd[k++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		poll(pfd, k, 200);
-		drain(p);
-		r = wait4(s->child, &s->wait_status, WNOHANG, &s->rusage);
-		if (r == s->child)
-			s->exited = true;
-		else if (r < 0 && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-	}
-	free(pfd);
+	for (int c = 0; c < p->ncpu; c++)
+		if (p->rings[c].fd >= 0)
+			pfd[k++] = (struct pollfd){ .fd = p->rings[c].fd, .events = POLLIN };
 	if (pidfd >= 0)
-		close(pidfd);
-	/* the exit tracepoints fired before the parent could reap: all samples are in */
+		pfd[k++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	poll(pfd, k, 200);
+}
+
+static int perf_drain(struct backend *b)
+{
+	drain(b->priv);
+	return 0;
+}
+
+/* The target exited: its tree is known, so the samples become the run's events. */
+static int perf_finish(struct backend *b)
+{
+	struct perf_session *p = b->priv;
+	int err;
+
 	drain(p);
-	if (!err && p->oom)
-		err = -ENOMEM;
+	err = p->oom ? -ENOMEM : 0;
 	return build_events(p) ?: err;
 }
 
-uint64_t perf_session__lost(struct perf_session *p)
+static uint64_t perf_lost(struct backend *b)
 {
-	return p->lost;
+	return ((struct perf_session *)b->priv)->lost;
 }
 
-void perf_session__close(struct perf_session *p)
+/* Nothing to do before close: the events stop with the target. */
+static void perf_detach(struct backend *b)
 {
-	if (!p->s)
+}
+
+static void perf_close(struct backend *b)
+{
+	struct perf_session *p = b->priv;
+
+	if (!p)
 		return;
 	for (int c = 0; p->rings && c < p->ncpu; c++)
 		if (p->rings[c].base)
@@ -688,8 +719,22 @@ void perf_session__close(struct perf_session *p)
 	}
 	free(p->streams);
 	free(p->rings);
+	free(p->pfd);
 	free(p->recs);
 	if (p->tep)
 		tep_free(p->tep);
-	memset(p, 0, sizeof(*p));
+	free(p);
 }
+
+const struct backend_ops perf_backend_ops = {
+	.name = "perf",
+	.open = perf_open_backend,
+	.attach_tracepoints = perf_attach_tracepoints,
+	.attach_uprobes = perf_attach_uprobes,
+	.wait = perf_wait,
+	.drain = perf_drain,
+	.finish = perf_finish,
+	.lost = perf_lost,
+	.detach = perf_detach,
+	.close = perf_close,
+};
