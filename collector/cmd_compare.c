@@ -26,6 +26,7 @@
 #include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "fileread.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"
@@ -237,29 +238,16 @@ static int split_runtimes(char *arg, struct rt **out, size_t *n)
 	return *n ? 0 : -EINVAL;
 }
 
+/* what compare reads back of a record: its output, phases.json, stacks.folded */
+#define COMPARE_MAX_FILE (256 << 20)
+
+/* A record's output or a run's file; NULL when it cannot be read. */
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
+	char *text = NULL;
 
 	*len = 0;
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap) {
-			char *nb = realloc(buf, cap = cap ? 2 * cap : 4096);
-
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	fclose(f);
-	*len = n;
-	return buf ? buf : strdup("");
+	return read_whole_file(path, 0, COMPARE_MAX_FILE, &text, len) ? NULL : text;
 }
 
 /* Run `phaseprof record` on one runtime; stdout and stderr to files. The child's status. */

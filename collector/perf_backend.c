@@ -33,6 +33,7 @@
 #include <traceevent/event-parse.h>
 #include "log.h"
 #include "backend.h"
+#include "fileread.h"
 #include "uprobe_events.h"
 #include "phases.h"
 #include "plan.h"
@@ -87,30 +88,8 @@ struct perf_session {
 
 /* ---- setup ---- */
 
-static int read_text(const char *path, char **out, size_t *len)
-{
-	char buf[4096];
-	FILE *m = open_memstream(out, len);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!m || fd < 0) {
-		int err = -errno;
-
-		if (m)
-			fclose(m);
-		if (fd >= 0)
-			close(fd);
-		free(*out);
-		*out = NULL;
-		return err;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, n, m);
-	close(fd);
-	fclose(m);
-	return 0;
-}
+/* a tracepoint's format file: a few KiB */
+#define FORMAT_MAX_BYTES (1 << 20)
 
 static int parse_sched_formats(struct perf_session *p, char *why, size_t whylen)
 {
@@ -126,7 +105,7 @@ static int parse_sched_formats(struct perf_session *p, char *why, size_t whylen)
 
 		snprintf(path, sizeof(path), "%s/events/sched/%s/format", p->tracefs,
 			 sched_events[i]);
-		err = read_text(path, &text, &len);
+		err = read_whole_file(path, 0, FORMAT_MAX_BYTES, &text, &len);
 		if (!err && tep_parse_event(p->tep, text, len, "sched"))
 			err = -EINVAL;
 		free(text);

@@ -20,6 +20,7 @@
 
 #include "phaseprof.h"
 #include "profile.h"
+#include "fileread.h"
 
 #define LINE_MAX_BYTES 4096
 #define FILE_MAX_BYTES (64 << 20)
@@ -1196,51 +1197,22 @@ int profile__parse_text(const char *path, const char *text, size_t len, struct p
 
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	size_t cap = 0, n = 0;
-	char *buf = NULL, *nb, eb[128];
-	ssize_t r;
-	int fd, ret = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	char eb[128];
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open '%s': %s", path, errstr(-ret, eb, sizeof(eb)));
 		return ret;
 	}
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 65536;
-			if (cap > FILE_MAX_BYTES + 1)
-				cap = FILE_MAX_BYTES + 1;
-			nb = n < cap ? realloc(buf, cap) : NULL;
-			if (!nb) {
-				ret = n < cap ? -ENOMEM : -EFBIG;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ret = r < 0 ? -errno : 0;
-			break;
-		}
-		n += r;
-	}
+	ret = read_whole_fd(fd, FILE_MAX_BYTES, text, len);
 	close(fd);
 	if (ret == -EFBIG)
 		snprintf(err, errlen, "cannot read '%s': larger than %d MiB", path,
 			 FILE_MAX_BYTES >> 20);
 	else if (ret)
 		snprintf(err, errlen, "cannot read '%s': %s", path, errstr(-ret, eb, sizeof(eb)));
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
+	return ret;
 }
 
 int profile__parse(const char *path, struct profile **out, char *err, size_t errlen)

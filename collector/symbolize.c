@@ -10,6 +10,7 @@
 #include <string.h>
 #include "vec.h"
 #include "symbolize.h"
+#include "fileread.h"
 
 /* an address range with a name: perf-map entries and kernel symbols */
 struct range {
@@ -184,41 +185,18 @@ static int perfmap_add(void *ctx, uint64_t start, uint64_t size, const char *nam
 	return ranges_add(ctx, start, size, name, len);
 }
 
-/* The whole file in one malloc'd buffer (a perf map is read once, when first needed). */
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 65536, n = 0, got;
-	char *buf = malloc(cap), *p;
-
-	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			p = realloc(buf, cap *= 2);
-			if (!p) {
-				free(buf);
-				return NULL;
-			}
-			buf = p;
-		}
-	}
-	*len = n;
-	return buf;
-}
+/* a perf map of a big application: tens of MiB */
+#define PERFMAP_MAX_BYTES (1ULL << 30)
 
 /* /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime, WAMR). */
 static void load_perfmap(struct ranges *r, uint32_t pid)
 {
-	char path[64], *buf;
-	size_t len;
-	FILE *f;
+	char path[64], *buf = NULL;
+	size_t len = 0;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	buf = read_all(f, &len);
-	fclose(f);
-	if (!buf)
+	/* read once, when first needed: all of it */
+	if (read_whole_file(path, 0, PERFMAP_MAX_BYTES, &buf, &len))
 		return;
 	symbolizer__parse_perfmap(buf, len, perfmap_add, r);
 	free(buf);
