@@ -7,6 +7,7 @@
 #include "vec.h"
 #include "profile.h"
 #include "stacks.h"
+#include "hash.h"
 
 #define LINE_MAX_BYTES (64 << 10)
 
@@ -87,11 +88,7 @@ static void kernel_frames(struct builder *b, struct symbolizer *z, const struct 
 
 static uint64_t line_hash(const char *s, int phase)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)phase;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	return fnv1a_str(FNV1A_INIT ^ (uint64_t)phase, s);
 }
 
 /* index of lines by (phase, stack): open addressing, twice as many slots as lines */
@@ -197,14 +194,7 @@ struct stack_agg *stack_agg__new(void)
 
 static uint64_t agg_hash(const struct pp_sample_key *k, const uint64_t *ips, int n)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	for (int i = 0; i < n; i++)
-		h = (h ^ ips[i]) * 1099511628211ULL;
-	return h;
+	return fnv1a(fnv1a(FNV1A_INIT, k, sizeof(*k)), ips, n * sizeof(*ips));
 }
 
 static int agg_rehash(struct stack_agg *a, size_t nslots)

@@ -27,6 +27,7 @@
 #define PR_DOMAIN "syms"
 #include "log.h"
 #include "syms.h"
+#include "hash.h"
 
 /* lazily computed per-symbol state, parallel to syms->v */
 enum {
@@ -909,11 +910,7 @@ const char *syms__short_name(const struct syms *syms, const struct sym *sym)
 
 static uint32_t name_hash(const char *p)
 {
-	uint32_t h = 2166136261u;
-
-	while (*p)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
+	return (uint32_t)fnv1a_str(FNV1A_INIT, p);
 }
 
 static int build_hash(struct syms *s)
