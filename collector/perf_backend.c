@@ -25,8 +25,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <limits.h>
 #include <unistd.h>
@@ -34,6 +32,7 @@
 #include "log.h"
 #include "backend.h"
 #include "fileread.h"
+#include "perf_ring.h"
 #include "uprobe_events.h"
 #include "phases.h"
 #include "plan.h"
@@ -182,13 +181,6 @@ static int perf_open_backend(struct backend *b, const struct backend_opts *o, ch
 	return parse_sched_formats(p, why, whylen);
 }
 
-static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu)
-{
-	int fd = (int)syscall(__NR_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* A CPU's first event gets the ring buffer; the others write into it. */
 static int connect_ring(struct perf_session *p, int cpu, int fd)
 {
@@ -249,7 +241,7 @@ static int open_event(struct perf_session *p, int id, bool task, enum rec_kind k
 	};
 
 	for (int c = 0; c < p->ncpu; c++) {
-		int fd = perf_open(&a, task ? p->b->target->pid : -1, c), err;
+		int fd = perf_event_fd(&a, task ? p->b->target->pid : -1, c), err;
 
 		if (fd == -ENODEV || fd == -EINVAL) /* an offline CPU */
 			if (c > 0 && p->rings[c].fd < 0)
@@ -450,35 +442,17 @@ static void on_record(struct perf_session *p, const struct perf_event_header *h)
 	}
 }
 
-static void drain_ring(struct perf_session *p, struct perf_ring *r)
+static void take_record(void *p, const struct perf_event_header *h)
 {
-	struct perf_event_mmap_page *m = r->base;
-	char *data = (char *)r->base + sysconf(_SC_PAGESIZE), tmp[65536];
-	uint64_t size = p->ring_bytes, tail = m->data_tail;
-	uint64_t head = __atomic_load_n(&m->data_head, __ATOMIC_ACQUIRE);
-
-	while (tail < head) {
-		struct perf_event_header *h = (void *)(data + (tail & (size - 1)));
-		size_t off = tail & (size - 1);
-
-		if (h->size < sizeof(*h))
-			break;
-		if (off + h->size > size) { /* wraps: copy it out whole */
-			memcpy(tmp, data + off, size - off);
-			memcpy(tmp + size - off, data, h->size - (size - off));
-			h = (void *)tmp;
-		}
-		on_record(p, h);
-		tail += h->size;
-	}
-	__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);
+	on_record(p, h);
 }
 
 static void drain(struct perf_session *p)
 {
 	for (int c = 0; c < p->ncpu; c++)
 		if (p->rings[c].base)
-			drain_ring(p, &p->rings[c]);
+			perf_ring_drain(p->rings[c].base, sysconf(_SC_PAGESIZE), p->ring_bytes,
+					take_record, p);
 }
 
 /* ---- from samples to the run's events ---- */

@@ -23,6 +23,7 @@
 #include "stacks.h"
 #include "phaseprof.skel.h"
 #include "backend.h"
+#include "perf_ring.h"
 #include "phase_rules.h"
 
 
@@ -277,9 +278,7 @@ static int open_sampler(int cpu, unsigned hz)
 		.freq = 1,
 		.sample_freq = hz,
 	};
-	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	return perf_event_fd(&attr, -1, cpu);
 }
 
 static int attach_samplers(struct session *s, unsigned hz)
