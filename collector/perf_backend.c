@@ -33,6 +33,7 @@
 #include "backend.h"
 #include "fileread.h"
 #include "perf_ring.h"
+#include "vec.h"
 #include "uprobe_events.h"
 #include "phases.h"
 #include "plan.h"
@@ -71,7 +72,7 @@ struct perf_session {
 	char group[UPROBE_NAME_LEN];
 	size_t nuprobes; /* uprobe events e0.. made in group */
 	struct perf_stream *streams;
-	size_t nstreams;
+	size_t nstreams, streams_cap;
 	struct perf_ring *rings;
 	struct pollfd *pfd; /* the rings and the target's pidfd, for poll() */
 	int ncpu;
@@ -201,7 +202,7 @@ static int connect_ring(struct perf_session *p, int cpu, int fd)
 
 static int add_stream(struct perf_session *p, int fd, enum rec_kind kind, uint64_t cookie)
 {
-	struct perf_stream *v = realloc(p->streams, (p->nstreams + 1) * sizeof(*v));
+	struct perf_stream *v = vec_grow(p->streams, p->nstreams, &p->streams_cap, sizeof(*v), 64);
 	uint64_t id = 0;
 
 	if (!v) {
@@ -327,17 +328,13 @@ static const struct perf_stream *stream_of(const struct perf_session *p, uint64_
 
 static struct perf_rec *new_rec(struct perf_session *p)
 {
-	if (p->nrecs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 65536;
-		struct perf_rec *v = realloc(p->recs, cap * sizeof(*v));
+	struct perf_rec *v = vec_grow(p->recs, p->nrecs, &p->cap, sizeof(*v), 65536);
 
-		if (!v) {
-			p->oom = true;
-			return NULL;
-		}
-		p->recs = v;
-		p->cap = cap;
+	if (!v) {
+		p->oom = true;
+		return NULL;
 	}
+	p->recs = v;
 	memset(&p->recs[p->nrecs], 0, sizeof(*p->recs));
 	return &p->recs[p->nrecs++];
 }

@@ -21,6 +21,7 @@
 #include "phaseprof.h"
 #include "profile.h"
 #include "fileread.h"
+#include "vec.h"
 
 #define LINE_MAX_BYTES 4096
 #define FILE_MAX_BYTES (64 << 20)
@@ -848,7 +849,7 @@ static int add_candidate(struct parser *ps, struct probe_site *site, const struc
 		return perr(ps, t->col,
 			    "alternatives must all end in '%%return' or none; write two 'close' lines");
 	}
-	c = realloc(site->candidates, (site->ncandidates + 1) * sizeof(*c));
+	c = vec_grow(site->candidates, site->ncandidates, &site->candidates_cap, sizeof(*c), 4);
 	if (!c) {
 		free(lib);
 		return -ENOMEM;
