@@ -22,6 +22,7 @@
 #include "profile.h"
 #include "fileread.h"
 #include "vec.h"
+#include "phase_names.h"
 
 #define LINE_MAX_BYTES 4096
 #define FILE_MAX_BYTES (64 << 20)
@@ -37,16 +38,6 @@
 _Static_assert(PP_PHASE_COUNT <= sizeof(((struct profile *)0)->optional_phase) / sizeof(bool),
 	       "optional_phase[] must hold every phase");
 
-static const char *const phase_names[PP_PHASE_COUNT] = {
-	[PP_PHASE_STARTUP] = "startup",
-	[PP_PHASE_LOAD] = "load",
-	[PP_PHASE_COMPILE] = "compile",
-	[PP_PHASE_INSTANTIATE] = "instantiate",
-	[PP_PHASE_EXECUTE] = "execute",
-	[PP_PHASE_TEARDOWN] = "teardown",
-	[PP_PHASE_UNKNOWN] = "unknown",
-};
-
 #define PHASE_LIST "startup load compile instantiate execute teardown"
 #define ATTR_HINT "attributes: no-return, build-id=HEX; alternatives are separated by '|'"
 
@@ -56,16 +47,16 @@ int phase__from_name(const char *name)
 
 	/* "unknown" is the fallback's, never a profile's */
 	for (i = 0; name && i < PP_PHASE_CANONICAL; i++)
-		if (!strcmp(name, phase_names[i]))
+		if (!strcmp(name, pp_phase_name(i)))
 			return i;
 	return -1;
 }
 
 const char *phase__name(int phase)
 {
-	if (phase < 0 || phase >= PP_PHASE_COUNT)
-		return "unknown";
-	return phase_names[phase];
+	const char *name = pp_phase_name(phase);
+
+	return name ? name : "unknown";
 }
 
 /* strerror() starts with a capital; our messages are lowercase */
@@ -712,14 +703,14 @@ static int end_section(struct parser *ps)
 	if (ps->section_first_site == p->nsites)
 		return perr_at(ps, ps->phase_line[ph], ps->phase_col[ph],
 			       "phase '%s' has no sites (add 'during', 'open' or 'close' lines)",
-			       phase_names[ph]);
+			       pp_phase_name(ph));
 	for (i = ps->section_first_site; i < p->nsites; i++) {
 		nopen += p->sites[i].kind == SITE_OPEN;
 		nclose += p->sites[i].kind == SITE_CLOSE;
 	}
 	if (nclose && !nopen)
 		return perr_at(ps, ps->phase_line[ph], ps->phase_col[ph],
-			       "phase '%s' has 'close' sites but no 'open' site", phase_names[ph]);
+			       "phase '%s' has 'close' sites but no 'open' site", pp_phase_name(ph));
 	return 0;
 }
 

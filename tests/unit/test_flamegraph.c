@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "fg_internal.h"
+#include "phase_names.h"
 
 static int add(struct fg_tree *t, const char *line)
 {
@@ -199,8 +200,10 @@ static void test_colors(void)
 	struct fg_rgb a, b;
 	enum flame_palette p;
 
-	CHECK_INT(fg_phase_index("[compile]", 9), 1);
-	CHECK_INT(fg_phase_index("[unknown]", 9), -1);
+	CHECK_INT(fg_phase_index("[compile]", 9), PP_PHASE_COMPILE);
+	/* the fallback's phase has its colour too */
+	CHECK_INT(fg_phase_index("[unknown]", 9), PP_PHASE_UNKNOWN);
+	CHECK_INT(fg_phase_index("[]", 2), -1);
 	CHECK_INT(fg_phase_index("compile", 7), -1);
 	a = fg_frame_color(FLAME_PAL_HOT, "x", 1, 1234);
 	b = fg_frame_color(FLAME_PAL_HOT, "x", 1, 1234);
