@@ -289,8 +289,13 @@ static void step_done(const char *what)
 		 what);
 }
 
+/* libbpf printed a program's load log: the verifier refused it (read after the loader's join) */
+static bool verifier_refused;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN && strstr(fmt, "BEGIN PROG LOAD LOG"))
+		verifier_refused = true;
 	if (level == LIBBPF_DEBUG && log_verbosity < 2)
 		return 0;
 	if (log_verbosity < 1)
@@ -506,11 +511,21 @@ static void *load_bpf(void *arg)
 	return NULL;
 }
 
+/*
+ * A program the verifier refuses is phaseprof's bug, not a kernel without BTF:
+ * say so, and where the verifier's own words are.
+ */
 static int bpf_load_error(int err)
 {
+	if (verifier_refused) {
+		pr_err("cannot load the BPF program: the kernel's verifier refused it (%s); this is "
+		       "a phaseprof bug: run with -v to see the verifier's log, and report it",
+		       strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
 	pr_err("cannot load the BPF program: %s%s", strerror(-err),
 	       err == -EPERM ? "; run as root or with CAP_BPF and CAP_PERFMON" :
-			       "; run with -vv to see the verifier's log");
+			       "; the kernel lacks BTF or a BPF feature phaseprof needs (-vv shows libbpf's log)");
 	return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
 }
 
