@@ -46,14 +46,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384); /* resized by user space before load */
+	__uint(max_entries, 16384); /* distinct stacks of one run; a full map drops new ones */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, PP_MAX_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* resized by user space before load */
+	__uint(max_entries, 65536); /* a full map counts samples_lost */
 	__type(key, struct pp_sample_key);
 	__type(value, __u64);
 } samples SEC(".maps");

@@ -414,7 +414,8 @@ static void on_sample(struct perf_session *p, const char *d, size_t len)
 	st = stream_of(p, id);
 	if (!st || 36 + (size_t)rawsize > len)
 		return;
-	/* the switch of a task that is not the runtime's: most of them, dropped now */
+	/* kept, every task's switch included: only the whole run tells which tasks are the
+	 * runtime's (build_events() drops the others) */
 	pr = new_rec(p);
 	if (!pr)
 		return;
