@@ -27,6 +27,8 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "fileread.h"
+#include "outfile.h"
+#include "flamegraph.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"
@@ -614,9 +616,70 @@ static void json_stat(struct json *j, const char *key, const struct stat_row *st
 	json_end_object(j);
 }
 
-static int write_results(const char *dir, const struct rt *v, size_t n,
-			 const struct compare_opts *o, const struct ranked *rk, size_t k,
-			 const struct reference *ref)
+static void json_mismatches(struct json *j, const struct reference *ref)
+{
+	json_begin_array(j, "mismatches");
+	for (size_t i = 0; i < ref->nmm; i++) {
+		const struct mismatch *m = &ref->mm[i];
+
+		json_begin_object(j, NULL);
+		json_string(j, "run", m->who);
+		json_string(j, "reference", m->ref_who);
+		json_string(j, "what", m->stdout_differs ? "stdout" : "exit_status");
+		json_u64(j, "bytes", m->bytes);
+		json_u64(j, "reference_bytes", m->ref_bytes);
+		if (m->stdout_differs)
+			json_u64(j, "first_difference", m->at);
+		json_i64(j, "exit_status", m->status);
+		json_i64(j, "reference_exit_status", m->ref_status);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_runtime(struct json *j, const struct rt *r)
+{
+	json_begin_object(j, NULL);
+	json_string(j, "name", r->label);
+	json_string(j, "runtime", r->name);
+	json_string(j, "profile", r->profile[0] ? r->profile : NULL);
+	json_string(j, "version", r->version[0] ? r->version : NULL);
+	json_string(j, "build_id", r->build_id[0] ? r->build_id : NULL);
+	json_u64(j, "runs", r->nsamples);
+	json_u64(j, "failures", r->failures);
+	json_string(j, "error", r->failures ? r->last_failure : NULL);
+	json_u64(j, "mismatches", r->mismatches);
+	json_string(j, "stacks", r->folded[0] ? r->folded : NULL);
+	json_begin_object(j, "phases");
+	for (int ph = 0; ph < NSTAT; ph++)
+		json_stat(j, stat_name(ph), &r->st[ph], r, ph);
+	json_end_object(j);
+	json_end_object(j);
+}
+
+static void json_anomalies(struct json *j, const struct ranked *rk, size_t k)
+{
+	json_begin_array(j, "anomalies");
+	for (size_t i = 0; i < k; i++) {
+		const struct stat_row *st = &rk[i].r->st[rk[i].ph];
+
+		json_begin_object(j, NULL);
+		json_string(j, "runtime", rk[i].r->label);
+		json_string(j, "phase", stat_name(rk[i].ph));
+		json_double(j, "median_ms", st->median);
+		json_double(j, "others_mean_ms", st->others);
+		json_double(j, "ratio", st->ratio);
+		json_double(j, "score", st->score);
+		json_bool(j, "anomaly", st->anomaly);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+/* DIR/compare.json: the whole comparison, for programs. */
+static int write_json(const char *dir, const struct rt *v, size_t n,
+		      const struct compare_opts *o, const struct ranked *rk, size_t k,
+		      const struct reference *ref)
 {
 	char path[PATH_MAX];
 	struct json j;
@@ -638,64 +701,23 @@ static int write_results(const char *dir, const struct rt *v, size_t n,
 	json_bool(&j, "outputs_match", ref->have && !ref->nmm);
 	json_i64(&j, "exit_status", ref->have ? ref->status : -1);
 	json_string(&j, "reference_run", ref->have ? ref->who : NULL);
-	json_begin_array(&j, "mismatches");
-	for (size_t i = 0; i < ref->nmm; i++) {
-		const struct mismatch *m = &ref->mm[i];
-
-		json_begin_object(&j, NULL);
-		json_string(&j, "run", m->who);
-		json_string(&j, "reference", m->ref_who);
-		json_string(&j, "what", m->stdout_differs ? "stdout" : "exit_status");
-		json_u64(&j, "bytes", m->bytes);
-		json_u64(&j, "reference_bytes", m->ref_bytes);
-		if (m->stdout_differs)
-			json_u64(&j, "first_difference", m->at);
-		json_i64(&j, "exit_status", m->status);
-		json_i64(&j, "reference_exit_status", m->ref_status);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
+	json_mismatches(&j, ref);
 	json_begin_array(&j, "runtimes");
-	for (size_t i = 0; i < n; i++) {
-		const struct rt *r = &v[i];
-
-		json_begin_object(&j, NULL);
-		json_string(&j, "name", r->label);
-		json_string(&j, "runtime", r->name);
-		json_string(&j, "profile", r->profile[0] ? r->profile : NULL);
-		json_string(&j, "version", r->version[0] ? r->version : NULL);
-		json_string(&j, "build_id", r->build_id[0] ? r->build_id : NULL);
-		json_u64(&j, "runs", r->nsamples);
-		json_u64(&j, "failures", r->failures);
-		json_string(&j, "error", r->failures ? r->last_failure : NULL);
-		json_u64(&j, "mismatches", r->mismatches);
-		json_string(&j, "stacks", r->folded[0] ? r->folded : NULL);
-		json_begin_object(&j, "phases");
-		for (int ph = 0; ph < NSTAT; ph++)
-			json_stat(&j, stat_name(ph), &r->st[ph], r, ph);
-		json_end_object(&j);
-		json_end_object(&j);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_runtime(&j, &v[i]);
 	json_end_array(&j);
-	json_begin_array(&j, "anomalies");
-	for (size_t i = 0; i < k; i++) {
-		const struct stat_row *st = &rk[i].r->st[rk[i].ph];
-
-		json_begin_object(&j, NULL);
-		json_string(&j, "runtime", rk[i].r->label);
-		json_string(&j, "phase", stat_name(rk[i].ph));
-		json_double(&j, "median_ms", st->median);
-		json_double(&j, "others_mean_ms", st->others);
-		json_double(&j, "ratio", st->ratio);
-		json_double(&j, "score", st->score);
-		json_bool(&j, "anomaly", st->anomaly);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
+	json_anomalies(&j, rk, k);
 	json_end_object(&j);
 	json_finish(&j);
-	if (fclose(f))
-		return -errno;
+	return fclose(f) ? -errno : 0;
+}
+
+/* DIR/compare.csv: one row per runtime and phase, for spreadsheets. */
+static int write_csv(const char *dir, const struct rt *v, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
 	snprintf(path, sizeof(path), "%s/compare.csv", dir);
 	f = fopen(path, "w");
 	if (!f)
@@ -710,6 +732,42 @@ static int write_results(const char *dir, const struct rt *v, size_t n,
 				st->mad, st->ratio, st->score, st->anomaly);
 		}
 	return fclose(f) ? -errno : 0;
+}
+
+static int write_results(const char *dir, const struct rt *v, size_t n,
+			 const struct compare_opts *o, const struct ranked *rk, size_t k,
+			 const struct reference *ref)
+{
+	return write_json(dir, v, n, o, rk, k, ref) ?: write_csv(dir, v, n);
+}
+
+/* DIR/A-vs-FASTEST.svg: the differential flame graph, drawn here as `phaseprof diff` would. */
+static void draw_diff(const char *dir, const struct rt *r, const struct rt *fastest)
+{
+	char name[256], title[512];
+	struct flame_opts fo;
+	struct outfile out;
+	int dirfd = outdir_open(dir), err = dirfd < 0 ? dirfd : 0;
+
+	snprintf(name, sizeof(name), "%s-vs-%s.svg", r->label, fastest->label);
+	snprintf(title, sizeof(title), "%s vs %s (the fastest)", r->label, fastest->label);
+	flame_opts_init(&fo);
+	fo.title = title;
+	fo.label_a = fastest->folded;
+	fo.label_b = r->folded;
+	err = err ?: outfile_begin(&out, dirfd, name);
+	if (!err) {
+		err = flame_render_diff(fastest->folded, r->folded, out.f, &fo, false);
+		if (err)
+			outfile_abort(&out);
+		else
+			err = outfile_commit(&out);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	if (err)
+		pr_warn("cannot draw the diff flame graph %s/%s: %s", dir, name,
+			strerror(err < 0 ? -err : err));
 }
 
 /* Keep one run's stacks (the last measured one) and draw diff flame graphs against the fastest. */
@@ -742,32 +800,9 @@ static void collect_stacks(const char *dir, struct rt *v, size_t n, unsigned las
 		pr_debug("no stacks.folded in the runs' directories: no flame graphs");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char out[PATH_MAX], title[512];
-		pid_t pid;
-		int status;
-
-		if (&v[i] == fastest || !v[i].folded[0])
-			continue;
-		snprintf(out, sizeof(out), "%s/%s-vs-%s.svg", dir, v[i].label, fastest->label);
-		snprintf(title, sizeof(title), "%s vs %s (the fastest)", v[i].label, fastest->label);
-		pid = fork();
-		if (pid == 0) {
-			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-			if (fd < 0)
-				_exit(PP_EXIT_FAILURE);
-			dup2(fd, 1);
-			execl("/proc/self/exe", "phaseprof", "diff", "--title", title,
-			      fastest->folded, v[i].folded, (char *)NULL);
-			_exit(PP_EXIT_FAILURE);
-		}
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-		    WEXITSTATUS(status)) {
-			pr_warn("cannot draw the diff flame graph %s", out);
-			unlink(out);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (&v[i] != fastest && v[i].folded[0])
+			draw_diff(dir, &v[i], fastest);
 }
 
 static int make_dir(const char *path)
