@@ -721,6 +721,26 @@ static int add_fallback_milestones(struct run *r)
 	return err;
 }
 
+/* What the run was, as the target and the backend saw it. */
+static void report_target(struct run *r, struct report *rep)
+{
+	rep->exit_status = exit_code_of(r->target.wait_status, &rep->term_signal);
+	rep->lost_events = backend__lost(&r->backend);
+	rep->rusage_user_ns = timeval_ns(&r->target.rusage.ru_utime);
+	rep->rusage_system_ns = timeval_ns(&r->target.rusage.ru_stime);
+	rep->events = r->events.n;
+}
+
+static uint64_t truncated_stacks(struct run *r)
+{
+	struct unwind_stats us;
+
+	if (!r->unwinder)
+		return 0;
+	unwinder__stats(r->unwinder, &us);
+	return us.truncated;
+}
+
 static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
@@ -733,17 +753,10 @@ static int finish(struct run *r, int run_err)
 			      .plan = &r->plan, .st = &st, .freq = r->o.freq };
 	int ret;
 
-	rep.exit_status = exit_code_of(r->target.wait_status, &rep.term_signal);
-	rep.lost_events = backend__lost(&r->backend);
-	rep.rusage_user_ns = timeval_ns(&r->target.rusage.ru_utime);
-	rep.rusage_system_ns = timeval_ns(&r->target.rusage.ru_stime);
-	rep.events = r->events.n;
+	report_target(r, &rep);
 	count_hits(r);
-	if (r->fallback && add_fallback_milestones(r)) {
-		pr_err("cannot compute phases: out of memory");
-		return PP_EXIT_FAILURE;
-	}
-	if (phases__compute(r->events.v, r->events.n, r->target.pid, &st)) {
+	if ((r->fallback && add_fallback_milestones(r)) ||
+	    phases__compute(r->events.v, r->events.n, r->target.pid, &st)) {
 		pr_err("cannot compute phases: out of memory");
 		return PP_EXIT_FAILURE;
 	}
@@ -765,12 +778,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
-	if (r->unwinder) {
-		struct unwind_stats us;
-
-		unwinder__stats(r->unwinder, &us);
-		rep.truncated_stacks = us.truncated;
-	}
+	rep.truncated_stacks = truncated_stacks(r);
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
