@@ -7,7 +7,7 @@
  * backend through these operations and never asks which one runs; what a
  * backend cannot do, it refuses with -EOPNOTSUPP and a reason.
  *
- * Two implementations: BPF (session.c: one BPF program, a ring buffer, stack
+ * Two implementations: BPF (bpf_backend.c: one BPF program, a ring buffer, stack
  * sampling) and perf (perf_backend.c: tracefs uprobe events and
  * perf_event_open, for machines without BPF). Whatever happens,
  * backend__close() leaves no link, program, event or probe behind.

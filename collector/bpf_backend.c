@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * session.c: the BPF backend (see backend.h): the skeleton's lifecycle, its
+ * bpf_backend.c: the BPF backend (see backend.h): the skeleton's lifecycle, its
  * links, the events ring buffer, and the sampled stacks in its maps.
  */
 #define _GNU_SOURCE
-#define PR_DOMAIN "session"
+#define PR_DOMAIN "bpf"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
