@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "fileread.h"
+#include "vec.h"
 #include "outfile.h"
 #include "flamegraph.h"
 #include "json.h"
@@ -134,7 +135,7 @@ struct reference {
 	int status;
 	char who[300];
 	struct mismatch *mm;
-	size_t nmm;
+	size_t nmm, mm_cap;
 };
 
 static int parse_count(const char *arg, unsigned max, unsigned *out)
@@ -383,7 +384,7 @@ static size_t first_difference(const char *a, size_t alen, const char *b, size_t
 
 static void add_mismatch(struct reference *ref, const struct mismatch *m)
 {
-	struct mismatch *v = realloc(ref->mm, (ref->nmm + 1) * sizeof(*v));
+	struct mismatch *v = vec_grow(ref->mm, ref->nmm, &ref->mm_cap, sizeof(*v), 8);
 
 	if (!v)
 		return;

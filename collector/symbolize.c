@@ -37,9 +37,9 @@ struct perfmap {
 struct symbolizer {
 	struct syms_opts opts;
 	struct module *mods;
-	size_t nmods;
+	size_t nmods, mods_cap;
 	struct perfmap *maps;
-	size_t nmaps;
+	size_t nmaps, maps_cap;
 	struct ranges kernel;
 	bool kernel_loaded;
 	uint64_t named, unknown;
@@ -212,7 +212,7 @@ static struct perfmap *perfmap_slot(struct symbolizer *z, uint32_t pid, bool *ad
 	for (size_t i = 0; i < z->nmaps; i++)
 		if (z->maps[i].pid == pid)
 			return &z->maps[i];
-	v = realloc(z->maps, (z->nmaps + 1) * sizeof(*v));
+	v = vec_grow(z->maps, z->nmaps, &z->maps_cap, sizeof(*v), 4);
 	if (!v)
 		return NULL;
 	z->maps = v;
@@ -250,7 +250,7 @@ int symbolizer__set_perfmap(struct symbolizer *z, uint32_t pid, const char *buf,
 
 static struct module *module_add(struct symbolizer *z, const char *path)
 {
-	struct module *v = realloc(z->mods, (z->nmods + 1) * sizeof(*v));
+	struct module *v = vec_grow(z->mods, z->nmods, &z->mods_cap, sizeof(*v), 16);
 
 	if (!v)
 		return NULL;
