@@ -12,7 +12,7 @@ import pp
 
 pp.need_root()
 GOLDEN = os.path.join(pp.SOURCE_DIR, "tests", "golden")
-STEPS = ["load=30", "compile=60:busy:2", "instantiate=20", "lazy=30:busy", "execute=80:busy",
+STEPS = ["load=30", "compile=100:busy:2", "instantiate=20", "lazy=80:busy", "execute=120:busy",
          "print=done"]
 VARYING = {"wall_ns", "cpu_ns", "main_thread_ns", "samples", "build_id", "user_ns", "system_ns",
            "total", "no_user_stack", "stacks", "named_frames", "unknown_frames", "complete",
