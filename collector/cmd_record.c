@@ -385,13 +385,9 @@ struct run {
 
 static void unwind_sample(void *ctx, const struct pp_stack_sample *sample);
 
-/*
- * Observe the run with ops' backend. Where BPF was unavailable (fallback_why
- * says why), the note tells what the stand-in cannot do.
- */
-static int open_backend(struct run *r, const struct backend_ops *ops, const char *fallback_why)
+static void backend_options(struct run *r, struct backend_opts *bo)
 {
-	struct backend_opts bo = {
+	*bo = (struct backend_opts){
 		.buffer_mb = r->o.buffer_mb,
 		.btf = r->o.btf,
 		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
@@ -399,6 +395,15 @@ static int open_backend(struct run *r, const struct backend_ops *ops, const char
 		.on_stack = unwind_sample,
 		.stack_ctx = r,
 	};
+}
+
+/*
+ * Observe the run with ops' backend, asked for or standing in where BPF was
+ * unavailable (fallback_why says why): then the note says what it cannot do.
+ */
+static int open_backend(struct run *r, const struct backend_ops *ops, const char *fallback_why)
+{
+	struct backend_opts bo;
 	char why[1024] = "";
 	int err;
 
@@ -407,12 +412,13 @@ static int open_backend(struct run *r, const struct backend_ops *ops, const char
 			ops->name, ops->caps & BACKEND_STACKS ? "" : " (no stack samples)");
 	if (!(ops->caps & BACKEND_STACKS))
 		r->o.freq = 0;
+	backend_options(r, &bo);
 	err = backend__open(&r->backend, ops, &r->target, &r->events, &bo, why, sizeof(why));
-	if (err && ops != &bpf_backend_ops) {
+	if (err) {
 		pr_err("cannot use the %s backend: %s", ops->name, why[0] ? why : strerror(-err));
 		return err == -EPERM || err == -EACCES ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_FAILURE;
 	}
-	return err;
+	return 0;
 }
 
 /* The fallback watches the module file named among the arguments, and JIT memory. */
@@ -430,17 +436,19 @@ static int arm_fallback(struct run *r)
 		r->module[0] = '\0';
 		r->module_ino = 0;
 	}
-	pr_note("generic fallback for %s (%s): it sees startup and load%s%s; the rest is unknown",
-		r->path, r->fallback_why, r->module[0] ? " of " : ", but no module file among the arguments (--module FILE)",
-		r->module);
 	err = backend__attach_fallback(&r->backend, r->module_ino, why, sizeof(why));
 	if (err == -EOPNOTSUPP) {
 		pr_err("cannot use the generic fallback (%s): %s", r->fallback_why, why);
 		return PP_EXIT_NO_SYMBOL;
 	}
-	if (err)
+	if (err) {
 		pr_err("cannot attach the fallback's syscall tracepoints: %s", why);
-	return err ? PP_EXIT_FAILURE : 0;
+		return PP_EXIT_FAILURE;
+	}
+	pr_note("generic fallback for %s (%s): it sees startup and load%s%s; the rest is unknown",
+		r->path, r->fallback_why, r->module[0] ? " of " : ", but no module file among the arguments (--module FILE)",
+		r->module);
+	return 0;
 }
 
 static int attach_uprobes(struct run *r)
@@ -506,8 +514,13 @@ struct bpf_loader {
 static void *load_bpf(void *arg)
 {
 	struct bpf_loader *l = arg;
+	struct backend_opts bo;
+	char why[1024];
 
-	l->err = open_backend(l->r, &bpf_backend_ops, NULL);
+	/* its errors are told by prepare(): some make the perf backend stand in */
+	backend_options(l->r, &bo);
+	l->err = backend__open(&l->r->backend, &bpf_backend_ops, &l->r->target, &l->r->events, &bo,
+			       why, sizeof(why));
 	return NULL;
 }
 
