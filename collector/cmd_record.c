@@ -40,7 +40,7 @@
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
-#define DEFAULT_STACK_COPY (32 << 10)
+#define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
 #define STACK_RING_MB 64
 
 enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
