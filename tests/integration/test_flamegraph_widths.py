@@ -140,7 +140,7 @@ def test_errors(cmd, d):
     pp.check(r.returncode == 125, f"missing file exits 125, not {r.returncode}")
     pp.check("cannot open" in r.stderr, f"missing file message: {r.stderr!r}")
     r = pp.run(cmd + ["--help"])
-    pp.check(r.returncode == 0 and "--minwidth" in r.stdout and "EXAMPLES" in r.stdout,
+    pp.check(r.returncode == 0 and "--minwidth" in r.stdout and "examples:" in r.stdout,
              "--help lists the options and examples")
 
 
