@@ -114,6 +114,8 @@ struct compare_opts {
 	bool cpu, keep_cache;
 	const char *pass[MAX_PASS]; /* options passed on to record */
 	size_t npass;
+	char *owned[MAX_PASS]; /* the strings among them made here */
+	size_t nowned;
 	char **app;
 	size_t napp;
 };
@@ -143,6 +145,22 @@ static int parse_count(const char *arg, unsigned max, unsigned *out)
 	if (!*arg || *end || v > max)
 		return -EINVAL;
 	*out = (unsigned)v;
+	return 0;
+}
+
+/* NAME=VALUE passed to record as NAME?=VALUE: set where the runtime's profile has it */
+static int pass_option(struct compare_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *s;
+
+	if (!eq || eq == arg || eq[-1] == '?' || o->nowned == MAX_PASS)
+		return -EINVAL;
+	if (asprintf(&s, "%.*s?%s", (int)(eq - arg), arg, eq) < 0)
+		return -ENOMEM;
+	o->owned[o->nowned++] = s;
+	o->pass[o->npass++] = "--option";
+	o->pass[o->npass++] = s;
 	return 0;
 }
 
@@ -176,15 +194,15 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
 				return cmd_usage_error("compare", "--warmup takes a number from 0 to 1000, not '%s'",
 						   optarg);
 			break;
+		/* every runtime gets them, so only where its profile has the option (NAME?=) */
 		case OPT_KEEP_CACHE:
 			o->keep_cache = true;
-			o->pass[o->npass++] = "--keep-cache";
+			o->pass[o->npass++] = "--option";
+			o->pass[o->npass++] = "no-cache?=off";
 			break;
 		case OPT_OPTION:
-			if (!strchr(optarg, '='))
+			if (pass_option(o, optarg))
 				return cmd_usage_error("compare", "--option takes NAME=on|off, not '%s'", optarg);
-			o->pass[o->npass++] = "--option";
-			o->pass[o->npass++] = optarg;
 			break;
 		case OPT_DEBUGINFO:
 			o->pass[o->npass++] = "--debuginfo";
@@ -935,6 +953,8 @@ int cmd_compare(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		free(v[i].samples);
+	for (size_t i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
 	free(v);
 	free(rk);
 	free(ref.mm);
