@@ -28,6 +28,7 @@
 #include "plancache.h"
 #include "profile.h"
 #include "report.h"
+#include "runtitle.h"
 #include "runtime.h"
 #include "session.h"
 #include "perf_backend.h"
@@ -620,38 +621,6 @@ static int put_flamegraph(FILE *f, const void *what)
 	return flame_render_file(src->folded, f, &fo);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *p = strrchr(path, '/');
-
-	return p ? p + 1 : path;
-}
-
-/* What ran, for the flame graph's title: "node v20.20.2: fib.wasm, 2026-11-30 21:20" */
-static void flame_title(const struct report *rep, char *buf, size_t len)
-{
-	static const char *const exts[] = { ".wasm", ".wat", ".cwasm", ".aot" };
-	const char *app = NULL;
-	char date[32] = "";
-	time_t now = time(NULL);
-	struct tm tm;
-
-	for (size_t i = 1; rep->argv[0] && rep->argv[i] && !app; i++)
-		for (size_t e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
-			size_t n = strlen(rep->argv[i]), m = strlen(exts[e]);
-
-			if (n > m && !strcmp(rep->argv[i] + n - m, exts[e]))
-				app = base_name(rep->argv[i]);
-		}
-	if (!app && rep->argv[0] && rep->argv[1])
-		app = base_name(rep->argv[1]);
-	if (localtime_r(&now, &tm))
-		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
-	snprintf(buf, len, "%s%s%s: %s, %s", base_name(rep->runtime_path),
-		 rep->version ? " " : "", rep->version ? rep->version : "", app ? app : "(no args)",
-		 date);
-}
-
 static int write_outputs(const char *dir, const struct report *rep)
 {
 	char folded[PATH_MAX], title[512];
@@ -666,7 +635,8 @@ static int write_outputs(const char *dir, const struct report *rep)
 	if (rep->stacks) {
 		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
 		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
-		flame_title(rep, title, sizeof(title));
+		runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
+				(const char *const *)rep->argv, time(NULL));
 		if (!err)
 			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &src);
 	}

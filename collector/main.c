@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "flamegraph.h"
+#include "runtitle.h"
 
 struct cmd {
 	const char *name;
@@ -19,11 +20,17 @@ struct cmd {
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
+/* flamegraph, titled from the run's phases.json when given one run's stacks.folded */
+static int cmd_flamegraph_run(int argc, char **argv)
+{
+	return cmd_flamegraph_titled(argc, argv, runtitle_from_dir);
+}
+
 static const struct cmd commands[] = {
 	{ "record", cmd_record, "run a runtime and time its phases (the default)" },
 	{ "resolve", cmd_resolve, "list the functions a probe spec matches, or name addresses" },
 	{ "probes", cmd_probes, "make a profile into named uprobe events for perf (install, list, remove)" },
-	{ "flamegraph", cmd_flamegraph, "render folded stacks as an interactive SVG flame graph" },
+	{ "flamegraph", cmd_flamegraph_run, "render folded stacks as an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "render a differential flame graph of two folded files" },
 	{ "runtimes", cmd_runtimes, "list known runtimes: installed?, version, which probes resolve" },
 	{ "compare", cmd_compare, "run several runtimes on one app, N times, and rank phase anomalies" },

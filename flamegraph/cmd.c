@@ -38,7 +38,7 @@ enum opt_id {
 
 /* the options both verbs take, in both tables */
 #define FG_COMMON_OPTIONS(default_title)                                                        \
-	{ "title", OPT_TITLE, "TEXT", "title (default \"" default_title "\")" },                   \
+	{ "title", OPT_TITLE, "TEXT", "title (default " default_title ")" },                       \
 	{ "subtitle", OPT_SUBTITLE, "TEXT", "second line under the title" },                    \
 	{ "width", OPT_WIDTH, "PX", "image width (default " STRINGIFY(FLAME_DEFAULT_WIDTH) ")" }, \
 	{ "height", OPT_HEIGHT, "PX",                                                           \
@@ -64,13 +64,14 @@ enum opt_id {
 
 /* One table per verb feeds getopt_long, --help and the man page test. */
 static const struct opt_doc flame_options[] = {
-	FG_COMMON_OPTIONS("Flame Graph"),
+	FG_COMMON_OPTIONS("for one DIR/stacks.folded with DIR/phases.json beside it: the run's "
+			  "runtime, version, app and date; else \"Flame Graph\""),
 	{ "help", OPT_HELP, NULL, "show this help" },
 	{ 0 },
 };
 
 static const struct opt_doc diff_options[] = {
-	FG_COMMON_OPTIONS("Differential Flame Graph"),
+	FG_COMMON_OPTIONS("\"Differential Flame Graph\""),
 	{ "folded", OPT_FOLDED, NULL, "print 'stack COUNT_A COUNT_B' lines instead of an SVG" },
 	{ "no-normalize", OPT_NO_NORMALIZE, NULL,
 	  "compare raw counts instead of scaling A to B's total" },
@@ -369,12 +370,17 @@ int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 	return err;
 }
 
-int cmd_flamegraph(int argc, char **argv)
+int cmd_flamegraph_titled(int argc, char **argv, flame_title_fn title_of)
 {
 	struct cmdline c = { 0 };
+	char title[512];
 
 	if (parse_cmdline(argc, argv, VERB_FLAME, &c))
 		return PP_EXIT_USAGE;
+	/* one file: a title from what it is a profile of, when the caller knows */
+	if (!c.opts.title && title_of && argc - optind == 1 && strcmp(argv[optind], "-") &&
+	    !title_of(argv[optind], title, sizeof(title)))
+		c.opts.title = title;
 	if (c.help) {
 		options_help(stdout, flame_usage, flame_options, flame_examples);
 		return PP_EXIT_OK;
@@ -384,6 +390,11 @@ int cmd_flamegraph(int argc, char **argv)
 	if (flame_render_files((const char *const *)argv + optind, argc - optind, stdout, &c.opts))
 		return PP_EXIT_FAILURE;
 	return PP_EXIT_OK;
+}
+
+int cmd_flamegraph(int argc, char **argv)
+{
+	return cmd_flamegraph_titled(argc, argv, NULL);
 }
 
 int cmd_diff(int argc, char **argv)
