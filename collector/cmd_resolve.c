@@ -33,15 +33,13 @@ struct resolve_opts {
 	bool json;
 };
 
-enum { OPT_JSON = 'j' };
-
 /* One table feeds getopt_long(), --help and the man page test. */
 static const struct opt_doc resolve_options[] = {
 	{ "exe", 'x', "BINARY",
 	  "the ELF file to read: a name on PATH or a path (required)" },
 	{ "debuginfo", 'd', "DIR",
 	  "look for debug files in DIR first (DIR/.build-id/xx/rest.debug); repeatable" },
-	{ "json", OPT_JSON, NULL, "print a JSON array, one object per match" },
+	{ "json", 'j', NULL, "print a JSON array, one object per match" },
 	{ "build-id", 'b', "HEX", "the build-id BINARY must have; needed for raw 0xADDR probe specs" },
 	{ "inputs-from", 'i', "FILE", "read more SPECs and ADDRs from FILE, one a line ('-' for stdin)" },
 	{ "verbose", 'v', NULL, "say more on stderr" },
@@ -96,7 +94,7 @@ static int parse_args(int argc, char **argv, struct resolve_opts *o, bool *done)
 			o->debuginfo = p;
 			break;
 		}
-		case OPT_JSON:
+		case 'j':
 			o->json = true;
 			break;
 		case 'b':
