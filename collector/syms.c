@@ -451,20 +451,22 @@ static uint64_t file_offset(const struct syms *s, uint64_t vaddr)
 
 /*
  * Whether an STT_FILE names the source of the local functions after it. An
- * empty one ends the previous file's run: LTO builds emit one before the
+ * empty one ends the previous file's run: GCC's LTO emits one before the
  * functions of every merged unit, so without this they would all show the
- * file before it. The C runtime's files (Scrt1.o, crtstuff.c, crti.o) hold
- * only the runtime's own few functions and tell nothing.
+ * file before it. An object's name (clang's LTO "ld-temp.o", Scrt1.o) is no
+ * source file, and the C runtime's crtstuff.c holds only its own few
+ * functions: neither tells anything.
  */
 static bool telling_file(const char *name)
 {
 	const char *base = name ? strrchr(name, '/') : NULL;
+	size_t n;
 
 	base = base ? base + 1 : name;
 	if (!base || !*base || *base == '<')
 		return false;
-	return !(strncmp(base, "crt", 3) == 0 || strncmp(base, "Scrt", 4) == 0 ||
-		 strncmp(base, "gcrt", 4) == 0);
+	n = strlen(base);
+	return !(strncmp(base, "crt", 3) == 0 || (n > 2 && !strcmp(base + n - 2, ".o")));
 }
 
 static int collect(Dwfl_Module *mod, GElf_Addr bias, struct loader *l)

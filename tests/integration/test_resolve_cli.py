@@ -5,6 +5,7 @@ a '<' itself; plain output has a column header; a source file is shown only
 when it names one (not the C runtime file or the file before an LTO unit)."""
 import json
 import os
+import shutil
 import pp
 
 TEMPLATES = r"""
@@ -110,6 +111,17 @@ def test_source_files(tmp):
     r = pp.phaseprof(["resolve", "-x", lto, "helper_a"])
     pp.check("crt" not in r.stdout and "[" not in r.stdout.splitlines()[-1],
              f"LTO: plain output shows no [file]: {r.stdout}")
+    # clang's LTO names the merged unit "ld-temp.o": an object, no source file
+    clang = shutil.which("clang")
+    exe = os.path.join(tmp, "units_clang_lto")
+    if clang and pp.run([clang, "-O2", "-flto", "-fuse-ld=lld", "-o", exe] +
+                        [os.path.join(tmp, f"units{i}.c") for i in (0, 1)]).returncode == 0:
+        r, out = resolve_json(["-x", exe, "helper_*"])
+        srcs = [o["source_file"] for o in out or []]
+        pp.check(len(srcs) == 2 and srcs == [None, None],
+                 f"clang LTO: no 'ld-temp.o' or crt file as a source: {srcs}")
+    else:
+        print("note: clang -flto with lld unavailable; clang's LTO naming not checked")
 
 
 def main():
