@@ -20,15 +20,18 @@ const char *const fg_palette_names[FLAME_PAL_NR] = {
 	[FLAME_PAL_RED] = "red",
 };
 
-/* by enum pp_phase; none inside the hot palette's range (red >= 205, blue <= 55) */
+/*
+ * By enum pp_phase, which is run order: the order sibling phase frames are
+ * placed in. None inside the hot palette's range (red >= 205, blue <= 55).
+ */
 static const struct fg_rgb phase_colors[PP_PHASE_COUNT] = {
-	[PP_PHASE_LOAD] = { 86, 180, 233 },	  /* sky blue */
-	[PP_PHASE_COMPILE] = { 0, 158, 115 },	  /* bluish green */
-	[PP_PHASE_INSTANTIATE] = { 0, 114, 178 }, /* blue */
-	[PP_PHASE_EXECUTE] = { 204, 121, 167 },	  /* reddish purple */
-	[PP_PHASE_STARTUP] = { 180, 180, 180 },	  /* light grey */
-	[PP_PHASE_TEARDOWN] = { 130, 130, 130 },  /* grey */
-	[PP_PHASE_UNKNOWN] = { 240, 228, 66 },	  /* yellow: time no phase could claim */
+	[PP_PHASE_STARTUP] = { 180, 180, 180 },     /* light grey */
+	[PP_PHASE_LOAD] = { 86, 180, 233 },         /* sky blue */
+	[PP_PHASE_COMPILE] = { 0, 158, 115 },       /* bluish green */
+	[PP_PHASE_INSTANTIATE] = { 0, 114, 178 },   /* blue */
+	[PP_PHASE_EXECUTE] = { 204, 121, 167 },     /* reddish purple */
+	[PP_PHASE_TEARDOWN] = { 130, 130, 130 },    /* grey */
+	[PP_PHASE_UNKNOWN] = { 160, 140, 200 },     /* the generic fallback's: lavender */
 };
 
 int flame_palette_parse(const char *name, enum flame_palette *pal)
