@@ -56,7 +56,7 @@ static void test_fold_tuples(void)
 	struct stack_result r;
 	char *text = fold_all(t, sizeof(t) / sizeof(t[0]), &r);
 
-	CHECK_STR(text, "a:b c;[startup];[unknown] 1\n"
+	CHECK_STR(text, "a:b c;[startup];[unknown frame] 1\n"
 			"proc;[compile];jit_outer_[j];jit_inner_[j] 5\n"
 			"proc;[execute];[kernel]_[k] 2\n"
 			"proc;[execute];[no stack] 4\n"
