@@ -99,40 +99,23 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return slurp_checked(path, max, len, false);
 }
 
-/*
- * The cache directory and every directory above it: root's, and writable by
- * no one else (a sticky one, as /tmp, may be: nobody can rename root's entry
- * in it). An untrusted place is not used at all, neither read nor written.
- */
-static bool trusted_dir(const char *dir)
-{
-	char buf[PATH_MAX], *slash;
-	struct stat st;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf) || buf[0] != '/')
-		return false;
-	if (lstat(buf, &st) || !S_ISDIR(st.st_mode) || !root_only(&st)) {
-		pr_debug("not using the plan cache %s: it must be a directory owned by root and "
-			 "writable by root alone",
-			 dir);
-		return false;
-	}
-	while ((slash = strrchr(buf, '/')) && slash > buf) {
-		*slash = '\0';
-		if (lstat(buf, &st) || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
-			pr_debug("not using the plan cache %s: %s is not root's alone", dir, buf);
-			return false;
-		}
-	}
-	return true;
-}
-
 static const char *cache_dir(void)
 {
 	const char *env = getenv("PHASEPROF_CACHE_DIR");
 
 	return env && *env ? env : "/var/cache/phaseprof/plans";
+}
+
+/* The cache directory and every one above it are root's alone, or the cache is not used. */
+static bool trusted_dir(const char *dir)
+{
+	char why[PATH_MAX + 100];
+
+	if (!privs_check_roots(dir, false, why, sizeof(why)))
+		return true;
+	pr_debug("not using the plan cache %s: %s; it must be root's and writable by root alone",
+		 dir, why);
+	return false;
 }
 
 /* The entry's file name: what the resolution read, hashed. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "privs.h"
 
@@ -103,10 +104,73 @@ void privs_root_fs(struct fs_ident *saved)
 	saved->gid = (gid_t)setfsgid(0);
 }
 
+void privs_user_fs(struct fs_ident *saved)
+{
+	saved->switched = dropped;
+	if (!dropped)
+		return;
+	saved->uid = (uid_t)setfsuid(user_uid);
+	saved->gid = (gid_t)setfsgid(user_gid);
+}
+
 void privs_restore_fs(const struct fs_ident *saved)
 {
 	if (!saved->switched)
 		return;
 	setfsgid(saved->gid);
 	setfsuid(saved->uid);
+}
+
+/* One path component's verdict: NULL when root's alone, else what is wrong with it. */
+static const char *not_roots(const struct stat *st, bool leaf)
+{
+	bool shared = st->st_mode & (S_IWGRP | S_IWOTH);
+
+	if (st->st_uid != 0)
+		return "is not owned by root";
+	/* above the leaf, a sticky directory (/tmp) is fine: no one can rename root's entry */
+	if (shared && (leaf || !S_ISDIR(st->st_mode) || !(st->st_mode & S_ISVTX)))
+		return "is writable by a group or by everyone";
+	return NULL;
+}
+
+int privs_check_roots(const char *path, bool allow_missing, char *why, size_t len)
+{
+	char buf[PATH_MAX], copy[PATH_MAX], *slash;
+	bool leaf = true;
+	struct stat st;
+
+	char *real = realpath(path, NULL); /* judge what the path leads to */
+
+	if (real) {
+		snprintf(copy, sizeof(copy), "%s", real);
+		path = copy;
+		free(real);
+	}
+	if (path[0] != '/' || snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		snprintf(why, len, "'%s' is not an absolute path", path);
+		return -EINVAL;
+	}
+	for (;;) {
+		const char *bad = NULL;
+
+		if (lstat(buf[0] ? buf : "/", &st)) {
+			if (errno != ENOENT || !allow_missing || !leaf) {
+				snprintf(why, len, "cannot check '%s': %s", buf, strerror(errno));
+				return -errno;
+			}
+		} else {
+			bad = S_ISLNK(st.st_mode) ? "is a symbolic link" : not_roots(&st, leaf);
+			leaf = false;
+		}
+		if (bad) {
+			snprintf(why, len, "'%s' %s (uid %u, mode %o)", buf[0] ? buf : "/", bad,
+				 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		if (!buf[0])
+			return 0;
+		slash = strrchr(buf, '/');
+		*slash = '\0';
+	}
 }

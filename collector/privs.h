@@ -39,8 +39,17 @@ bool privs_dropped(void);
 /* The invoking user's ids (our own real ids when not under sudo). */
 uid_t privs_user_uid(void);
 gid_t privs_user_gid(void);
-/* Switch this thread's file access to root's identity / back to what it was. */
+/* Switch this thread's file access to root's identity / the user's / back to what it was. */
 void privs_root_fs(struct fs_ident *saved);
+void privs_user_fs(struct fs_ident *saved);
 void privs_restore_fs(const struct fs_ident *saved);
+
+/*
+ * Whether path and every directory above it are root's and writable by root
+ * alone (a sticky directory above, as /tmp, may be writable by all); symlinks
+ * are refused. A missing leaf is fine with allow_missing (its parents are
+ * checked). 0, or -errno with why naming the path at fault.
+ */
+int privs_check_roots(const char *path, bool allow_missing, char *why, size_t len);
 
 #endif /* PHASEPROF_PRIVS_H */
