@@ -708,9 +708,9 @@ static int install_one(const struct probes_opts *o, const struct install_req *q,
 	privs_user_fs(&fs); /* the runtime and the profile are read as the user could */
 	ret = cmd_locate_runtime(q->runtime, path, sizeof(path));
 	ret = ret ?: cmd_load_profile(q->probes, path, true, &p);
-	ret = ret ?: boot ? check_boot_sources(p) : 0;
 	e = ret ? 0 : plan__build(p, path, &so, &pl, err, sizeof(err));
 	privs_restore_fs(&fs);
+	ret = ret ?: boot ? check_boot_sources(p) : 0;
 	ret = ret ?: get_tracefs(tracefs, sizeof(tracefs));
 	if (ret)
 		goto out;
@@ -1137,14 +1137,13 @@ static int run_verb(const struct probes_opts *o)
 	struct fs_ident fs;
 	int ret;
 
+	privs_root_fs(&fs);
 	if (strcmp(o->verb, "list") && privs_check_roots(o->config, true, why, sizeof(why))) {
 		pr_err("refusing configuration directory %s: %s; it must be root's and writable "
 		       "by root alone",
 		       o->config, why);
-		return PP_EXIT_FAILURE;
-	}
-	privs_root_fs(&fs);
-	if (!strcmp(o->verb, "install"))
+		ret = PP_EXIT_FAILURE;
+	} else if (!strcmp(o->verb, "install"))
 		ret = cmd_install(o);
 	else if (!strcmp(o->verb, "list"))
 		ret = cmd_list(o);

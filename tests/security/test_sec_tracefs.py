@@ -1,0 +1,53 @@
+"""Finding 5: a path with '#' (or ':') truncated the tracefs uprobe line, so
+`-x '/home/u/a:0x10#/phasetest'` put a uprobe at an offset of the user's
+choice into another binary (/home/u/a), past every check, and `probes remove`
+could not delete it. Now a path tracefs cannot hold as is is refused, with the
+reason, and what tracefs holds is read back and compared."""
+import os
+import shutil
+import secutil as su  # noqa: E402 (puts tests/integration on the path)
+import pp  # noqa: E402
+import pputil_probes as up  # noqa: E402
+
+uid, gid = su.need_user()
+up.need_tracefs()
+exe, probes = su.public_phasetest()
+h = su.home(uid, gid)
+victim = su.copy_as_user(exe, os.path.join(h, "a"), uid, gid)
+trick = su.user_path(uid, gid, os.path.join(h, "a:0x10#"))
+target = su.copy_as_user(exe, os.path.join(trick, "phasetest"), uid, gid)
+# a profile of its own, so no other test's group is touched
+pdir = pp.tmpdir()
+os.chmod(pdir, 0o755)
+with open(os.path.join(probes, "phasetest.probe")) as f:
+    text = f.read().replace("profile phasetest", "profile ppsec_hash")
+with open(os.path.join(pdir, "phasetest.probe"), "w") as f:
+    f.write(text)
+os.chmod(os.path.join(pdir, "phasetest.probe"), 0o644)
+env = dict(up.private_env(), PHASEPROF_PROBE_PATH=pdir)
+
+
+def on_victim():
+    return {k: v for k, v in up.uprobe_events().items() if v.split(" ")[1].startswith(victim + ":")}
+
+
+up.delete_group("probe_ppsec_hash")
+r = su.phaseprof_sudo(["probes", "install", "-x", target], uid, gid, env=env)
+pp.check(not on_victim(), f"a uprobe landed in {victim}: {on_victim()}")
+pp.check(r.returncode != 0 and "cannot safely name" in r.stderr,
+         f"probes install refuses the path with a reason: {r.returncode} {r.stderr}")
+up.delete_group("probe_ppsec_hash")
+for k in on_victim():  # the old behaviour's leftovers, so reruns start clean
+    up.write_uprobe_events("-:" + k.replace(":", "/", 1))
+
+r = su.phaseprof_sudo(["record", "--backend", "perf", "-x", target, "--", "load=1"], uid, gid,
+                      env=env)
+pp.check(r.returncode != 0 and "cannot safely name" in r.stderr,
+         f"record --backend perf refuses the path: {r.returncode} {r.stderr[-400:]}")
+pp.check(not on_victim(), f"a uprobe landed in {victim}: {on_victim()}")
+# the BPF backend names the file by descriptor, not by a line of text: it works
+r = su.phaseprof_sudo(["record", "--backend", "bpf", "-x", target, "--", "load=1"], uid, gid,
+                      env=env)
+pp.check(r.returncode == 0, f"record --backend bpf: {r.returncode} {r.stderr[-400:]}")
+shutil.rmtree(pdir)
+pp.done()
