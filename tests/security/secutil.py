@@ -103,9 +103,10 @@ def copy_as_user(src, dst, uid, gid, mode=0o755):
     return dst
 
 
-def public_phasetest():
-    """phasetest and its profile copied where any user can read them (the build tree may
-    be in root's home); (binary, probe directory)."""
+def public_phasetest(profile="phasetest"):
+    """phasetest and its profile (named profile: a test that installs events uses a group
+    of its own) copied where any user can read them (the build tree may be in root's
+    home); (binary, probe directory)."""
     d = tempfile.mkdtemp(prefix="ppsec-pub.")
     os.chmod(d, 0o755)
     exe = os.path.join(d, "phasetest")
@@ -113,6 +114,9 @@ def public_phasetest():
     os.chmod(exe, 0o755)
     probes = os.path.join(d, "probes")
     os.mkdir(probes, 0o755)
-    shutil.copy(os.path.join(pp.TEST_PROBES, "phasetest.probe"), probes)
+    with open(os.path.join(pp.TEST_PROBES, "phasetest.probe")) as f:
+        text = f.read().replace("profile phasetest", f"profile {profile}")
+    with open(os.path.join(probes, "phasetest.probe"), "w") as f:
+        f.write(text)
     os.chmod(os.path.join(probes, "phasetest.probe"), 0o644)
     return exe, probes

@@ -45,7 +45,7 @@ def forge(path):
 ucache = su.user_path(uid, gid, os.path.join(h, "cache"))
 entry = os.path.join(cache, entries[0]) if entries else None
 if entry:
-    su.user_path(uid, gid, os.path.join(ucache, entries[0]), "file", forge(entry))
+    su.user_path(uid, gid, os.path.join(ucache, entries[0]), "file", text=forge(entry))
     for e in ({}, su.sudo_env(uid, gid)):
         r = pp.phaseprof(["-v", "-x", exe, "--", "load=1"],
                          env=dict(env, PHASEPROF_CACHE_DIR=ucache, **e))

@@ -4,27 +4,18 @@ choice into another binary (/home/u/a), past every check, and `probes remove`
 could not delete it. Now a path tracefs cannot hold as is is refused, with the
 reason, and what tracefs holds is read back and compared."""
 import os
-import shutil
 import secutil as su  # noqa: E402 (puts tests/integration on the path)
 import pp  # noqa: E402
 import pputil_probes as up  # noqa: E402
 
 uid, gid = su.need_user()
 up.need_tracefs()
-exe, probes = su.public_phasetest()
+exe, probes = su.public_phasetest("ppsec_hash")
 h = su.home(uid, gid)
 victim = su.copy_as_user(exe, os.path.join(h, "a"), uid, gid)
 trick = su.user_path(uid, gid, os.path.join(h, "a:0x10#"))
 target = su.copy_as_user(exe, os.path.join(trick, "phasetest"), uid, gid)
-# a profile of its own, so no other test's group is touched
-pdir = pp.tmpdir()
-os.chmod(pdir, 0o755)
-with open(os.path.join(probes, "phasetest.probe")) as f:
-    text = f.read().replace("profile phasetest", "profile ppsec_hash")
-with open(os.path.join(pdir, "phasetest.probe"), "w") as f:
-    f.write(text)
-os.chmod(os.path.join(pdir, "phasetest.probe"), 0o644)
-env = dict(up.private_env(), PHASEPROF_PROBE_PATH=pdir)
+env = dict(up.private_env(), PHASEPROF_PROBE_PATH=probes)
 
 
 def on_victim():
@@ -49,5 +40,4 @@ pp.check(not on_victim(), f"a uprobe landed in {victim}: {on_victim()}")
 r = su.phaseprof_sudo(["record", "--backend", "bpf", "-x", target, "--", "load=1"], uid, gid,
                       env=env)
 pp.check(r.returncode == 0, f"record --backend bpf: {r.returncode} {r.stderr[-400:]}")
-shutil.rmtree(pdir)
 pp.done()
