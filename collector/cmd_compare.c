@@ -960,6 +960,17 @@ static int open_run_files(const struct rt *r, const char *run, int *out, int *er
 	return 0;
 }
 
+/* An earlier compare's phases.json in RUN/ must not pass for this run's if record fails. */
+static void forget_result(const struct rt *r, const char *run)
+{
+	int fd = openat(r->dirfd, run, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	unlinkat(fd, "phases.json", 0);
+	close(fd);
+}
+
 /* A run that wrote no phases.json: remember why, say it the first time. */
 static void run_failed(struct rt *r, int status, int err_fd, const char *dir, const char *run)
 {
@@ -991,6 +1002,7 @@ static int one_run(const struct compare_opts *o, const char *dir, struct rt *r, 
 	status = open_run_files(r, run, &out, &err);
 	if (status)
 		return status;
+	forget_result(r, run);
 	status = run_record(o, r, rundir, out, err);
 	if (status >= 0 && read_sample(json, o->cpu, r,
 				       warm ? &(struct sample){ 0 } : &r->samples[r->nsamples],

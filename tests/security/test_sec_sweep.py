@@ -33,6 +33,8 @@ def user_file(name):
 out = os.path.join(h, "rec", "a")
 sudo(["-x", exe, "-o", out, "--", "load=2", "execute=50:busy"])
 sudo(["record", "-x", exe, "-o", out, "--", "load=2"])  # again, reused
+sudo(["record", "--backend", "perf", "-x", exe, "-o", os.path.join(h, "rec", "perf"), "--",
+      "load=2"])
 sudo(["resolve", "-x", exe, "pt_*"])
 inputs = su.user_path(uid, gid, os.path.join(h, "inputs"), "file", text="pt_load\n")
 sudo(["resolve", "-x", exe, "--inputs-from", inputs])
