@@ -616,10 +616,8 @@ static int write_stacks(int dirfd, const char *dir, const struct stack_result *s
  * A reused directory keeps no output of an earlier run that this one does not
  * rewrite: a stale flame graph next to new phases would mislead.
  */
-static void remove_stale(int dirfd, bool stacks_written)
+static void remove_stale(int dirfd)
 {
-	if (stacks_written)
-		return;
 	unlinkat(dirfd, "stacks.folded", 0);
 	unlinkat(dirfd, "flamegraph.svg", 0);
 }
@@ -630,7 +628,8 @@ static int write_outputs(int dirfd, const char *dir, const struct report *rep)
 
 	if (rep->stacks)
 		err = write_stacks(dirfd, dir, rep->stacks) ?: err;
-	remove_stale(dirfd, rep->stacks && !err);
+	else
+		remove_stale(dirfd);
 	if (err)
 		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
