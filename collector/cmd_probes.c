@@ -1143,6 +1143,13 @@ static int run_verb(const struct probes_opts *o)
 		       "by root alone",
 		       o->config, why);
 		ret = PP_EXIT_FAILURE;
+	} else if (o->boot && !strcmp(o->verb, "install") &&
+		   privs_check_roots(unit_dir(), true, why, sizeof(why))) {
+		/* systemd runs what the unit says as root */
+		pr_err("refusing unit directory %s: %s; it must be root's and writable by root "
+		       "alone",
+		       unit_dir(), why);
+		ret = PP_EXIT_FAILURE;
 	} else if (!strcmp(o->verb, "install"))
 		ret = cmd_install(o);
 	else if (!strcmp(o->verb, "list"))

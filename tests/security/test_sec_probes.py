@@ -54,6 +54,16 @@ pp.check(r.returncode == 125 and "refusing configuration directory" in r.stderr,
          f"a user's --config-dir: {r.returncode} {r.stderr}")
 pp.check(os.listdir(ucfg) == [], f"nothing written in the user's directory: {os.listdir(ucfg)}")
 
+# 9b': a unit directory the user owns
+uunit = su.user_path(uid, gid, os.path.join(h, "units"))
+r = su.phaseprof_sudo(["probes", "install", "-x", exe, "--boot"], uid, gid,
+                      env=dict(env, PHASEPROF_UNIT_DIR=uunit))
+pp.check(r.returncode == 125 and "refusing unit directory" in r.stderr,
+         f"a user's unit directory: {r.returncode} {r.stderr}")
+pp.check(os.listdir(uunit) == [], f"no unit in the user's directory: {os.listdir(uunit)}")
+pp.phaseprof(["probes", "remove", "--boot", "ppsec_boot"], env=env)
+up.delete_group("probe_ppsec_boot")
+
 # 9c: --boot with phaseprof in a user-writable tree (a build in a home)
 ubin = su.user_path(uid, gid, os.path.join(h, "build"))
 uexe = su.copy_as_user(pp.PHASEPROF, os.path.join(ubin, "phaseprof"), uid, gid)
