@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,8 @@ struct compare_opts {
 	bool cpu, keep_cache;
 	const char *pass[MAX_PASS]; /* options passed on to record */
 	size_t npass;
+	char *owned[MAX_PASS]; /* the strings among them made here */
+	size_t nowned;
 	char **app;
 	size_t napp;
 };
@@ -148,6 +151,22 @@ static int parse_count(const char *arg, unsigned max, unsigned *out)
 	if (!*arg || *end || v > max)
 		return -EINVAL;
 	*out = (unsigned)v;
+	return 0;
+}
+
+/* NAME=VALUE passed to record as NAME?=VALUE: set where the runtime's profile has it */
+static int pass_option(struct compare_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *s;
+
+	if (!eq || eq == arg || eq[-1] == '?' || o->nowned == MAX_PASS)
+		return -EINVAL;
+	if (asprintf(&s, "%.*s?%s", (int)(eq - arg), arg, eq) < 0)
+		return -ENOMEM;
+	o->owned[o->nowned++] = s;
+	o->pass[o->npass++] = "--option";
+	o->pass[o->npass++] = s;
 	return 0;
 }
 
@@ -181,15 +200,15 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
 				return cmd_usage_error("compare", "--warmup takes a number from 0 to 1000, not '%s'",
 						   optarg);
 			break;
+		/* every runtime gets them, so only where its profile has the option (NAME?=) */
 		case OPT_KEEP_CACHE:
 			o->keep_cache = true;
-			o->pass[o->npass++] = "--keep-cache";
+			o->pass[o->npass++] = "--option";
+			o->pass[o->npass++] = "no-cache?=off";
 			break;
 		case OPT_OPTION:
-			if (!strchr(optarg, '='))
+			if (pass_option(o, optarg))
 				return cmd_usage_error("compare", "--option takes NAME=on|off, not '%s'", optarg);
-			o->pass[o->npass++] = "--option";
-			o->pass[o->npass++] = optarg;
 			break;
 		case OPT_DEBUGINFO:
 			o->pass[o->npass++] = "--debuginfo";
@@ -635,6 +654,18 @@ static void print_anomalies(const struct ranked *rk, size_t k)
 		printf("  none: no runtime is slower than the others in any phase\n");
 }
 
+/* snprintf for paths: -ENAMETOOLONG rather than a silently shortened name */
+static int __attribute__((format(printf, 3, 4))) path_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static void json_stat(struct json *j, const char *key, const struct stat_row *st,
 		      const struct rt *r, int ph)
 {
@@ -794,7 +825,7 @@ static void keep_stacks(int dirfd, const char *dir, struct rt *r, unsigned last_
 	if (!r->folded_text)
 		return;
 	snprintf(name, sizeof(name), "%s.folded", r->label);
-	if (snprintf(r->folded, sizeof(r->folded), "%s/%s", dir, name) >= (int)sizeof(r->folded) ||
+	if (path_fmt(r->folded, sizeof(r->folded), "%s/%s", dir, name) ||
 	    put_text(dirfd, name, r->folded_text, r->folded_len))
 		r->folded[0] = '\0';
 }
@@ -994,7 +1025,7 @@ static int one_run(const struct compare_opts *o, const char *dir, struct rt *r, 
 	int status, exit_status, out = -1, err = -1;
 
 	snprintf(run, sizeof(run), "%s-%u", warm ? "warmup" : "run", k);
-	if (snprintf(rundir, sizeof(rundir), "%s/%s/%s", dir, r->label, run) >= (int)sizeof(rundir))
+	if (path_fmt(rundir, sizeof(rundir), "%s/%s/%s", dir, r->label, run))
 		return -ENAMETOOLONG;
 	snprintf(json, sizeof(json), "%s/phases.json", rundir);
 	if (log_verbosity)
@@ -1138,6 +1169,8 @@ int cmd_compare(int argc, char **argv)
 			close(v[i].dirfd);
 	}
 	close(dirfd);
+	for (size_t i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
 	free(v);
 	free(rk);
 	free(ref.mm);
