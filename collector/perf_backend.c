@@ -37,6 +37,7 @@
 #include "uprobe_events.h"
 #include "phases.h"
 #include "plan.h"
+#include "privs.h"
 #include "tracefs.h"
 
 enum rec_kind { K_SITE, K_EXEC, K_FORK, K_EXIT, K_SWITCH };
@@ -91,6 +92,18 @@ struct perf_session {
 /* a tracepoint's format file: a few KiB */
 #define FORMAT_MAX_BYTES (1 << 20)
 
+/* Tracefs formats are root's: read them with root's file identity. */
+static int read_text(const char *path, char **out, size_t *len)
+{
+	struct fs_ident fs;
+	int err;
+
+	privs_root_fs(&fs);
+	err = read_whole_file(path, 0, FORMAT_MAX_BYTES, out, len);
+	privs_restore_fs(&fs);
+	return err;
+}
+
 static int parse_sched_formats(struct perf_session *p, char *why, size_t whylen)
 {
 	p->tep = tep_alloc();
@@ -105,7 +118,7 @@ static int parse_sched_formats(struct perf_session *p, char *why, size_t whylen)
 
 		snprintf(path, sizeof(path), "%s/events/sched/%s/format", p->tracefs,
 			 sched_events[i]);
-		err = read_whole_file(path, 0, FORMAT_MAX_BYTES, &text, &len);
+		err = read_text(path, &text, &len);
 		if (!err && tep_parse_event(p->tep, text, len, "sched"))
 			err = -EINVAL;
 		free(text);
