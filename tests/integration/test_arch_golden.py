@@ -75,7 +75,7 @@ out = record("bpf", 999)
 doc = normalize_json(pp.load_json(os.path.join(out, "phases.json")))
 compare("arch-phasetest-bpf.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
 with open(os.path.join(out, "stacks.folded")) as f:
-    compare("arch-phasetest-bpf.folded", normalize_folded(f.read()))
+    compare("arch-phasetest-bpf.stacks", normalize_folded(f.read()))
 
 out = record("perf", 0)
 doc = normalize_json(pp.load_json(os.path.join(out, "phases.json")))
