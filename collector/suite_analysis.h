@@ -12,6 +12,7 @@
 #include "suite_store.h"
 
 #define SIGNIFICANCE 0.05
+#define NOISE_FLOOR_MS 0.05 /* timer and scheduling jitter below this is not a signal */
 
 /* One case on one runtime. */
 struct cell {
@@ -31,6 +32,7 @@ struct ranked_case {
 	int phase;      /* the phase where it spends the most extra time, or -1 */
 	double extra_ms; /* its median there minus the other runtimes' mean */
 	double p;       /* one-sided Mann-Whitney: that phase on it vs on the others */
+	bool significant; /* p < SIGNIFICANCE and extra_ms above the noise floor */
 };
 
 struct analysis {

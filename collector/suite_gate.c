@@ -24,7 +24,6 @@
 #include "suite_report.h"
 
 #define DEFAULT_THRESHOLD 10
-#define NOISE_FLOOR_MS 0.05 /* timer and scheduling jitter below this is not a signal */
 
 enum { OPT_THRESHOLD = 256, OPT_FORMAT, OPT_CPU };
 

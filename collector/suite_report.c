@@ -192,7 +192,7 @@ static void table_ranking(FILE *f, const struct analysis *a)
 		fprintf(f, "  %4zu %-24s %8.4f  %-16s %7.3f  %-12s %10.2f %8.4f%s\n", i + 1,
 			a->d->cases[rc->c].name, rc->dist, a->d->rts[rc->slow], rc->ratio,
 			rc->phase >= 0 ? suite__stat_name(rc->phase) : "-", rc->extra_ms, rc->p,
-			rc->p < SIGNIFICANCE ? " significant" : "");
+			rc->significant ? " significant" : "");
 	}
 }
 
@@ -301,7 +301,7 @@ static void report_json(FILE *f, const struct analysis *a)
 		json_string(&j, "phase", rc->phase >= 0 ? suite__stat_name(rc->phase) : NULL);
 		json_double(&j, "extra_ms", rc->extra_ms);
 		json_double(&j, "p", rc->p);
-		json_bool(&j, "significant", rc->p < SIGNIFICANCE);
+		json_bool(&j, "significant", rc->significant);
 		json_end_object(&j);
 	}
 	json_end_array(&j);
