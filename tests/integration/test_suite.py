@@ -60,6 +60,16 @@ def report(where, fmt="json"):
     return json.loads(r.stdout) if fmt == "json" and r.returncode == 0 else r.stdout
 
 
+# ---- every option of every subcommand is in the man page ----
+import re
+with open(os.path.join(pp.SOURCE_DIR, "man", "phaseprof-suite.1")) as f:
+    man = f.read().replace("\\-", "-")
+for sub in ("run", "report", "gate", "merge"):
+    h = pp.phaseprof(["suite", sub, "--help"])
+    pp.check(h.returncode == 0 and "examples:" in h.stdout, f"suite {sub} --help")
+    for o in re.findall(r"--([a-z][a-z-]+)", h.stdout.split("examples:")[0]):
+        pp.check(f"--{o}" in man, f"suite {sub} --{o} is in phaseprof-suite.1")
+
 # ---- run, store, report, exclusions, timeout ----
 main = suite("main.suite", [
     ("short", ["args execute=3"]),
