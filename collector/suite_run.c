@@ -409,6 +409,11 @@ static void progress(struct runner *R, size_t ci, size_t nc, const struct suite_
 	fflush(stderr);
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 /* Say why a run failed, once per case and runtime. */
 static void warn_failure(struct runner *R, const struct suite_case *c, const struct rt *r,
 			 const struct store_run *sr, const char *rundir, bool *warned)
@@ -436,9 +441,11 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 	struct store_run sr = { .case_name = c->name, .runtime = r->label, .round = k, .warmup = warm,
 				.stderr_first = first, .dir = rundir };
 	const char *path[3] = { c->name, r->label, name };
+	struct timespec t[4];
 	int fd, ret;
 	pid_t pid;
 
+	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	snprintf(name, sizeof(name), "%s-%u", warm ? "warmup" : "run", k);
 	snprintf(rundir, sizeof(rundir), "%s/runs/b%" PRId64 "/%s/%s/%s", R->dir, R->batch, c->name,
 		 r->label, name);
@@ -446,10 +453,12 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 	if (fd < 0)
 		return fd;
 	fflush(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t[1]);
 	pid = fork();
 	if (pid == 0)
 		exec_record(R, c, r, fd, rundir);
 	sr.record_status = pid < 0 ? -errno : wait_record(pid, c->timeout, &timed_out);
+	clock_gettime(CLOCK_MONOTONIC, &t[2]);
 	if (sr.record_status < 0) {
 		close(fd);
 		return sr.record_status;
@@ -467,6 +476,11 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 	}
 	jr_free((struct jr_node *)sr.doc);
 	R->done++;
+	clock_gettime(CLOCK_MONOTONIC, &t[3]);
+	/* what the runner adds to record's own time, for bench/suite_overhead.py and -v */
+	pr_debug("%s on %s %s: record %.2f ms; the runner %.2f ms before, %.2f ms after", c->name,
+		 r->label, name, ms_between(&t[1], &t[2]), ms_between(&t[0], &t[1]),
+		 ms_between(&t[2], &t[3]));
 	return ret;
 }
 
