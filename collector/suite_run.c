@@ -396,22 +396,41 @@ static void progress(struct runner *R, size_t ci, size_t nc, const struct suite_
 {
 	struct timespec now;
 	double elapsed, eta;
+	char left[32] = "--";
 
 	if (!R->tty)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	elapsed = (now.tv_sec - R->t0.tv_sec) + (now.tv_nsec - R->t0.tv_nsec) / 1e9;
 	eta = R->done ? elapsed / R->done * (R->total - R->done) : 0;
-	fprintf(stderr, "\r\033[Kcase %zu/%zu %s: %s %s %u/%u (run %zu of %zu) ETA %s%um%02us",
-		ci + 1, nc, c->name, r->label, warm ? "warm-up" : "run", k + 1,
-		warm ? R->o->warmup : R->o->runs, R->done + 1, R->total, R->done ? "" : "~",
-		(unsigned)eta / 60, (unsigned)eta % 60);
+	if (R->done)
+		snprintf(left, sizeof(left), "%um%02us", (unsigned)eta / 60, (unsigned)eta % 60);
+	fprintf(stderr, "\r\033[Kcase %zu/%zu %s: %s %s %u/%u (run %zu of %zu) ETA %s", ci + 1, nc,
+		c->name, r->label, warm ? "warm-up" : "run", k + 1, warm ? R->o->warmup : R->o->runs,
+		R->done + 1, R->total, left);
 	fflush(stderr);
 }
 
 static double ms_between(const struct timespec *a, const struct timespec *b)
 {
 	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* SIGINT, SIGTERM: finish the run under way, store it, stop. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = sig;
+}
+
+static void catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Say why a run failed, once per case and runtime. */
@@ -459,9 +478,10 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 		exec_record(R, c, r, fd, rundir);
 	sr.record_status = pid < 0 ? -errno : wait_record(pid, c->timeout, &timed_out);
 	clock_gettime(CLOCK_MONOTONIC, &t[2]);
-	if (sr.record_status < 0) {
+	if (sr.record_status < 0 || stop_requested) {
+		/* a run cut short by ^C (the terminal signals the runtime too) is not stored */
 		close(fd);
-		return sr.record_status;
+		return sr.record_status < 0 ? sr.record_status : 0;
 	}
 	snprintf(json, sizeof(json), "%s/phases.json", rundir);
 	sr.doc = jr_parse_file(json, why, sizeof(why));
@@ -491,8 +511,8 @@ static int run_case(struct runner *R, const struct suite_case *c, size_t ci, siz
 	unsigned rounds = R->o->warmup + R->o->runs;
 	int err = store__transaction(&R->st, true);
 
-	for (unsigned round = 0; !err && round < rounds; round++)
-		for (size_t k = 0; !err && k < R->nrts; k++) {
+	for (unsigned round = 0; !err && !stop_requested && round < rounds; round++)
+		for (size_t k = 0; !err && !stop_requested && k < R->nrts; k++) {
 			size_t i = (k + round) % R->nrts;
 			bool warm = round < R->o->warmup;
 
@@ -574,12 +594,16 @@ static int run_suite(struct runner *R, const struct suite *s)
 	for (size_t i = 0; i < s->ncases; i++)
 		nc += in_shard(R->o, i);
 	clock_gettime(CLOCK_MONOTONIC, &R->t0);
-	for (size_t i = 0; !err && i < s->ncases; i++)
+	catch_stop();
+	for (size_t i = 0; !err && !stop_requested && i < s->ncases; i++)
 		if (in_shard(R->o, i))
 			err = run_case(R, &s->cases[i], ci++, nc);
 	if (R->tty)
 		fprintf(stderr, "\r\033[K");
-	if (!err)
+	if (stop_requested)
+		pr_warn("stopped by signal %d: the %zu runs done are stored; the batch stays unfinished",
+			(int)stop_requested, R->done);
+	if (!err && !stop_requested)
 		err = store__end_batch(&R->st, R->batch);
 	printf("%zu runs (%zu failed) of %zu case%s on %zu runtime%s: %s/results.sqlite, batch %" PRId64
 	       "\nnext: phaseprof suite report %s\n",
@@ -660,7 +684,7 @@ int suite_run(int argc, char **argv)
 		close(dirfd);
 	suite__free(s);
 	free(R.rts);
-	return ret ?: R.failed ? 1 : PP_EXIT_OK;
+	return ret ?: R.failed || stop_requested ? 1 : PP_EXIT_OK;
 }
 
 /* ---- suite merge: here because it is the runner's other half (shards) ---- */

@@ -64,7 +64,9 @@ static int user_version(sqlite3 *db, int *v)
 
 int store__open(const char *path, bool create, struct store *st, char *err, size_t errlen)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
+	/* reading needs no write access: results made under sudo stay readable by the user */
+	int flags = SQLITE_OPEN_NOFOLLOW |
+		    (create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY);
 	int v;
 
 	st->path = path;

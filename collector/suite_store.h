@@ -46,7 +46,8 @@ struct store_run {
 	const struct jr_node *doc; /* phases.json, or NULL when record wrote none */
 };
 
-/* Open (create when create) the store at path, never through a symlink. 0 or -errno, err set. */
+/* Open the store at path, never through a symlink: read-write, made when missing, when create;
+ * else read-only. 0 or -errno, err set. */
 int store__open(const char *path, bool create, struct store *st, char *err, size_t errlen);
 void store__close(struct store *st);
 /* The host's name, kernel and CPU model into e. */
