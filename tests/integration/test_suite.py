@@ -87,7 +87,8 @@ pp.check(sql(db, "SELECT count(*) FROM run") == str(4 * 3 * 5), "one row per run
 pp.check(sql(db, "SELECT count(*) FROM run WHERE warmup = 1") == "12", "warm-up runs marked")
 pp.check(sql(db, "SELECT count(DISTINCT round) FROM run WHERE warmup = 0") == "4", "rounds 0..3")
 pp.check(sql(db, "SELECT count(*) FROM run WHERE case_name = 'slowpoke' AND outcome = 'timeout'") == "10",
-         "every slowpoke run timed out (ptbad fails first)")
+         "every slowpoke run timed out (ptbad fails first): " +
+         sql(db, "SELECT runtime, outcome, record_status, stderr_first FROM run WHERE case_name = 'slowpoke'"))
 env_row = sql(db, "SELECT host <> '', kernel LIKE 'Linux %', cpu_model <> '', phaseprof_version, shard FROM batch")
 pp.check(env_row.startswith("1|1|1|") and env_row.endswith("|1/1"), f"the environment is stored: {env_row}")
 rt_row = sql(db, "SELECT name, profile LIKE '%ptslow.probe', length(build_id) > 0, fallback FROM runtime "
@@ -175,7 +176,7 @@ rw, rm = report(dirs["whole"]), report(merged)
 order = lambda d: [(x["case"], x["slow_runtime"]) for x in d["ranking"]]
 pp.check(order(rw) == order(rm) and len(order(rm)) == 3, f"the same ranking: {order(rw)} vs {order(rm)}")
 for x, y in zip(rw["ranking"], rm["ranking"]):
-    pp.near(y["distance"], x["distance"], 0.03, f"{x['case']}: distance")
+    pp.near(y["distance"], x["distance"], 0.06, f"{x['case']}: distance")
 
 # ---- the example suite on real runtimes ----
 example = os.path.join(pp.BUILD_DIR, "examples", "suite", "example.suite")
