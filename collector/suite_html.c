@@ -138,6 +138,31 @@ static void flame_link(FILE *f, const struct analysis *a, size_t c, size_t r)
 	}
 }
 
+/* The drill-down's differential flame graph of a ranked case: DIR/drill/bBATCH/CASE/diff-PHASE.svg. */
+static void drill_link(FILE *f, const struct analysis *a, const struct ranked_case *rc)
+{
+	char path[4400];
+	struct stat sb;
+
+	for (size_t i = 0; rc && rc->phase >= 0 && i < a->d->nruns; i++) {
+		const struct srun *run = &a->d->runs[i];
+		const char *runs = run->dir ? strstr(run->dir, "/runs/b") : NULL;
+
+		if (run->c != rc->c || !runs)
+			continue;
+		snprintf(path, sizeof(path), "%.*s/drill/b%" PRId64 "/%s/diff-%s.svg",
+			 (int)(runs - run->dir), run->dir, run->batch, a->d->cases[rc->c].name,
+			 suite__stat_name(rc->phase));
+		if (stat(path, &sb))
+			return;
+		fprintf(f, "<p><a href=\"");
+		esc(f, strstr(path, "/drill/b") + 1);
+		fprintf(f, "\">differential flame graph of the %s phase</a> (drill-down)</p>",
+			suite__stat_name(rc->phase));
+		return;
+	}
+}
+
 static void bar(FILE *f, const struct cell *cl, int ph, double max, bool slow)
 {
 	const struct summary *s = &cl->st[ph];
@@ -194,6 +219,7 @@ static void case_section(FILE *f, const struct analysis *a, size_t c)
 	fprintf(f, "\"><h2>");
 	esc(f, a->d->cases[c].name);
 	fprintf(f, "</h2>");
+	drill_link(f, a, rc);
 	if (a->unranked[c]) {
 		fprintf(f, "<p>not ranked: ");
 		esc(f, a->unranked[c]);

@@ -32,15 +32,15 @@
 #include "outfile.h"
 #include "suite.h"
 #include "suite_file.h"
+#include "suite_run.h"
 #include "suite_store.h"
 
 #define DEFAULT_RUNS 5
 #define DEFAULT_WARMUP 1
 #define MAX_RUNTIMES 16
-#define MAX_PASS 32
 #define STOP_GRACE_MS 2000 /* after a timeout: from the first signal to the next */
 
-enum { OPT_WARMUP = 256, OPT_SHARD, OPT_OPTION, OPT_KEEP_CACHE, OPT_DEBUGINFO, OPT_GENERIC,
+enum { OPT_WARMUP = 256, OPT_SHARD, OPT_DRILL, OPT_OPTION, OPT_KEEP_CACHE, OPT_DEBUGINFO, OPT_GENERIC,
        OPT_BACKEND, OPT_CALL_GRAPH };
 
 const struct opt_doc suite_run_options[] = {
@@ -49,6 +49,9 @@ const struct opt_doc suite_run_options[] = {
 	{ "warmup", OPT_WARMUP, "K",
 	  "unmeasured runs per case and runtime first (default " STRINGIFY(DEFAULT_WARMUP) ")" },
 	{ "shard", OPT_SHARD, "K/N", "run only the K-th of N shards of the cases (K from 1)" },
+	{ "drill", OPT_DRILL, "K",
+	  "then re-run the top K anomalies with stacks: a differential flame graph of each, "
+	  "restricted to the phase that drives it, in DIR/drill/" },
 	{ "output", 'o', "DIR", "write DIR/results.sqlite and every run's folder (required)" },
 	{ "freq", 'F', "HZ", "sample stacks HZ times a second (passed to record; default 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "MODE", "passed to record" },
@@ -73,36 +76,10 @@ static const char run_examples[] =
 	"examples:\n"
 	"  sudo phaseprof suite run -x wasm3,iwasm,node -n 5 -o out examples/suite/example.suite\n"
 	"  sudo phaseprof suite run -x node --shard 2/4 -o shard2 cases/\n"
+	"  sudo phaseprof suite run -x wasm3,iwasm -n 10 --drill 3 -o out suite.suite\n"
 	"\n"
 	"exit status: 0 when every run ran; 1 when a run failed or timed out; 64 usage;\n"
 	"125 other failure.\n";
-
-struct rt {
-	char spec[256];
-	char label[64];
-};
-
-struct run_opts {
-	char *runtimes_arg;
-	unsigned runs, warmup, shard_k, shard_n;
-	const char *output, *suite, *freq;
-	const char *pass[MAX_PASS];
-	size_t npass;
-};
-
-/* The runner's state through the batch. */
-struct runner {
-	const struct run_opts *o;
-	struct rt *rts;
-	size_t nrts;
-	struct store st;
-	int64_t batch;
-	char dir[PATH_MAX]; /* DIR, absolute */
-	int batchfd;        /* DIR/runs/bN */
-	size_t total, done, failed;
-	struct timespec t0;
-	bool tty;
-};
 
 static int parse_count(const char *arg, unsigned min, unsigned max, unsigned *out)
 {
@@ -156,6 +133,10 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 	case OPT_SHARD:
 		return parse_shard(optarg, o) ?
 			       cmd_usage_error("suite run", "--shard takes K/N with 1 <= K <= N, not '%s'",
+					       optarg) : 0;
+	case OPT_DRILL:
+		return parse_count(optarg, 0, 1000, &o->drill) ?
+			       cmd_usage_error("suite run", "--drill takes a number from 0 to 1000, not '%s'",
 					       optarg) : 0;
 	case OPT_CALL_GRAPH: return pass_on(o, "--call-graph", optarg);
 	case OPT_BACKEND: return pass_on(o, "--backend", optarg);
@@ -247,7 +228,7 @@ static int subdir(int dirfd, const char *name)
 }
 
 /* dirfd/a/b/c..., each level made and opened as subdir() does. fd or -errno. */
-static int subdirs(int dirfd, const char *const *names, size_t n)
+int suite_subdirs(int dirfd, const char *const *names, size_t n)
 {
 	int fd = dup(dirfd);
 
@@ -334,7 +315,7 @@ static void first_stderr_line(int dirfd, char *out, size_t len)
 
 /* In the child: the case's stdin, environment and directory, then record. Never returns. */
 static void exec_record(const struct runner *R, const struct suite_case *c, const struct rt *r,
-			int rundirfd, const char *rundir)
+			int rundirfd, const char *rundir, const char *freq)
 {
 	const struct run_opts *o = R->o;
 	char **argv = calloc(MAX_PASS + c->nargs + 16, sizeof(*argv));
@@ -351,7 +332,7 @@ static void exec_record(const struct runner *R, const struct suite_case *c, cons
 	argv[n++] = "phaseprof";
 	argv[n++] = "record";
 	argv[n++] = "-F";
-	argv[n++] = (char *)o->freq;
+	argv[n++] = (char *)freq;
 	argv[n++] = "-x";
 	argv[n++] = (char *)r->spec;
 	argv[n++] = "-o";
@@ -389,6 +370,18 @@ static int wait_record(pid_t pid, double timeout, bool *timed_out)
 		if (errno != EINTR)
 			return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int suite_record(const struct runner *R, const struct suite_case *c, const struct rt *r, int dirfd,
+		 const char *dir, const char *freq, bool *timed_out)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		exec_record(R, c, r, dirfd, dir, freq);
+	return pid < 0 ? -errno : wait_record(pid, c->timeout, timed_out);
 }
 
 static void progress(struct runner *R, size_t ci, size_t nc, const struct suite_case *c,
@@ -462,21 +455,16 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 	const char *path[3] = { c->name, r->label, name };
 	struct timespec t[4];
 	int fd, ret;
-	pid_t pid;
 
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	snprintf(name, sizeof(name), "%s-%u", warm ? "warmup" : "run", k);
 	snprintf(rundir, sizeof(rundir), "%s/runs/b%" PRId64 "/%s/%s/%s", R->dir, R->batch, c->name,
 		 r->label, name);
-	fd = subdirs(R->batchfd, path, 3);
+	fd = suite_subdirs(R->batchfd, path, 3);
 	if (fd < 0)
 		return fd;
-	fflush(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t[1]);
-	pid = fork();
-	if (pid == 0)
-		exec_record(R, c, r, fd, rundir);
-	sr.record_status = pid < 0 ? -errno : wait_record(pid, c->timeout, &timed_out);
+	sr.record_status = suite_record(R, c, r, fd, rundir, R->o->freq, &timed_out);
 	clock_gettime(CLOCK_MONOTONIC, &t[2]);
 	if (sr.record_status < 0 || stop_requested) {
 		/* a run cut short by ^C (the terminal signals the runtime too) is not stored */
@@ -588,7 +576,7 @@ static int begin_batch(struct runner *R, const struct suite *s, int dirfd, int a
 	if (err)
 		return err;
 	snprintf(bname, sizeof(bname), "b%" PRId64, R->batch);
-	R->batchfd = subdirs(dirfd, path, 2);
+	R->batchfd = suite_subdirs(dirfd, path, 2);
 	return R->batchfd < 0 ? R->batchfd : 0;
 }
 
@@ -683,6 +671,8 @@ int suite_run(int argc, char **argv)
 		pr_err("cannot store the runs in '%s': %s", db, R.st.db ? "see above" : "not open");
 		ret = PP_EXIT_FAILURE;
 	}
+	if (!ret && o.drill && !stop_requested && suite_drill(&R, s, dirfd))
+		ret = PP_EXIT_FAILURE;
 	store__close(&R.st);
 	if (R.batchfd >= 0)
 		close(R.batchfd);

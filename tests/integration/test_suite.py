@@ -19,7 +19,7 @@ probes = os.path.join(work, "probes")
 os.makedirs(probes)
 rts = {}
 for name, extra in (("ptfast", ""), ("ptslow", "execute=5 "), ("ptbad", "no-such-step "),
-                    ("ptslow30", "execute=30 ")):
+                    ("ptslow30", "execute=30 "), ("ptspin", "execute=40:busy ")):
     rts[name] = os.path.join(work, name)
     shutil.copy(pp.PHASETEST, rts[name])
     with open(os.path.join(probes, name + ".probe"), "w") as f:
@@ -177,6 +177,25 @@ order = lambda d: [(x["case"], x["slow_runtime"]) for x in d["ranking"]]
 pp.check(order(rw) == order(rm) and len(order(rm)) == 3, f"the same ranking: {order(rw)} vs {order(rm)}")
 for x, y in zip(rw["ranking"], rm["ranking"]):
     pp.near(y["distance"], x["distance"], 0.06, f"{x['case']}: distance")
+
+# ---- drill: the top anomaly again with stacks, a differential flame graph of its phase ----
+drill = os.path.join(work, "drill")
+r = run(["-x", rts["ptfast"] + "," + rts["ptspin"], "-n", "2", "--warmup", "0", "--drill", "1", "-o", drill,
+         suite("drill.suite", [("one", ["args execute=5:busy"]), ("two", ["args execute=60:busy"]),
+                               ("three", ["args execute=150:busy"])])])
+# ptspin's 40 ms weigh most in 'one': it ranks first, and ptspin is slower there in execute
+svg = os.path.join(drill, "drill", "b1", "one", "diff-execute.svg")
+pp.check("one/diff-execute.svg" in r.stdout and os.path.exists(svg), f"the drill's flame graph: {r.stdout} {r.stderr}")
+if os.path.exists(svg):
+    with open(svg) as f:
+        text = f.read()
+    pp.check("pt_execute" in text and "ptspin" in text, "it shows pt_execute, ptspin against ptfast")
+    with open(os.path.join(drill, "drill", "b1", "one", "ptspin", "execute.folded")) as f:
+        lines = f.read().splitlines()
+    pp.check(lines and all("[execute];" in x for x in lines), f"restricted to execute: {lines[:3]}")
+pp.phaseprof(["suite", "report", "--format", "html", drill])
+with open(os.path.join(drill, "report.html")) as f:
+    pp.check('href="drill/b1/one/diff-execute.svg"' in f.read(), "report.html links it")
 
 # ---- the example suite on real runtimes ----
 example = os.path.join(pp.BUILD_DIR, "examples", "suite", "example.suite")
