@@ -16,7 +16,8 @@ static const struct {
 	const char *help;
 } subcommands[] = {
 	{ "run", suite_run, "run every case on every runtime N times into DIR/results.sqlite" },
-	{ "report", suite_report, "per case, runtime and phase statistics and the WarpDiff ranking" },
+	{ "report", suite_report,
+	  "per case, runtime and phase statistics and the WarpDiff ranking" },
 	{ "gate", suite_gate, "exit 1 when a phase got slower than in a baseline, beyond noise" },
 	{ "merge", suite_merge, "combine the results of shards into one database" },
 	{ 0 },
@@ -48,7 +49,9 @@ int cmd_suite(int argc, char **argv)
 	for (size_t i = 0; subcommands[i].name; i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "phaseprof: '%s' is not a suite command (run, report, gate, merge)\n"
-			"see 'phaseprof suite --help'\n", argv[1]);
+	fprintf(stderr,
+		"phaseprof: '%s' is not a suite command (run, report, gate, merge)\n"
+		"see 'phaseprof suite --help'\n",
+		argv[1]);
 	return PP_EXIT_USAGE;
 }

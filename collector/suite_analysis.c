@@ -24,14 +24,16 @@ static uint64_t majority(const struct sdata *d, size_t c, bool exit_status)
 	size_t best_n = 0;
 
 	for (size_t i = 0; i < d->nruns; i++) {
-		uint64_t v = exit_status ? (uint64_t)d->runs[i].exit_status : d->runs[i].stdout_hash;
+		uint64_t v =
+		    exit_status ? (uint64_t)d->runs[i].exit_status : d->runs[i].stdout_hash;
 		size_t n = 0;
 
 		if (d->runs[i].c != c || d->runs[i].outcome != RUN_OK)
 			continue;
 		for (size_t j = i; j < d->nruns; j++)
 			if (d->runs[j].c == c && d->runs[j].outcome == RUN_OK &&
-			    (exit_status ? (uint64_t)d->runs[j].exit_status : d->runs[j].stdout_hash) == v)
+			    (exit_status ? (uint64_t)d->runs[j].exit_status
+					 : d->runs[j].stdout_hash) == v)
 				n++;
 		if (n > best_n) {
 			best = v;
@@ -52,14 +54,16 @@ static bool run_excluded(const struct sdata *d, const struct srun *r, int want_e
 	else if (r->outcome == RUN_FAILED)
 		snprintf(why, len, "record failed (status %d): %s", r->record_status, stderr_or(r));
 	else if (r->fallback)
-		snprintf(why, len, "ran under the generic fallback (no profile sites): its phases are "
+		snprintf(why, len,
+			 "ran under the generic fallback (no profile sites): its phases are "
 			 "not the profile's");
 	else if (r->exit_status != want_exit)
 		snprintf(why, len, "exit status %d, %s %d: %s", r->exit_status,
 			 c->expect_exit >= 0 ? "expected" : "the others'", want_exit, stderr_or(r));
 	else if (r->stdout_hash != want_hash)
-		snprintf(why, len, "stdout (%" PRIu64 " bytes) differs from %s: %s", r->stdout_bytes,
-			 from_file ? "the expected file" : "the other runtimes'", stderr_or(r));
+		snprintf(why, len, "stdout (%" PRIu64 " bytes) differs from %s: %s",
+			 r->stdout_bytes, from_file ? "the expected file" : "the other runtimes'",
+			 stderr_or(r));
 	else
 		return false;
 	return true;
@@ -75,7 +79,8 @@ static void find_exclusions(struct analysis *a)
 		uint64_t want_hash = sc->have_expect ? sc->expect_hash : majority(d, c, false);
 
 		for (size_t r = 0; r < d->nrts; r++)
-			if (!analysis__cell(a, c, r)->nruns && !analysis__cell(a, c, r)->excluded[0])
+			if (!analysis__cell(a, c, r)->nruns &&
+			    !analysis__cell(a, c, r)->excluded[0])
 				snprintf(analysis__cell(a, c, r)->excluded,
 					 sizeof(analysis__cell(a, c, r)->excluded), "no runs");
 		for (size_t i = 0; i < d->nruns; i++) {
@@ -251,7 +256,8 @@ static void driving_phase(const struct analysis *a, struct ranked_case *rc)
 		if (!slow->measured[ph])
 			continue;
 		for (size_t r = 0; r < a->d->nrts; r++)
-			if (a->rt_used[r] && r != rc->slow && analysis__cell(a, rc->c, r)->measured[ph]) {
+			if (a->rt_used[r] && r != rc->slow &&
+			    analysis__cell(a, rc->c, r)->measured[ph]) {
 				sum += analysis__cell(a, rc->c, r)->st[ph].median;
 				k++;
 			}
@@ -265,7 +271,8 @@ static void driving_phase(const struct analysis *a, struct ranked_case *rc)
 		return;
 	pool = others_samples(a, rc->c, rc->slow, rc->phase, &n);
 	if (pool)
-		rc->p = stats_mann_whitney(slow->samples[rc->phase], slow->nruns, pool, n, MW_GREATER);
+		rc->p =
+		    stats_mann_whitney(slow->samples[rc->phase], slow->nruns, pool, n, MW_GREATER);
 	free(pool);
 	rc->significant = rc->p < SIGNIFICANCE && rc->extra_ms > NOISE_FLOOR_MS;
 }
@@ -282,7 +289,8 @@ static int rank_cases(struct analysis *a)
 	size_t nc = a->d->ncases, nu = a->nused;
 	double *t = calloc(nc * nu + 1, sizeof(*t)), *dist = calloc(nc + 1, sizeof(*dist));
 	double *ratio = calloc(nc * nu + 1, sizeof(*ratio));
-	int err = !t || !dist || !ratio || !(a->rank = calloc(nc + 1, sizeof(*a->rank))) ? -ENOMEM : 0;
+	int err =
+	    !t || !dist || !ratio || !(a->rank = calloc(nc + 1, sizeof(*a->rank))) ? -ENOMEM : 0;
 
 	for (size_t c = 0; !err && c < nc; c++) {
 		if (a->unranked[c])
@@ -290,7 +298,8 @@ static int rank_cases(struct analysis *a)
 		a->rank[a->nrank].c = c;
 		for (size_t r = 0, k = 0; r < a->d->nrts; r++)
 			if (a->rt_used[r])
-				t[a->nrank * nu + k++] = analysis__cell(a, c, r)->st[a->metric].median;
+				t[a->nrank * nu + k++] =
+				    analysis__cell(a, c, r)->st[a->metric].median;
 		a->nrank++;
 	}
 	if (!err)

@@ -43,7 +43,7 @@ static ssize_t fastest_other(const struct analysis *a, const struct ranked_case 
 		if (!a->rt_used[r] || r == rc->slow)
 			continue;
 		if (best < 0 || cl->st[a->metric].median <
-					analysis__cell(a, rc->c, (size_t)best)->st[a->metric].median)
+				    analysis__cell(a, rc->c, (size_t)best)->st[a->metric].median)
 			best = (ssize_t)r;
 	}
 	return best;
@@ -114,8 +114,8 @@ static int draw_diff(int cfd, const char *a, const char *b, const struct rt *fas
 	int err;
 
 	snprintf(name, sizeof(name), "diff-%s.svg", phase);
-	snprintf(title, sizeof(title), "%s, %s phase: %s against %s (the fastest other)", kase, phase,
-		 slow->label, fast->label);
+	snprintf(title, sizeof(title), "%s, %s phase: %s against %s (the fastest other)", kase,
+		 phase, slow->label, fast->label);
 	flame_opts_init(&opts);
 	opts.title = title;
 	opts.label_a = fast->label;
@@ -147,7 +147,8 @@ static void drill_one(struct runner *R, const struct suite *s, const struct anal
 	int cfd;
 
 	if (!c || !f || !sl || rc->phase < 0) {
-		pr_warn("drill: cannot re-run %s: not in this suite and batch, or no phase to show", kase);
+		pr_warn("drill: cannot re-run %s: not in this suite and batch, or no phase to show",
+			kase);
 		return;
 	}
 	phase = suite__stat_name(rc->phase);
@@ -186,7 +187,8 @@ int suite_drill(struct runner *R, const struct suite *s, int dirfd)
 
 		/* off the usual ratio by being fast elsewhere: no slower phase to look at */
 		if (rc->extra_ms <= NOISE_FLOOR_MS) {
-			printf("drill: %s skipped: %s is off the usual ratio but no slower in any phase\n",
+			printf("drill: %s skipped: %s is off the usual ratio but no slower in any "
+			       "phase\n",
 			       d.cases[rc->c].name, d.rts[rc->slow]);
 			continue;
 		}

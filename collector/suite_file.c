@@ -41,12 +41,12 @@ struct parser {
 	struct token toks[MAX_TOKENS];
 	size_t ntoks;
 	struct suite_case defaults; /* what comes before the first case */
-	struct suite_case *c;       /* the case being read, or NULL */
-	int module_line;            /* has the current case a module? */
+	struct suite_case *c;	    /* the case being read, or NULL */
+	int module_line;	    /* has the current case a module? */
 };
 
-__attribute__((format(printf, 3, 4)))
-static int perr(struct parser *ps, int col, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int perr(struct parser *ps, int col, const char *fmt,
+						      ...)
 {
 	va_list ap;
 	int n;
@@ -84,9 +84,10 @@ static int read_quoted(struct parser *ps, size_t len, size_t *i, size_t *o)
 			break;
 		if (line[*i] == '\\') {
 			if (line[*i + 1] != '"' && line[*i + 1] != '\\')
-				return perr(ps, col_of(ps, *i),
-					    "unknown escape '\\%c' (only \\\" and \\\\ are escapes)",
-					    line[*i + 1]);
+				return perr(
+				    ps, col_of(ps, *i),
+				    "unknown escape '\\%c' (only \\\" and \\\\ are escapes)",
+				    line[*i + 1]);
 			(*i)++;
 		}
 		ps->tbuf[(*o)++] = line[*i];
@@ -300,7 +301,8 @@ static int do_exit(struct parser *ps)
 	}
 	v = strtol(ps->toks[1].s, &end, 10);
 	if (!*ps->toks[1].s || *end || v < 0 || v > 255)
-		return perr(ps, ps->toks[1].col, "'exit' takes a status from 0 to 255 or 'same', not '%s'",
+		return perr(ps, ps->toks[1].col,
+			    "'exit' takes a status from 0 to 255 or 'same', not '%s'",
 			    ps->toks[1].s);
 	target(ps)->expect_exit = (int)v;
 	return 0;
@@ -391,8 +393,10 @@ static int do_case(struct parser *ps)
 	if (err)
 		return err;
 	if (!valid_name(t->s))
-		return perr(ps, t->col, "case name '%s' must be 1 to %d letters, digits, '.', '_' "
-			    "or '-', not starting with '.' or '-'", t->s, SUITE_NAME_MAX - 1);
+		return perr(ps, t->col,
+			    "case name '%s' must be 1 to %d letters, digits, '.', '_' "
+			    "or '-', not starting with '.' or '-'",
+			    t->s, SUITE_NAME_MAX - 1);
 	if (suite__find(s, t->s))
 		return perr(ps, t->col, "a case named '%s' exists already (line %d)", t->s,
 			    suite__find(s, t->s)->line);
@@ -414,10 +418,11 @@ static const struct directive {
 	const char *name;
 	int (*fn)(struct parser *ps);
 } directives[] = {
-	{ "case", do_case },	 { "module", do_module }, { "args", do_args },
-	{ "stdin", do_stdin },	 { "env", do_env },	  { "dir", do_dir },
-	{ "expect", do_expect }, { "exit", do_exit },	  { "timeout", do_timeout },
-	{ 0 },
+	{ "case", do_case },	   { "module", do_module },
+	{ "args", do_args },	   { "stdin", do_stdin },
+	{ "env", do_env },	   { "dir", do_dir },
+	{ "expect", do_expect },   { "exit", do_exit },
+	{ "timeout", do_timeout }, { 0 },
 };
 
 static int parse_line(struct parser *ps, const char *raw, size_t len)
@@ -436,8 +441,10 @@ static int parse_line(struct parser *ps, const char *raw, size_t len)
 	for (const struct directive *d = directives; d->name; d++)
 		if (is_word(&ps->toks[0], d->name))
 			return d->fn(ps);
-	return perr(ps, ps->toks[0].col, "unknown directive '%s' (expected case, module, args, "
-		    "stdin, env, dir, expect, exit or timeout)", ps->toks[0].s);
+	return perr(ps, ps->toks[0].col,
+		    "unknown directive '%s' (expected case, module, args, "
+		    "stdin, env, dir, expect, exit or timeout)",
+		    ps->toks[0].s);
 }
 
 const struct suite_case *suite__find(const struct suite *s, const char *name)
@@ -509,12 +516,13 @@ static int parse_lines(struct parser *ps, const char *text, size_t len)
 	if (!err)
 		err = end_case(ps);
 	if (!err && !ps->s->ncases)
-		err = perr(ps, 1, "no cases: a suite needs at least one 'case NAME' with a 'module'");
+		err =
+		    perr(ps, 1, "no cases: a suite needs at least one 'case NAME' with a 'module'");
 	return err;
 }
 
-int suite__parse_text(const char *path, const char *text, size_t len, struct suite **out,
-		      char *err, size_t errlen)
+int suite__parse_text(const char *path, const char *text, size_t len, struct suite **out, char *err,
+		      size_t errlen)
 {
 	struct parser *ps = calloc(1, sizeof(*ps));
 	char *base = dir_of(path);
@@ -600,12 +608,15 @@ static int load_dir(const char *path, struct suite **out, char *err, size_t errl
 
 	if (!d) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot open the suite directory '%s': %s", path, strerror(-ret));
+		snprintf(err, errlen, "cannot open the suite directory '%s': %s", path,
+			 strerror(-ret));
 		free(base);
 		return ret;
 	}
 	/* the directory itself holds the modules: its absolute path is the base */
-	if (base && asprintf(&full, "%s/%s", base, strrchr(path, '/') ? strrchr(path, '/') + 1 : path) >= 0 &&
+	if (base &&
+	    asprintf(&full, "%s/%s", base, strrchr(path, '/') ? strrchr(path, '/') + 1 : path) >=
+		0 &&
 	    (*out = suite_new(path, full))) {
 		ret = add_dir_cases(*out, d, &cap);
 		if (!ret && !(*out)->ncases) {

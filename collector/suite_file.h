@@ -15,17 +15,17 @@
 
 struct suite_case {
 	char name[SUITE_NAME_MAX]; /* [A-Za-z0-9._-], unique in the suite */
-	char *module;              /* absolute path */
-	char **args;               /* the module's arguments (NULL-terminated) */
+	char *module;		   /* absolute path */
+	char **args;		   /* the module's arguments (NULL-terminated) */
 	size_t nargs;
-	char *stdin_path;          /* absolute, or NULL: /dev/null */
-	char **env;                /* NAME=VALUE added to the environment */
+	char *stdin_path; /* absolute, or NULL: /dev/null */
+	char **env;	  /* NAME=VALUE added to the environment */
 	size_t nenv;
-	char *dir;                 /* working directory (preopened as "."), or NULL: the suite's */
-	char *expect_path;         /* expected stdout file, or NULL: the same on every runtime */
-	int expect_exit;           /* expected exit status, or -1: the same on every runtime */
-	double timeout;            /* seconds per run */
-	int line;                  /* where the case starts (0 for a directory's cases) */
+	char *dir;	   /* working directory (preopened as "."), or NULL: the suite's */
+	char *expect_path; /* expected stdout file, or NULL: the same on every runtime */
+	int expect_exit;   /* expected exit status, or -1: the same on every runtime */
+	double timeout;	   /* seconds per run */
+	int line;	   /* where the case starts (0 for a directory's cases) */
 };
 
 struct suite {
@@ -36,8 +36,8 @@ struct suite {
 };
 
 /* Parse a suite file's text. 0, or -EINVAL with err "path:line:col: why" (-ENOMEM). */
-int suite__parse_text(const char *path, const char *text, size_t len, struct suite **out,
-		      char *err, size_t errlen);
+int suite__parse_text(const char *path, const char *text, size_t len, struct suite **out, char *err,
+		      size_t errlen);
 /* A suite file or a directory of .wasm files. 0, or -errno with err set. */
 int suite__load(const char *path, struct suite **out, char *err, size_t errlen);
 void suite__free(struct suite *s);

@@ -29,7 +29,8 @@ enum { OPT_THRESHOLD = 256, OPT_FORMAT, OPT_CPU };
 
 const struct opt_doc suite_gate_options[] = {
 	{ "threshold", OPT_THRESHOLD, "PCT",
-	  "fail when a phase is more than PCT percent slower (default " STRINGIFY(DEFAULT_THRESHOLD) ")" },
+	  "fail when a phase is more than PCT percent slower (default " STRINGIFY(
+	      DEFAULT_THRESHOLD) ")" },
 	{ "format", OPT_FORMAT, "FMT", "text (default) or markdown" },
 	{ "cpu", OPT_CPU, NULL, "compare CPU time instead of wall time" },
 	{ "help", 'h', NULL, "show this help" },
@@ -37,19 +38,19 @@ const struct opt_doc suite_gate_options[] = {
 };
 
 static const char gate_usage[] =
-	"usage: phaseprof suite gate [options] BASE NEW\n"
-	"\n"
-	"BASE and NEW are results of 'phaseprof suite run' (a DIR or its results.sqlite).\n"
-	"Exit 1 when any case, runtime and phase got slower by more than the threshold\n"
-	"and beyond the noise of both (Mann-Whitney p < 0.05, shift above both MADs).\n";
+    "usage: phaseprof suite gate [options] BASE NEW\n"
+    "\n"
+    "BASE and NEW are results of 'phaseprof suite run' (a DIR or its results.sqlite).\n"
+    "Exit 1 when any case, runtime and phase got slower by more than the threshold\n"
+    "and beyond the noise of both (Mann-Whitney p < 0.05, shift above both MADs).\n";
 
 static const char gate_examples[] =
-	"examples:\n"
-	"  phaseprof suite gate baseline/results.sqlite out\n"
-	"  phaseprof suite gate --threshold 5 --format markdown base new >> $GITHUB_STEP_SUMMARY\n"
-	"\n"
-	"exit status: 0 no regression; 1 a regression (or a run that fails now and did not);\n"
-	"64 usage; 125 the results cannot be read.\n";
+    "examples:\n"
+    "  phaseprof suite gate baseline/results.sqlite out\n"
+    "  phaseprof suite gate --threshold 5 --format markdown base new >> $GITHUB_STEP_SUMMARY\n"
+    "\n"
+    "exit status: 0 no regression; 1 a regression (or a run that fails now and did not);\n"
+    "64 usage; 125 the results cannot be read.\n";
 
 struct gate_opts {
 	double threshold;
@@ -78,26 +79,36 @@ static int parse_opts(int argc, char **argv, struct gate_opts *o, bool *done)
 		case OPT_THRESHOLD:
 			o->threshold = strtod(optarg, &end);
 			if (!*optarg || *end || !(o->threshold >= 0) || o->threshold > 10000)
-				return cmd_usage_error("suite gate", "--threshold takes a percentage from 0 "
-						       "to 10000, not '%s'", optarg);
+				return cmd_usage_error("suite gate",
+						       "--threshold takes a percentage from 0 "
+						       "to 10000, not '%s'",
+						       optarg);
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") && strcmp(optarg, "markdown"))
-				return cmd_usage_error("suite gate", "--format takes text or markdown, not '%s'",
+				return cmd_usage_error("suite gate",
+						       "--format takes text or markdown, not '%s'",
 						       optarg);
 			o->markdown = !strcmp(optarg, "markdown");
 			break;
-		case OPT_CPU: o->cpu = true; break;
+		case OPT_CPU:
+			o->cpu = true;
+			break;
 		case 'h':
 			options_help(stdout, gate_usage, suite_gate_options, gate_examples);
 			*done = true;
 			return PP_EXIT_OK;
-		case ':': return cmd_usage_error("suite gate", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("suite gate", "unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cmd_usage_error("suite gate", "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cmd_usage_error("suite gate", "unknown option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 2)
-		return cmd_usage_error("suite gate", "give BASE and NEW (each a DIR or a .sqlite file)%s", "");
+		return cmd_usage_error("suite gate",
+				       "give BASE and NEW (each a DIR or a .sqlite file)%s", "");
 	o->base = argv[optind];
 	o->new = argv[optind + 1];
 	return 0;
@@ -174,9 +185,10 @@ static void compare_phase(const struct gate_opts *o, struct verdict *v, const ch
 	if (p >= SIGNIFICANCE)
 		return;
 	v->regressions++;
-	snprintf(what, sizeof(what), "%.2f -> %.2f ms (%+.1f%%; MAD %.2f, %.2f; p=%.4f, n=%zu, %zu)",
-		 sb->median, sn->median, sb->median > 0 ? 100 * shift / sb->median : 0, sb->mad,
-		 sn->mad, p, b->nruns, n->nruns);
+	snprintf(what, sizeof(what),
+		 "%.2f -> %.2f ms (%+.1f%%; MAD %.2f, %.2f; p=%.4f, n=%zu, %zu)", sb->median,
+		 sn->median, sb->median > 0 ? 100 * shift / sb->median : 0, sb->mad, sn->mad, p,
+		 b->nruns, n->nruns);
 	print_row(o, v, kase, rt, suite__stat_name(ph), what);
 }
 
@@ -223,11 +235,14 @@ int suite_gate(int argc, char **argv)
 		ret = load(o.new, o.cpu, &nd, &na);
 	if (!ret) {
 		compare_all(&o, &ba, &na, &v);
-		printf("%sgate: %zu (case, runtime, phase) compared; %zu slower by more than %g%% beyond "
-		       "noise; %zu failing now%s\n", o.markdown ? "\n" : "", v.compared, v.regressions,
-		       o.threshold, v.broken, v.regressions + v.broken ? ": FAIL" : ": pass");
+		printf("%sgate: %zu (case, runtime, phase) compared; %zu slower by more than %g%% "
+		       "beyond "
+		       "noise; %zu failing now%s\n",
+		       o.markdown ? "\n" : "", v.compared, v.regressions, o.threshold, v.broken,
+		       v.regressions + v.broken ? ": FAIL" : ": pass");
 		if (!v.compared)
-			pr_warn("no case ran on the same runtime in both '%s' and '%s'", o.base, o.new);
+			pr_warn("no case ran on the same runtime in both '%s' and '%s'", o.base,
+				o.new);
 		ret = v.regressions + v.broken ? 1 : PP_EXIT_OK;
 	}
 	if (ba.d)

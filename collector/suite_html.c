@@ -13,61 +13,75 @@
 #include "suite_report.h"
 
 static const char style[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
-	"h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}"
-	"table{border-collapse:collapse;margin:.5em 0}"
-	"th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
-	"th{background:#f3f3f3;cursor:pointer;user-select:none}"
-	"th[data-dir=asc]::after{content:' \\25b2'}th[data-dir=desc]::after{content:' \\25bc'}"
-	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
-	".sig{color:#b00;font-weight:600}.excl{color:#888}"
-	".bar{position:relative;height:14px;background:#eee;width:220px}"
-	".fill{position:absolute;top:0;bottom:0;left:0;background:#4a8fd6}"
-	".fill.slow{background:#d6584a}"
-	".ci{position:absolute;top:6px;height:2px;background:#111}"
-	"#search{font-size:1em;padding:4px;width:20em}";
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+    "h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}"
+    "table{border-collapse:collapse;margin:.5em 0}"
+    "th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
+    "th{background:#f3f3f3;cursor:pointer;user-select:none}"
+    "th[data-dir=asc]::after{content:' \\25b2'}th[data-dir=desc]::after{content:' \\25bc'}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    ".sig{color:#b00;font-weight:600}.excl{color:#888}"
+    ".bar{position:relative;height:14px;background:#eee;width:220px}"
+    ".fill{position:absolute;top:0;bottom:0;left:0;background:#4a8fd6}"
+    ".fill.slow{background:#d6584a}"
+    ".ci{position:absolute;top:6px;height:2px;background:#111}"
+    "#search{font-size:1em;padding:4px;width:20em}";
 
 /* The sort and the search: written for this page, no library. */
 static const char script[] =
-	"(function(){\n"
-	"function val(td){var v=td.getAttribute('data-v');if(v!==null)return parseFloat(v);"
-	"return td.textContent.trim().toLowerCase();}\n"
-	"document.querySelectorAll('table.sortable').forEach(function(t){\n"
-	" t.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){\n"
-	"  var asc=th.getAttribute('data-dir')!=='asc',b=t.tBodies[0];\n"
-	"  t.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-dir');});\n"
-	"  th.setAttribute('data-dir',asc?'asc':'desc');\n"
-	"  Array.prototype.slice.call(b.rows).sort(function(x,y){var p=val(x.cells[i]),q=val(y.cells[i]);\n"
-	"   var c=p<q?-1:p>q?1:0;return asc?c:-c;}).forEach(function(r){b.appendChild(r);});\n"
-	" });});\n"
-	"});\n"
-	"var q=document.getElementById('search');\n"
-	"q.addEventListener('input',function(){var s=q.value.toLowerCase();\n"
-	" document.querySelectorAll('[data-case]').forEach(function(e){\n"
-	"  var k=(e.getAttribute('data-case')+' '+(e.getAttribute('data-rt')||'')).toLowerCase();\n"
-	"  e.style.display=!s||k.indexOf(s)>=0?'':'none';});\n"
-	"});\n"
-	"})();\n";
+    "(function(){\n"
+    "function val(td){var v=td.getAttribute('data-v');if(v!==null)return parseFloat(v);"
+    "return td.textContent.trim().toLowerCase();}\n"
+    "document.querySelectorAll('table.sortable').forEach(function(t){\n"
+    " t.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){\n"
+    "  var asc=th.getAttribute('data-dir')!=='asc',b=t.tBodies[0];\n"
+    "  t.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-dir');});\n"
+    "  th.setAttribute('data-dir',asc?'asc':'desc');\n"
+    "  Array.prototype.slice.call(b.rows).sort(function(x,y){var "
+    "p=val(x.cells[i]),q=val(y.cells[i]);\n"
+    "   var c=p<q?-1:p>q?1:0;return asc?c:-c;}).forEach(function(r){b.appendChild(r);});\n"
+    " });});\n"
+    "});\n"
+    "var q=document.getElementById('search');\n"
+    "q.addEventListener('input',function(){var s=q.value.toLowerCase();\n"
+    " document.querySelectorAll('[data-case]').forEach(function(e){\n"
+    "  var k=(e.getAttribute('data-case')+' '+(e.getAttribute('data-rt')||'')).toLowerCase();\n"
+    "  e.style.display=!s||k.indexOf(s)>=0?'':'none';});\n"
+    "});\n"
+    "})();\n";
 
 static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++)
 		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 }
 
 static void ranking(FILE *f, const struct analysis *a)
 {
-	fprintf(f, "<h2>Ranking</h2><p>WarpDiff: each case's vector of runtime medians (%s %s time) "
-		   "normalised to unit length; cases ranked by the distance to the mean of those vectors. "
-		   "%zu runtimes take part.</p>\n",
-		a->cpu ? "cpu" : "wall", suite__stat_name(a->metric), a->nused);
+	fprintf(
+	    f,
+	    "<h2>Ranking</h2><p>WarpDiff: each case's vector of runtime medians (%s %s time) "
+	    "normalised to unit length; cases ranked by the distance to the mean of those vectors. "
+	    "%zu runtimes take part.</p>\n",
+	    a->cpu ? "cpu" : "wall", suite__stat_name(a->metric), a->nused);
 	fprintf(f, "<table id=ranking class=sortable><thead><tr><th>rank</th><th>case</th>"
 		   "<th>distance</th><th>slow runtime</th><th>&times; usual</th><th>phase</th>"
 		   "<th>extra ms</th><th>p</th></tr></thead><tbody>\n");
@@ -83,8 +97,10 @@ static void ranking(FILE *f, const struct analysis *a)
 		esc(f, name);
 		fprintf(f, "</a></td><td class=n data-v=%.6f>%.4f</td><td>", rc->dist, rc->dist);
 		esc(f, a->d->rts[rc->slow]);
-		fprintf(f, "</td><td class=n data-v=%.6f>%.3f</td><td>%s</td><td class=n data-v=%.6f>%.2f</td>"
-			   "<td class=\"n%s\" data-v=%.6f>%.4f</td></tr>\n",
+		fprintf(f,
+			"</td><td class=n data-v=%.6f>%.3f</td><td>%s</td><td class=n "
+			"data-v=%.6f>%.2f</td>"
+			"<td class=\"n%s\" data-v=%.6f>%.4f</td></tr>\n",
 			rc->ratio, rc->ratio, rc->phase >= 0 ? suite__stat_name(rc->phase) : "-",
 			rc->extra_ms, rc->extra_ms, rc->significant ? " sig" : "", rc->p, rc->p);
 	}
@@ -138,7 +154,8 @@ static void flame_link(FILE *f, const struct analysis *a, size_t c, size_t r)
 	}
 }
 
-/* The drill-down's differential flame graph of a ranked case: DIR/drill/bBATCH/CASE/diff-PHASE.svg. */
+/* The drill-down's differential flame graph of a ranked case: DIR/drill/bBATCH/CASE/diff-PHASE.svg.
+ */
 static void drill_link(FILE *f, const struct analysis *a, const struct ranked_case *rc)
 {
 	char path[4400];
@@ -168,9 +185,10 @@ static void bar(FILE *f, const struct cell *cl, int ph, double max, bool slow)
 	const struct summary *s = &cl->st[ph];
 	double k = max > 0 ? 100 / max : 0;
 
-	fprintf(f, "<div class=bar title=\"median %.3f ms, MAD %.3f, 95%% CI %.3f..%.3f, n=%zu\">"
-		   "<div class=\"fill%s\" style=\"width:%.1f%%\"></div>"
-		   "<div class=ci style=\"left:%.1f%%;width:%.1f%%\"></div></div>%.2f ±%.2f",
+	fprintf(f,
+		"<div class=bar title=\"median %.3f ms, MAD %.3f, 95%% CI %.3f..%.3f, n=%zu\">"
+		"<div class=\"fill%s\" style=\"width:%.1f%%\"></div>"
+		"<div class=ci style=\"left:%.1f%%;width:%.1f%%\"></div></div>%.2f ±%.2f",
 		s->median, s->mad, s->ci_lo, s->ci_hi, s->n, slow ? " slow" : "", s->median * k,
 		s->ci_lo * k, (s->ci_hi - s->ci_lo) * k, s->median, s->mad);
 }
@@ -242,14 +260,18 @@ static void case_section(FILE *f, const struct analysis *a, size_t c)
 
 void report_html(FILE *f, const struct analysis *a, const char *title)
 {
-	fprintf(f, "<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>phaseprof suite: ");
+	fprintf(
+	    f, "<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>phaseprof suite: ");
 	esc(f, title);
-	fprintf(f, "</title><style>%s</style></head><body>\n<h1>phaseprof suite report</h1><p>", style);
+	fprintf(f, "</title><style>%s</style></head><body>\n<h1>phaseprof suite report</h1><p>",
+		style);
 	esc(f, title);
-	fprintf(f, ": %zu cases, %zu runtimes, %zu runs. Bars: the median (red: the phase driving a "
-		   "ranked anomaly), the black line its 95%% confidence interval; hover for numbers.</p>\n"
-		   "<p><input id=search type=search placeholder=\"search cases and runtimes\"></p>\n",
-		a->d->ncases, a->d->nrts, a->d->nruns);
+	fprintf(
+	    f,
+	    ": %zu cases, %zu runtimes, %zu runs. Bars: the median (red: the phase driving a "
+	    "ranked anomaly), the black line its 95%% confidence interval; hover for numbers.</p>\n"
+	    "<p><input id=search type=search placeholder=\"search cases and runtimes\"></p>\n",
+	    a->d->ncases, a->d->nrts, a->d->nruns);
 	ranking(f, a);
 	exclusions(f, a);
 	for (size_t c = 0; c < a->d->ncases; c++)

@@ -27,7 +27,8 @@
 enum { OPT_FORMAT = 256, OPT_CPU, OPT_PHASE, OPT_ALL };
 
 const struct opt_doc suite_report_options[] = {
-	{ "format", OPT_FORMAT, "FMT", "table (default), json, csv or html (html: DIR/report.html)" },
+	{ "format", OPT_FORMAT, "FMT",
+	  "table (default), json, csv or html (html: DIR/report.html)" },
 	{ "cpu", OPT_CPU, NULL, "use CPU time instead of wall time" },
 	{ "phase", OPT_PHASE, "NAME", "rank by this phase's time instead of the whole run's" },
 	{ "all-batches", OPT_ALL, NULL, "pool every batch (default: each case's newest batch)" },
@@ -36,18 +37,18 @@ const struct opt_doc suite_report_options[] = {
 };
 
 static const char report_usage[] =
-	"usage: phaseprof suite report [options] DIR|RESULTS.sqlite\n"
-	"\n"
-	"Per case, runtime and phase: median, MAD and a 95% confidence interval of\n"
-	"the median; the WarpDiff ranking of the cases with, for each, the runtime\n"
-	"and phase that drive it and a rank test; the exclusions and why.\n";
+    "usage: phaseprof suite report [options] DIR|RESULTS.sqlite\n"
+    "\n"
+    "Per case, runtime and phase: median, MAD and a 95% confidence interval of\n"
+    "the median; the WarpDiff ranking of the cases with, for each, the runtime\n"
+    "and phase that drive it and a rank test; the exclusions and why.\n";
 
 static const char report_examples[] =
-	"examples:\n"
-	"  phaseprof suite report out\n"
-	"  phaseprof suite report --format html out && chromium out/report.html\n"
-	"\n"
-	"exit status: 0; 64 usage; 125 the results cannot be read.\n";
+    "examples:\n"
+    "  phaseprof suite report out\n"
+    "  phaseprof suite report --format html out && chromium out/report.html\n"
+    "\n"
+    "exit status: 0; 64 usage; 125 the results cannot be read.\n";
 
 struct report_opts {
 	enum report_format fmt;
@@ -94,27 +95,39 @@ static int parse_opts(int argc, char **argv, struct report_opts *o, bool *done)
 		switch (c) {
 		case OPT_FORMAT:
 			if (parse_format(optarg, &o->fmt))
-				return cmd_usage_error("suite report",
-						       "--format takes table, json, csv or html, not '%s'", optarg);
+				return cmd_usage_error(
+				    "suite report",
+				    "--format takes table, json, csv or html, not '%s'", optarg);
 			break;
 		case OPT_PHASE:
 			if (parse_metric(optarg, &o->metric))
-				return cmd_usage_error("suite report", "--phase takes run, startup, load, "
-						       "compile, instantiate, execute, teardown or unknown, not '%s'",
-						       optarg);
+				return cmd_usage_error(
+				    "suite report",
+				    "--phase takes run, startup, load, "
+				    "compile, instantiate, execute, teardown or unknown, not '%s'",
+				    optarg);
 			break;
-		case OPT_CPU: o->cpu = true; break;
-		case OPT_ALL: o->all = true; break;
+		case OPT_CPU:
+			o->cpu = true;
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
 		case 'h':
 			options_help(stdout, report_usage, suite_report_options, report_examples);
 			*done = true;
 			return PP_EXIT_OK;
-		case ':': return cmd_usage_error("suite report", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("suite report", "unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cmd_usage_error("suite report", "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cmd_usage_error("suite report", "unknown option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_usage_error("suite report", "give one DIR (of suite run -o DIR) or a .sqlite file%s", "");
+		return cmd_usage_error(
+		    "suite report", "give one DIR (of suite run -o DIR) or a .sqlite file%s", "");
 	o->where = argv[optind];
 	return 0;
 }
@@ -130,7 +143,8 @@ int suite_open_results(const char *where, struct store *st, char *path, size_t l
 		snprintf(path, len, "%s", where);
 	if (access(path, R_OK)) {
 		pr_err("cannot read '%s': %s; give the -o DIR of 'phaseprof suite run' or its "
-		       "results.sqlite", path, strerror(errno));
+		       "results.sqlite",
+		       path, strerror(errno));
 		return PP_EXIT_FAILURE;
 	}
 	if (store__open(path, false, st, err, sizeof(err))) {
@@ -167,8 +181,9 @@ static void table_case(FILE *f, const struct analysis *a, size_t c)
 				snprintf(cell, sizeof(cell), "-");
 			else
 				snprintf(cell, sizeof(cell), "%s%.2f ±%.2f [%.2f..%.2f] n=%zu",
-					 cl->excluded[0] ? "x " : "", cl->st[p].median, cl->st[p].mad,
-					 cl->st[p].ci_lo, cl->st[p].ci_hi, cl->nruns);
+					 cl->excluded[0] ? "x " : "", cl->st[p].median,
+					 cl->st[p].mad, cl->st[p].ci_lo, cl->st[p].ci_hi,
+					 cl->nruns);
 			fprintf(f, " %34s", cell);
 		}
 		fprintf(f, "\n");
@@ -177,8 +192,9 @@ static void table_case(FILE *f, const struct analysis *a, size_t c)
 
 static void table_ranking(FILE *f, const struct analysis *a)
 {
-	fprintf(f, "\nWarpDiff ranking by %s %s time (distance of the case's L2-normalised vector of "
-		   "runtime medians to the mean of those vectors; %zu runtimes):\n",
+	fprintf(f,
+		"\nWarpDiff ranking by %s %s time (distance of the case's L2-normalised vector of "
+		"runtime medians to the mean of those vectors; %zu runtimes):\n",
 		metric_name(a), suite__stat_name(a->metric), a->nused);
 	if (!a->nrank) {
 		fprintf(f, "  (no case can be ranked)\n");
@@ -209,7 +225,8 @@ static void table_exclusions(FILE *f, const struct analysis *a)
 			if (!any)
 				fprintf(f, "\nexcluded:\n");
 			any = true;
-			fprintf(f, "  %s on %s: %s\n", a->d->cases[c].name, a->d->rts[r], cl->excluded);
+			fprintf(f, "  %s on %s: %s\n", a->d->cases[c].name, a->d->rts[r],
+				cl->excluded);
 		}
 	for (size_t c = 0, first = 1; c < a->d->ncases; c++)
 		if (a->unranked[c]) {
@@ -224,8 +241,10 @@ static void report_table(FILE *f, const struct analysis *a, const char *path)
 {
 	fprintf(f, "%s: %zu cases, %zu runtimes, %zu measured runs\n", path, a->d->ncases,
 		a->d->nrts, a->d->nruns);
-	fprintf(f, "%s ms per case, runtime and phase: median ±MAD [95%% CI of the median] n=runs; "
-		   "x: excluded\n", metric_name(a));
+	fprintf(f,
+		"%s ms per case, runtime and phase: median ±MAD [95%% CI of the median] n=runs; "
+		"x: excluded\n",
+		metric_name(a));
 	for (size_t c = 0; c < a->d->ncases; c++)
 		table_case(f, a, c);
 	table_ranking(f, a);
@@ -313,8 +332,9 @@ static void report_json(FILE *f, const struct analysis *a)
 /* CSV: one row per case, runtime and phase; the case's rank on every row. */
 static void report_csv(FILE *f, const struct analysis *a)
 {
-	fprintf(f, "case,runtime,phase,measured,runs,median_ms,mad_ms,q1_ms,q3_ms,ci_low_ms,ci_high_ms,"
-		   "rank,distance,excluded\n");
+	fprintf(
+	    f, "case,runtime,phase,measured,runs,median_ms,mad_ms,q1_ms,q3_ms,ci_low_ms,ci_high_ms,"
+	       "rank,distance,excluded\n");
 	for (size_t c = 0; c < a->d->ncases; c++) {
 		size_t rank = 0;
 		double dist = 0;
@@ -329,9 +349,10 @@ static void report_csv(FILE *f, const struct analysis *a)
 				const struct cell *cl = analysis__cell(a, c, r);
 				const struct summary *s = &cl->st[ph];
 
-				fprintf(f, "%s,%s,%s,%d,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,", a->d->cases[c].name,
-					a->d->rts[r], suite__stat_name(ph), cl->measured[ph], cl->nruns,
-					s->median, s->mad, s->q1, s->q3, s->ci_lo, s->ci_hi);
+				fprintf(f, "%s,%s,%s,%d,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,",
+					a->d->cases[c].name, a->d->rts[r], suite__stat_name(ph),
+					cl->measured[ph], cl->nruns, s->median, s->mad, s->q1,
+					s->q3, s->ci_lo, s->ci_hi);
 				if (rank)
 					fprintf(f, "%zu,%.6f,", rank, dist);
 				else

@@ -8,7 +8,8 @@
 
 enum report_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_HTML };
 
-/* DIR (its results.sqlite) or a .sqlite file, opened for reading. 0, or an exit code after saying why. */
+/* DIR (its results.sqlite) or a .sqlite file, opened for reading. 0, or an exit code after saying
+ * why. */
 int suite_open_results(const char *where, struct store *st, char *path, size_t len);
 void report_html(FILE *f, const struct analysis *a, const char *title);
 

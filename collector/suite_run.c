@@ -40,12 +40,22 @@
 #define MAX_RUNTIMES 16
 #define STOP_GRACE_MS 2000 /* after a timeout: from the first signal to the next */
 
-enum { OPT_WARMUP = 256, OPT_SHARD, OPT_DRILL, OPT_OPTION, OPT_KEEP_CACHE, OPT_DEBUGINFO, OPT_GENERIC,
-       OPT_BACKEND, OPT_CALL_GRAPH };
+enum {
+	OPT_WARMUP = 256,
+	OPT_SHARD,
+	OPT_DRILL,
+	OPT_OPTION,
+	OPT_KEEP_CACHE,
+	OPT_DEBUGINFO,
+	OPT_GENERIC,
+	OPT_BACKEND,
+	OPT_CALL_GRAPH
+};
 
 const struct opt_doc suite_run_options[] = {
 	{ "runtimes", 'x', "RT1,RT2,...", "the runtimes: names on PATH or paths" },
-	{ "runs", 'n', "N", "measured runs per case and runtime (default " STRINGIFY(DEFAULT_RUNS) ")" },
+	{ "runs", 'n', "N",
+	  "measured runs per case and runtime (default " STRINGIFY(DEFAULT_RUNS) ")" },
 	{ "warmup", OPT_WARMUP, "K",
 	  "unmeasured runs per case and runtime first (default " STRINGIFY(DEFAULT_WARMUP) ")" },
 	{ "shard", OPT_SHARD, "K/N", "run only the K-th of N shards of the cases (K from 1)" },
@@ -53,7 +63,8 @@ const struct opt_doc suite_run_options[] = {
 	  "then re-run the top K anomalies with stacks: a differential flame graph of each, "
 	  "restricted to the phase that drives it, in DIR/drill/" },
 	{ "output", 'o', "DIR", "write DIR/results.sqlite and every run's folder (required)" },
-	{ "freq", 'F', "HZ", "sample stacks HZ times a second (passed to record; default 0: no stacks)" },
+	{ "freq", 'F', "HZ",
+	  "sample stacks HZ times a second (passed to record; default 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "MODE", "passed to record" },
 	{ "backend", OPT_BACKEND, "NAME", "passed to record" },
 	{ "generic", OPT_GENERIC, NULL, "passed to record: use the generic fallback" },
@@ -66,20 +77,20 @@ const struct opt_doc suite_run_options[] = {
 };
 
 static const char run_usage[] =
-	"usage: phaseprof suite run -x RT1,RT2,... [options] -o DIR SUITE\n"
-	"\n"
-	"Run every case of SUITE (a suite file, see phaseprof-suite(5), or a directory\n"
-	"of .wasm files) on every runtime N times, interleaved, under phaseprof record;\n"
-	"store every run in DIR/results.sqlite (a new batch each time).\n";
+    "usage: phaseprof suite run -x RT1,RT2,... [options] -o DIR SUITE\n"
+    "\n"
+    "Run every case of SUITE (a suite file, see phaseprof-suite(5), or a directory\n"
+    "of .wasm files) on every runtime N times, interleaved, under phaseprof record;\n"
+    "store every run in DIR/results.sqlite (a new batch each time).\n";
 
 static const char run_examples[] =
-	"examples:\n"
-	"  sudo phaseprof suite run -x wasm3,iwasm,node -n 5 -o out examples/suite/example.suite\n"
-	"  sudo phaseprof suite run -x node --shard 2/4 -o shard2 cases/\n"
-	"  sudo phaseprof suite run -x wasm3,iwasm -n 10 --drill 3 -o out suite.suite\n"
-	"\n"
-	"exit status: 0 when every run ran; 1 when a run failed or timed out; 64 usage;\n"
-	"125 other failure.\n";
+    "examples:\n"
+    "  sudo phaseprof suite run -x wasm3,iwasm,node -n 5 -o out examples/suite/example.suite\n"
+    "  sudo phaseprof suite run -x node --shard 2/4 -o shard2 cases/\n"
+    "  sudo phaseprof suite run -x wasm3,iwasm -n 10 --drill 3 -o out suite.suite\n"
+    "\n"
+    "exit status: 0 when every run ran; 1 when a run failed or timed out; 64 usage;\n"
+    "125 other failure.\n";
 
 static int parse_count(const char *arg, unsigned min, unsigned max, unsigned *out)
 {
@@ -100,8 +111,8 @@ static int parse_shard(const char *arg, struct run_opts *o)
 	if (!slash || slash - arg >= (long)sizeof(k))
 		return -EINVAL;
 	snprintf(k, sizeof(k), "%.*s", (int)(slash - arg), arg);
-	if (parse_count(k, 1, 100000, &o->shard_k) || parse_count(slash + 1, 1, 100000, &o->shard_n) ||
-	    o->shard_k > o->shard_n)
+	if (parse_count(k, 1, 100000, &o->shard_k) ||
+	    parse_count(slash + 1, 1, 100000, &o->shard_n) || o->shard_k > o->shard_n)
 		return -EINVAL;
 	return 0;
 }
@@ -119,34 +130,57 @@ static int pass_on(struct run_opts *o, const char *opt, const char *arg)
 static int parse_opt(int c, struct run_opts *o, char **argv)
 {
 	switch (c) {
-	case 'x': o->runtimes_arg = optarg; return 0;
-	case 'o': o->output = optarg; return 0;
-	case 'F': o->freq = optarg; return 0;
+	case 'x':
+		o->runtimes_arg = optarg;
+		return 0;
+	case 'o':
+		o->output = optarg;
+		return 0;
+	case 'F':
+		o->freq = optarg;
+		return 0;
 	case 'n':
-		return parse_count(optarg, 1, 10000, &o->runs) ?
-			       cmd_usage_error("suite run", "-n takes a number of runs from 1 to 10000, not '%s'",
-					       optarg) : 0;
+		return parse_count(optarg, 1, 10000, &o->runs)
+			   ? cmd_usage_error("suite run",
+					     "-n takes a number of runs from 1 to 10000, not '%s'",
+					     optarg)
+			   : 0;
 	case OPT_WARMUP:
-		return parse_count(optarg, 0, 1000, &o->warmup) ?
-			       cmd_usage_error("suite run", "--warmup takes a number from 0 to 1000, not '%s'",
-					       optarg) : 0;
+		return parse_count(optarg, 0, 1000, &o->warmup)
+			   ? cmd_usage_error("suite run",
+					     "--warmup takes a number from 0 to 1000, not '%s'",
+					     optarg)
+			   : 0;
 	case OPT_SHARD:
-		return parse_shard(optarg, o) ?
-			       cmd_usage_error("suite run", "--shard takes K/N with 1 <= K <= N, not '%s'",
-					       optarg) : 0;
+		return parse_shard(optarg, o)
+			   ? cmd_usage_error("suite run",
+					     "--shard takes K/N with 1 <= K <= N, not '%s'", optarg)
+			   : 0;
 	case OPT_DRILL:
-		return parse_count(optarg, 0, 1000, &o->drill) ?
-			       cmd_usage_error("suite run", "--drill takes a number from 0 to 1000, not '%s'",
-					       optarg) : 0;
-	case OPT_CALL_GRAPH: return pass_on(o, "--call-graph", optarg);
-	case OPT_BACKEND: return pass_on(o, "--backend", optarg);
-	case OPT_GENERIC: return pass_on(o, "--generic", NULL);
-	case OPT_OPTION: return pass_on(o, "--option", optarg);
-	case OPT_KEEP_CACHE: return pass_on(o, "--keep-cache", NULL);
-	case OPT_DEBUGINFO: return pass_on(o, "--debuginfo", optarg);
-	case 'v': log_verbosity++; return 0;
-	case ':': return cmd_usage_error("suite run", "option '%s' needs a value", argv[optind - 1]);
-	default: return cmd_usage_error("suite run", "unknown option '%s'", argv[optind - 1]);
+		return parse_count(optarg, 0, 1000, &o->drill)
+			   ? cmd_usage_error("suite run",
+					     "--drill takes a number from 0 to 1000, not '%s'",
+					     optarg)
+			   : 0;
+	case OPT_CALL_GRAPH:
+		return pass_on(o, "--call-graph", optarg);
+	case OPT_BACKEND:
+		return pass_on(o, "--backend", optarg);
+	case OPT_GENERIC:
+		return pass_on(o, "--generic", NULL);
+	case OPT_OPTION:
+		return pass_on(o, "--option", optarg);
+	case OPT_KEEP_CACHE:
+		return pass_on(o, "--keep-cache", NULL);
+	case OPT_DEBUGINFO:
+		return pass_on(o, "--debuginfo", optarg);
+	case 'v':
+		log_verbosity++;
+		return 0;
+	case ':':
+		return cmd_usage_error("suite run", "option '%s' needs a value", argv[optind - 1]);
+	default:
+		return cmd_usage_error("suite run", "unknown option '%s'", argv[optind - 1]);
 	}
 }
 
@@ -180,7 +214,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, bool *done)
 	if (!o->output)
 		return cmd_usage_error("suite run", "no output directory given; use -o DIR%s", "");
 	if (argc - optind != 1)
-		return cmd_usage_error("suite run", "give exactly one SUITE (a file or a directory)%s", "");
+		return cmd_usage_error("suite run",
+				       "give exactly one SUITE (a file or a directory)%s", "");
 	o->suite = argv[optind];
 	return 0;
 }
@@ -354,7 +389,8 @@ static int wait_record(pid_t pid, double timeout, bool *timed_out)
 	struct pollfd p = { .fd = pfd, .events = POLLIN };
 
 	*timed_out = false;
-	if (pfd >= 0 && poll(&p, 1, timeout * 1000 > INT_MAX ? INT_MAX : (int)(timeout * 1000)) == 0) {
+	if (pfd >= 0 &&
+	    poll(&p, 1, timeout * 1000 > INT_MAX ? INT_MAX : (int)(timeout * 1000)) == 0) {
 		*timed_out = true;
 		/* the first signal reaches the runtime; a second makes record kill it */
 		kill(pid, SIGTERM);
@@ -399,8 +435,8 @@ static void progress(struct runner *R, size_t ci, size_t nc, const struct suite_
 	if (R->done)
 		snprintf(left, sizeof(left), "%um%02us", (unsigned)eta / 60, (unsigned)eta % 60);
 	fprintf(stderr, "\r\033[Kcase %zu/%zu %s: %s %s %u/%u (run %zu of %zu) ETA %s", ci + 1, nc,
-		c->name, r->label, warm ? "warm-up" : "run", k + 1, warm ? R->o->warmup : R->o->runs,
-		R->done + 1, R->total, left);
+		c->name, r->label, warm ? "warm-up" : "run", k + 1,
+		warm ? R->o->warmup : R->o->runs, R->done + 1, R->total, left);
 	fflush(stderr);
 }
 
@@ -436,22 +472,26 @@ static void warn_failure(struct runner *R, const struct suite_case *c, const str
 	if (R->tty)
 		fprintf(stderr, "\r\033[K");
 	if (sr->outcome == RUN_TIMEOUT)
-		pr_warn("case %s on %s: timed out after %g s; stopped; see %s/stderr", c->name, r->label,
-			c->timeout, rundir);
+		pr_warn("case %s on %s: timed out after %g s; stopped; see %s/stderr", c->name,
+			r->label, c->timeout, rundir);
 	else
 		pr_warn("case %s on %s: record failed (status %d): %s; see %s/stderr", c->name,
-			r->label, sr->record_status, sr->stderr_first[0] ? sr->stderr_first : "no message",
-			rundir);
+			r->label, sr->record_status,
+			sr->stderr_first[0] ? sr->stderr_first : "no message", rundir);
 }
 
-static int one_run(struct runner *R, const struct suite_case *c, const struct rt *r,
-		   unsigned round, bool *warned)
+static int one_run(struct runner *R, const struct suite_case *c, const struct rt *r, unsigned round,
+		   bool *warned)
 {
 	bool warm = round < R->o->warmup, timed_out = false;
 	unsigned k = warm ? round : round - R->o->warmup;
 	char name[32], rundir[PATH_MAX + 256], json[PATH_MAX + 300], first[512], why[256];
-	struct store_run sr = { .case_name = c->name, .runtime = r->label, .round = k, .warmup = warm,
-				.stderr_first = first, .dir = rundir };
+	struct store_run sr = { .case_name = c->name,
+				.runtime = r->label,
+				.round = k,
+				.warmup = warm,
+				.stderr_first = first,
+				.dir = rundir };
 	const char *path[3] = { c->name, r->label, name };
 	struct timespec t[4];
 	int fd, ret;
@@ -510,7 +550,8 @@ static int run_case(struct runner *R, const struct suite_case *c, size_t ci, siz
 			size_t i = (k + round) % R->nrts;
 			bool warm = round < R->o->warmup;
 
-			progress(R, ci, nc, c, &R->rts[i], warm, warm ? round : round - R->o->warmup);
+			progress(R, ci, nc, c, &R->rts[i], warm,
+				 warm ? round : round - R->o->warmup);
 			err = one_run(R, c, &R->rts[i], round, &warned[i]);
 		}
 	return store__transaction(&R->st, false) ?: err;
@@ -595,12 +636,13 @@ static int run_suite(struct runner *R, const struct suite *s)
 	if (R->tty)
 		fprintf(stderr, "\r\033[K");
 	if (stop_requested)
-		pr_warn("stopped by signal %d: the %zu runs done are stored; the batch stays unfinished",
+		pr_warn("stopped by signal %d: the %zu runs done are stored; the batch stays "
+			"unfinished",
 			(int)stop_requested, R->done);
 	if (!err && !stop_requested)
 		err = store__end_batch(&R->st, R->batch);
-	printf("%zu runs (%zu failed) of %zu case%s on %zu runtime%s: %s/results.sqlite, batch %" PRId64
-	       "\nnext: phaseprof suite report %s\n",
+	printf("%zu runs (%zu failed) of %zu case%s on %zu runtime%s: %s/results.sqlite, batch "
+	       "%" PRId64 "\nnext: phaseprof suite report %s\n",
 	       R->done, R->failed, nc, nc == 1 ? "" : "s", R->nrts, R->nrts == 1 ? "" : "s", R->dir,
 	       R->batch, R->dir);
 	return err;
@@ -651,7 +693,8 @@ int suite_run(int argc, char **argv)
 	if (ret || done)
 		return ret;
 	if (split_runtimes(o.runtimes_arg, &R.rts, &R.nrts))
-		return cmd_usage_error("suite run", "-x takes 1 to 16 runtimes separated by commas, not '%s'",
+		return cmd_usage_error("suite run",
+				       "-x takes 1 to 16 runtimes separated by commas, not '%s'",
 				       o.runtimes_arg);
 	ret = check_runtimes(&R);
 	if (!ret && suite__load(o.suite, &s, err, sizeof(err))) {
@@ -695,11 +738,13 @@ int suite_merge(int argc, char **argv)
 		printf("usage: phaseprof suite merge OUT.sqlite A.sqlite B.sqlite...\n\n"
 		       "Copy every batch of A, B, ... into OUT (made when missing), as shards\n"
 		       "run on several machines with --shard K/N.\n\nexamples:\n"
-		       "  phaseprof suite merge all.sqlite shard1/results.sqlite shard2/results.sqlite\n");
+		       "  phaseprof suite merge all.sqlite shard1/results.sqlite "
+		       "shard2/results.sqlite\n");
 		return PP_EXIT_OK;
 	}
 	if (argc < 3)
-		return cmd_usage_error("suite merge", "give OUT.sqlite and at least one input%s", "");
+		return cmd_usage_error("suite merge", "give OUT.sqlite and at least one input%s",
+				       "");
 	if (store__open(argv[1], true, &st, err, sizeof(err))) {
 		fprintf(stderr, "phaseprof: %s\n", err);
 		return PP_EXIT_FAILURE;

@@ -33,7 +33,7 @@ struct runner {
 	struct store st;
 	int64_t batch;
 	char dir[PATH_MAX]; /* DIR, absolute */
-	int batchfd;        /* DIR/runs/bN */
+	int batchfd;	    /* DIR/runs/bN */
 	size_t total, done, failed;
 	struct timespec t0;
 	bool tty;

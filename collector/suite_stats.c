@@ -134,7 +134,8 @@ static double exact_upper(size_t na, size_t nb, double u)
 			double *row = f + j * (umax + 1);
 
 			for (size_t k = umax + 1; k-- > 0;)
-				row[k] = (k >= j ? row[k - j] : 0) + (j ? f[(j - 1) * (umax + 1) + k] : 0);
+				row[k] = (k >= j ? row[k - j] : 0) +
+					 (j ? f[(j - 1) * (umax + 1) + k] : 0);
 		}
 	for (size_t k = 0; k <= umax; k++) {
 		total += f[nb * (umax + 1) + k];
@@ -179,7 +180,8 @@ double stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb
 
 int stats_warpdiff(const double *t, size_t ncases, size_t nrt, double *dist, double *ratio)
 {
-	double *norm = calloc(ncases * nrt + 1, sizeof(*norm)), *oracle = calloc(nrt + 1, sizeof(*oracle));
+	double *norm = calloc(ncases * nrt + 1, sizeof(*norm)),
+	       *oracle = calloc(nrt + 1, sizeof(*oracle));
 	size_t used = 0;
 
 	if (!norm || !oracle) {
@@ -208,7 +210,8 @@ int stats_warpdiff(const double *t, size_t ncases, size_t nrt, double *dist, dou
 
 			dist[c] += d * d;
 			if (ratio)
-				ratio[c * nrt + r] = oracle[r] > 0 ? norm[c * nrt + r] / oracle[r] : 0;
+				ratio[c * nrt + r] =
+				    oracle[r] > 0 ? norm[c * nrt + r] / oracle[r] : 0;
 		}
 	for (size_t c = 0; c < ncases; c++)
 		if (dist[c] >= 0)

@@ -21,27 +21,27 @@
 #include "vec.h"
 
 static const char schema[] =
-	"CREATE TABLE batch(id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT,"
-	" host TEXT, kernel TEXT, cpu_model TEXT, phaseprof_version TEXT, suite TEXT,"
-	" command TEXT, shard TEXT, runs INTEGER, warmup INTEGER);"
-	"CREATE TABLE runtime(batch INTEGER NOT NULL REFERENCES batch(id), name TEXT NOT NULL,"
-	" spec TEXT, path TEXT, profile TEXT, version TEXT, build_id TEXT,"
-	" fallback INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(batch, name));"
-	"CREATE TABLE suite_case(batch INTEGER NOT NULL REFERENCES batch(id), name TEXT NOT NULL,"
-	" module TEXT, args TEXT, stdin TEXT, dir TEXT, expect_stdout TEXT, expect_hash TEXT,"
-	" expect_exit INTEGER, timeout REAL, PRIMARY KEY(batch, name));"
-	"CREATE TABLE run(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batch(id),"
-	" case_name TEXT NOT NULL, runtime TEXT NOT NULL, round INTEGER NOT NULL,"
-	" warmup INTEGER NOT NULL, outcome TEXT NOT NULL, record_status INTEGER,"
-	" exit_status INTEGER, term_signal INTEGER, wall_ns INTEGER, cpu_ns INTEGER,"
-	" user_ns INTEGER, system_ns INTEGER, stdout_hash TEXT, stdout_bytes INTEGER,"
-	" stderr_first TEXT, fallback INTEGER NOT NULL DEFAULT 0, started TEXT, dir TEXT);"
-	"CREATE INDEX run_case ON run(case_name, batch);"
-	"CREATE TABLE phase(run INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL,"
-	" wall_ns INTEGER, cpu_ns INTEGER, measured INTEGER NOT NULL, PRIMARY KEY(run, name));"
-	"CREATE TABLE probe(run INTEGER NOT NULL REFERENCES run(id), phase TEXT, site TEXT,"
-	" hits INTEGER, status TEXT);"
-	"PRAGMA user_version = " STRINGIFY(SUITE_SCHEMA_VERSION) ";";
+    "CREATE TABLE batch(id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT,"
+    " host TEXT, kernel TEXT, cpu_model TEXT, phaseprof_version TEXT, suite TEXT,"
+    " command TEXT, shard TEXT, runs INTEGER, warmup INTEGER);"
+    "CREATE TABLE runtime(batch INTEGER NOT NULL REFERENCES batch(id), name TEXT NOT NULL,"
+    " spec TEXT, path TEXT, profile TEXT, version TEXT, build_id TEXT,"
+    " fallback INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(batch, name));"
+    "CREATE TABLE suite_case(batch INTEGER NOT NULL REFERENCES batch(id), name TEXT NOT NULL,"
+    " module TEXT, args TEXT, stdin TEXT, dir TEXT, expect_stdout TEXT, expect_hash TEXT,"
+    " expect_exit INTEGER, timeout REAL, PRIMARY KEY(batch, name));"
+    "CREATE TABLE run(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batch(id),"
+    " case_name TEXT NOT NULL, runtime TEXT NOT NULL, round INTEGER NOT NULL,"
+    " warmup INTEGER NOT NULL, outcome TEXT NOT NULL, record_status INTEGER,"
+    " exit_status INTEGER, term_signal INTEGER, wall_ns INTEGER, cpu_ns INTEGER,"
+    " user_ns INTEGER, system_ns INTEGER, stdout_hash TEXT, stdout_bytes INTEGER,"
+    " stderr_first TEXT, fallback INTEGER NOT NULL DEFAULT 0, started TEXT, dir TEXT);"
+    "CREATE INDEX run_case ON run(case_name, batch);"
+    "CREATE TABLE phase(run INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL,"
+    " wall_ns INTEGER, cpu_ns INTEGER, measured INTEGER NOT NULL, PRIMARY KEY(run, name));"
+    "CREATE TABLE probe(run INTEGER NOT NULL REFERENCES run(id), phase TEXT, site TEXT,"
+    " hits INTEGER, status TEXT);"
+    "PRAGMA user_version = " STRINGIFY(SUITE_SCHEMA_VERSION) ";";
 
 static int db_err(struct store *st, char *err, size_t errlen, const char *what)
 {
@@ -110,12 +110,19 @@ static int vbind(sqlite3_stmt *s, const char *types, va_list ap)
 		const char *t;
 
 		switch (*types) {
-		case 'i': rc = sqlite3_bind_int64(s, i, va_arg(ap, int64_t)); break;
-		case 'b': rc = sqlite3_bind_int(s, i, va_arg(ap, int) ? 1 : 0); break;
-		case 'd': rc = sqlite3_bind_double(s, i, va_arg(ap, double)); break;
+		case 'i':
+			rc = sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			rc = sqlite3_bind_int(s, i, va_arg(ap, int) ? 1 : 0);
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(s, i, va_arg(ap, double));
+			break;
 		default:
 			t = va_arg(ap, const char *);
-			rc = t ? sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+			rc = t ? sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(s, i);
 		}
 	}
 	return rc;
@@ -196,8 +203,9 @@ int store__end_batch(struct store *st, int64_t batch)
 
 int store__transaction(struct store *st, bool begin)
 {
-	return sqlite3_exec(st->db, begin ? "BEGIN" : "COMMIT", NULL, NULL, NULL) == SQLITE_OK ?
-		       0 : -EIO;
+	return sqlite3_exec(st->db, begin ? "BEGIN" : "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+		   ? 0
+		   : -EIO;
 }
 
 static char *args_text(const struct suite_case *c)
@@ -266,14 +274,14 @@ static int add_phases(struct store *st, int64_t run, const struct jr_node *doc)
 		const char *name = jr_str(jr_get(p, "name"));
 
 		if (name)
-			err = exec(st, "INSERT OR REPLACE INTO phase VALUES(?,?,?,?,?)", "itiib", run,
-				   name, (int64_t)jr_num(jr_get(p, "wall_ns"), 0),
+			err = exec(st, "INSERT OR REPLACE INTO phase VALUES(?,?,?,?,?)", "itiib",
+				   run, name, (int64_t)jr_num(jr_get(p, "wall_ns"), 0),
 				   (int64_t)jr_num(jr_get(p, "cpu_ns"), 0),
 				   (int)phase_measured(doc, p, name));
 	}
 	for (const struct jr_node *p = probes ? probes->child : NULL; !err && p; p = p->next)
-		err = exec(st, "INSERT INTO probe VALUES(?,?,?,?,?)", "ittit",
-			   run, jr_str(jr_get(p, "phase")), jr_str(jr_get(p, "site")),
+		err = exec(st, "INSERT INTO probe VALUES(?,?,?,?,?)", "ittit", run,
+			   jr_str(jr_get(p, "phase")), jr_str(jr_get(p, "site")),
 			   (int64_t)jr_num(jr_get(p, "hits"), 0), jr_str(jr_get(p, "status")));
 	return err;
 }
@@ -286,7 +294,8 @@ static bool used_fallback(const struct jr_node *doc)
 }
 
 /* The runtime's identity as record found it; the fallback flag sticks once set. */
-static int note_runtime(struct store *st, int64_t batch, const char *name, const struct jr_node *doc)
+static int note_runtime(struct store *st, int64_t batch, const char *name,
+			const struct jr_node *doc)
 {
 	const struct jr_node *rt = jr_get(doc, "runtime");
 
@@ -308,22 +317,23 @@ int store__add_run(struct store *st, int64_t batch, const struct store_run *r)
 
 	snprintf(hash, sizeof(hash), "%016" PRIx64, r->stdout_hash);
 	now_iso(now, sizeof(now));
-	err = exec(st,
-		   "INSERT INTO run(batch, case_name, runtime, round, warmup, outcome, record_status,"
-		   " exit_status, term_signal, wall_ns, cpu_ns, user_ns, system_ns, stdout_hash,"
-		   " stdout_bytes, stderr_first, fallback, started, dir)"
-		   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		   "ittibtiiiiiiititbtt", batch, r->case_name, r->runtime, (int64_t)r->round,
-		   (int)r->warmup, outcome_names[r->outcome], (int64_t)r->record_status,
-		   (int64_t)jr_num(jr_get(d, "exit_status"), -1),
-		   (int64_t)jr_num(jr_get(d, "term_signal"), 0), (int64_t)jr_num(jr_get(d, "wall_ns"), 0),
-		   (int64_t)jr_num(jr_get(d, "cpu_ns"), 0), (int64_t)jr_num(jr_get(ru, "user_ns"), 0),
-		   (int64_t)jr_num(jr_get(ru, "system_ns"), 0), hash, (int64_t)r->stdout_bytes,
-		   r->stderr_first, (int)used_fallback(d), now, r->dir);
+	err = exec(
+	    st,
+	    "INSERT INTO run(batch, case_name, runtime, round, warmup, outcome, record_status,"
+	    " exit_status, term_signal, wall_ns, cpu_ns, user_ns, system_ns, stdout_hash,"
+	    " stdout_bytes, stderr_first, fallback, started, dir)"
+	    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "ittibtiiiiiiititbtt", batch, r->case_name, r->runtime, (int64_t)r->round,
+	    (int)r->warmup, outcome_names[r->outcome], (int64_t)r->record_status,
+	    (int64_t)jr_num(jr_get(d, "exit_status"), -1),
+	    (int64_t)jr_num(jr_get(d, "term_signal"), 0), (int64_t)jr_num(jr_get(d, "wall_ns"), 0),
+	    (int64_t)jr_num(jr_get(d, "cpu_ns"), 0), (int64_t)jr_num(jr_get(ru, "user_ns"), 0),
+	    (int64_t)jr_num(jr_get(ru, "system_ns"), 0), hash, (int64_t)r->stdout_bytes,
+	    r->stderr_first, (int)used_fallback(d), now, r->dir);
 	if (err || !d)
 		return err;
-	return add_phases(st, sqlite3_last_insert_rowid(st->db), d) ?:
-	       note_runtime(st, batch, r->runtime, d);
+	return add_phases(st, sqlite3_last_insert_rowid(st->db), d)
+		   ?: note_runtime(st, batch, r->runtime, d);
 }
 
 /* The shards' batches after ours, every id moved past our largest. */
@@ -332,10 +342,13 @@ static const char *const merge_sql[] = {
 	" phaseprof_version, suite, command, shard, runs, warmup FROM src.batch",
 	"INSERT INTO main.runtime SELECT batch + ?1, name, spec, path, profile, version, build_id,"
 	" fallback FROM src.runtime",
-	"INSERT INTO main.suite_case SELECT batch + ?1, name, module, args, stdin, dir, expect_stdout,"
+	"INSERT INTO main.suite_case SELECT batch + ?1, name, module, args, stdin, dir, "
+	"expect_stdout,"
 	" expect_hash, expect_exit, timeout FROM src.suite_case",
-	"INSERT INTO main.run SELECT id + ?2, batch + ?1, case_name, runtime, round, warmup, outcome,"
-	" record_status, exit_status, term_signal, wall_ns, cpu_ns, user_ns, system_ns, stdout_hash,"
+	"INSERT INTO main.run SELECT id + ?2, batch + ?1, case_name, runtime, round, warmup, "
+	"outcome,"
+	" record_status, exit_status, term_signal, wall_ns, cpu_ns, user_ns, system_ns, "
+	"stdout_hash,"
 	" stdout_bytes, stderr_first, fallback, started, dir FROM src.run ORDER BY id",
 	"INSERT INTO main.phase SELECT run + ?2, name, wall_ns, cpu_ns, measured FROM src.phase",
 	"INSERT INTO main.probe SELECT run + ?2, phase, site, hits, status FROM src.probe",
@@ -382,8 +395,8 @@ int store__merge(struct store *st, const char *path, char *err, size_t errlen)
 
 /* ---- reading back ---- */
 
-#define SELECTED                                                                        \
-	"WITH sel AS (SELECT * FROM run r WHERE r.warmup = 0 AND (?1 OR r.batch ="      \
+#define SELECTED                                                                   \
+	"WITH sel AS (SELECT * FROM run r WHERE r.warmup = 0 AND (?1 OR r.batch =" \
 	" (SELECT max(batch) FROM run r2 WHERE r2.case_name = r.case_name))) "
 
 const char *suite__stat_name(int ph)
@@ -426,8 +439,9 @@ static int read_run(sqlite3_stmt *s, struct sdata *d, char ***cases, size_t *nca
 	r->batch = sqlite3_column_int64(s, 1);
 	r->c = (uint32_t)c;
 	r->r = (uint32_t)rt;
-	r->outcome = !strcmp(outcome, "ok") ? RUN_OK : !strcmp(outcome, "timeout") ? RUN_TIMEOUT :
-										   RUN_FAILED;
+	r->outcome = !strcmp(outcome, "ok")	   ? RUN_OK
+		     : !strcmp(outcome, "timeout") ? RUN_TIMEOUT
+						   : RUN_FAILED;
 	r->record_status = sqlite3_column_int(s, 5);
 	r->exit_status = sqlite3_column_int(s, 6);
 	r->fallback = sqlite3_column_int(s, 7);
@@ -454,9 +468,12 @@ static sqlite3_stmt *select_all(struct store *st, const char *sql, bool all)
 
 static int load_runs(struct store *st, bool all, struct sdata *d, char ***cases, size_t *ncases)
 {
-	sqlite3_stmt *s = select_all(st, SELECTED
-		"SELECT id, batch, case_name, runtime, outcome, record_status, exit_status, fallback,"
-		" stdout_hash, stdout_bytes, stderr_first, dir, wall_ns, cpu_ns FROM sel ORDER BY id", all);
+	sqlite3_stmt *s = select_all(
+	    st,
+	    SELECTED
+	    "SELECT id, batch, case_name, runtime, outcome, record_status, exit_status, fallback,"
+	    " stdout_hash, stdout_bytes, stderr_first, dir, wall_ns, cpu_ns FROM sel ORDER BY id",
+	    all);
 	size_t cap = 0;
 	int rc, err = 0;
 
@@ -479,9 +496,11 @@ static int load_runs(struct store *st, bool all, struct sdata *d, char ***cases,
 /* Phases, in run order: a merge walk along d->runs (sorted by id). */
 static int load_phases(struct store *st, bool all, struct sdata *d)
 {
-	sqlite3_stmt *s = select_all(st, SELECTED
-		"SELECT p.run, p.name, p.wall_ns, p.cpu_ns, p.measured FROM phase p"
-		" JOIN sel ON sel.id = p.run ORDER BY p.run", all);
+	sqlite3_stmt *s =
+	    select_all(st,
+		       SELECTED "SELECT p.run, p.name, p.wall_ns, p.cpu_ns, p.measured FROM phase p"
+				" JOIN sel ON sel.id = p.run ORDER BY p.run",
+		       all);
 	size_t k = 0;
 	int rc;
 
@@ -517,8 +536,10 @@ static int load_cases(struct store *st, struct sdata *d, char **names, size_t n)
 		d->cases[i].name = names[i];
 		d->cases[i].expect_exit = -1;
 	}
-	if (sqlite3_prepare_v2(st->db, "SELECT name, expect_hash, expect_exit, timeout"
-				       " FROM suite_case ORDER BY batch", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name, expect_hash, expect_exit, timeout"
+			       " FROM suite_case ORDER BY batch",
+			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0) ?: "";

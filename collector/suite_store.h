@@ -42,7 +42,7 @@ struct store_run {
 	enum run_outcome outcome;
 	int record_status;
 	uint64_t stdout_hash, stdout_bytes;
-	const char *stderr_first; /* the first line the runtime wrote to stderr */
+	const char *stderr_first;  /* the first line the runtime wrote to stderr */
 	const struct jr_node *doc; /* phases.json, or NULL when record wrote none */
 };
 

@@ -95,7 +95,8 @@ static void test_good(void)
 
 static void test_errors(void)
 {
-	CHECK_STR(error_of(""), "S:0:1: no cases: a suite needs at least one 'case NAME' with a 'module'");
+	CHECK_STR(error_of(""),
+		  "S:0:1: no cases: a suite needs at least one 'case NAME' with a 'module'");
 	CHECK_STR(error_of("module a.wasm\n"), "S:1:1: 'module' before the first 'case'");
 	CHECK_STR(error_of("case a\ncase b\n  module a.wasm\n"), "S:1:1: case 'a' has no 'module'");
 	CHECK_STR(error_of("case a\n  module a.wasm\ncase b\n"), "S:3:1: case 'b' has no 'module'");
@@ -130,7 +131,8 @@ static void test_errors(void)
 		  "S:2:10: unknown escape '\\n' (only \\\" and \\\\ are escapes)");
 	CHECK_STR(error_of("case a\n  args x\"y\"\n"),
 		  "S:2:9: quote in the middle of a word; quote the whole word");
-	CHECK_STR(error_of("case a\n  args \"x\"y\n"), "S:2:11: expected a blank after the closing quote");
+	CHECK_STR(error_of("case a\n  args \"x\"y\n"),
+		  "S:2:11: expected a blank after the closing quote");
 	CHECK_STR(error_of("case a\n  args \x01\n"), "S:2:8: control character 0x01");
 	/* columns count characters, not bytes */
 	CHECK_STR(error_of("case a\n  args \"\xc3\xa9\" \"\n"), "S:2:12: unterminated quote");

@@ -51,7 +51,8 @@ static void test_warpdiff_zero(void)
 static void test_mann_whitney(void)
 {
 	const double a[] = { 12.1, 13.5, 12.9, 14.2, 13.3 }, b[] = { 10.2, 11.1, 10.8, 12.5, 11.0 };
-	const double a3[] = { 3.1, 5.2, 4.4, 6.0, 2.9, 5.5 }, b3[] = { 4.0, 3.3, 5.0, 2.5, 3.8, 4.1, 3.0 };
+	const double a3[] = { 3.1, 5.2, 4.4, 6.0, 2.9, 5.5 },
+		     b3[] = { 4.0, 3.3, 5.0, 2.5, 3.8, 4.1, 3.0 };
 	const double lo[] = { 1, 2, 3, 4 }, hi[] = { 5, 6, 7, 8 };
 	double big_a[40], big_b[40];
 
