@@ -369,7 +369,7 @@ static void exec_record(const struct runner *R, const struct suite_case *c, cons
 	argv[n++] = "-F";
 	argv[n++] = (char *)freq;
 	argv[n++] = "-x";
-	argv[n++] = (char *)r->spec;
+	argv[n++] = (char *)r->path;
 	argv[n++] = "-o";
 	argv[n++] = (char *)rundir;
 	for (size_t i = 0; i < o->npass; i++)
@@ -649,12 +649,15 @@ static int run_suite(struct runner *R, const struct suite *s)
 }
 
 /* Every runtime exists and is an ELF executable, before the first run. 0 or an exit code. */
-static int check_runtimes(const struct runner *R)
+/*
+ * Every runtime exists and is an ELF executable, before the first run; record
+ * gets the path found, since a case's `dir` moves the working directory.
+ * 0 or an exit code.
+ */
+static int check_runtimes(struct runner *R)
 {
-	char path[PATH_MAX];
-
 	for (size_t i = 0; i < R->nrts; i++) {
-		int ret = cmd_locate_runtime(R->rts[i].spec, path, sizeof(path));
+		int ret = cmd_locate_runtime(R->rts[i].spec, R->rts[i].path, sizeof(R->rts[i].path));
 
 		if (ret)
 			return ret;

@@ -12,7 +12,8 @@
 #define MAX_PASS 32
 
 struct rt {
-	char spec[256];
+	char spec[256];      /* as given to -x */
+	char path[PATH_MAX]; /* where it was found */
 	char label[64];
 };
 
