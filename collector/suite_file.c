@@ -634,7 +634,66 @@ static int load_dir(const char *path, struct suite **out, char *err, size_t errl
 	return ret;
 }
 
+static int load_file(const char *path, struct suite **out, char *err, size_t errlen);
+
+/*
+ * The directory's one NAME.suite file, into *file (malloc'd), or NULL when it
+ * has none. -EINVAL (err set) when it has several: which one is meant?
+ */
+static int suite_file_in(const char *dir, char **file, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ret = 0;
+
+	*file = NULL;
+	while (d && !ret && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len <= 6 || strcmp(e->d_name + len - 6, ".suite") || e->d_name[0] == '.')
+			continue;
+		if (*file) {
+			snprintf(err, errlen, "%s holds several .suite files (%s, %s): give one", dir,
+				 strrchr(*file, '/') + 1, e->d_name);
+			ret = -EINVAL;
+		} else if (asprintf(file, "%s/%s", dir, e->d_name) < 0) {
+			*file = NULL;
+			ret = -ENOMEM;
+		}
+	}
+	if (d)
+		closedir(d);
+	if (ret) {
+		free(*file);
+		*file = NULL;
+	}
+	return ret;
+}
+
 int suite__load(const char *path, struct suite **out, char *err, size_t errlen)
+{
+	struct stat st;
+	char *file;
+	int ret;
+
+	*out = NULL;
+	if (stat(path, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the suite '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return load_file(path, out, err, errlen);
+	/* a directory with a suite file is that suite; else its .wasm files are */
+	ret = suite_file_in(path, &file, err, errlen);
+	if (ret || !file)
+		return ret ?: load_dir(path, out, err, errlen);
+	ret = load_file(file, out, err, errlen);
+	free(file);
+	return ret;
+}
+
+static int load_file(const char *path, struct suite **out, char *err, size_t errlen)
 {
 	struct stat st;
 	char *text;
@@ -648,8 +707,6 @@ int suite__load(const char *path, struct suite **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open the suite '%s': %s", path, strerror(errno));
 		return ret;
 	}
-	if (S_ISDIR(st.st_mode))
-		return load_dir(path, out, err, errlen);
 	if (st.st_size > FILE_MAX_BYTES) {
 		snprintf(err, errlen, "%s: larger than %u MiB", path, FILE_MAX_BYTES >> 20);
 		return -EFBIG;

@@ -85,7 +85,7 @@ static const char run_usage[] =
 
 static const char run_examples[] =
     "examples:\n"
-    "  sudo phaseprof suite run -x wasm3,iwasm,node -n 5 -o out examples/suite/example.suite\n"
+    "  sudo phaseprof suite run -x wasm3,iwasm,node -n 5 -o out build/examples/suite\n"
     "  sudo phaseprof suite run -x node --shard 2/4 -o shard2 cases/\n"
     "  sudo phaseprof suite run -x wasm3,iwasm -n 10 --drill 3 -o out suite.suite\n"
     "\n"

@@ -2,6 +2,7 @@
 /* test_suite_file.c: the suite file parser (man/phaseprof-suite.5): what it reads, and every
  * error named at file:line:col. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,13 @@ static void test_directory(void)
 	CHECK(strstr(s->cases[1].module, "/d/b.wasm") != NULL);
 	CHECK(s->cases[1].nargs == 0 && s->cases[1].args[0] == NULL);
 	suite__free(s);
+	/* a directory with a suite file is that suite */
+	touch("d/x.suite");
+	CHECK(suite__load(sub, &s, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "/d/x.suite:0:1: no cases") != NULL);
+	touch("d/y.suite");
+	CHECK(suite__load(sub, &s, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "holds several .suite files") != NULL);
 	snprintf(sub, sizeof(sub), "%s/empty", tmp);
 	mkdir(sub, 0755);
 	CHECK(suite__load(sub, &s, err, sizeof(err)) < 0);
