@@ -770,6 +770,26 @@ static int finish(struct run *r, int run_err)
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
+/*
+ * Phases whose sites did not resolve are left out, the others kept: say which
+ * before the run. --no-fallback asks for every phase or nothing.
+ */
+static int warn_unresolved(struct run *r)
+{
+	for (int p = 0; p < PP_PHASE_COUNT; p++) {
+		const char *why = plan__unresolved(&r->plan, p);
+
+		if (!why)
+			continue;
+		if (r->o.no_fallback) {
+			pr_err("%s", why);
+			return PP_EXIT_NO_SYMBOL;
+		}
+		pr_warn("phase %s will be reported unresolved: %s", phase__name(p), why);
+	}
+	return 0;
+}
+
 /* The profile's sites resolved, and the command line built from its template. */
 static int plan_run(struct run *r)
 {
@@ -794,6 +814,9 @@ static int plan_run(struct run *r)
 		pr_err("%s", err[0] ? err : strerror(-ret));
 		return ret == -ENOMEM ? PP_EXIT_FAILURE : PP_EXIT_NO_SYMBOL;
 	}
+	ret = r->fallback ? 0 : warn_unresolved(r);
+	if (ret)
+		return ret;
 	if (r->o.raw) {
 		r->argv = calloc(r->o.nargs + 2, sizeof(char *));
 		if (!r->argv)

@@ -134,7 +134,13 @@ static void examine(struct entry *e, const struct runtimes_opts *o)
 	profile__free_argv(vargv);
 	ret = plan__build(e->profile, e->path, &so, &e->plan, e->err, sizeof(e->err));
 	e->planned = true;
-	e->ready = !ret;
+	e->ready = !ret && !plan__degraded(&e->plan);
+	for (int ph = 0; !ret && ph < PP_PHASE_COUNT; ph++)
+		if (plan__unresolved(&e->plan, ph) && !e->err[0])
+			snprintf(e->err, sizeof(e->err), "phase %s unresolved: %s", phase__name(ph),
+				 plan__unresolved(&e->plan, ph));
+	if (!e->ready)
+		e->status = PP_EXIT_NO_SYMBOL;
 	if (ret && !e->err[0])
 		snprintf(e->err, sizeof(e->err), "%s", strerror(-ret));
 	if (ret)

@@ -30,9 +30,15 @@ static bool phase_listed(const struct report *r, int p)
 	return p != PP_PHASE_UNKNOWN || r->fallback;
 }
 
+/* A required phase whose sites did not resolve: reported as such, never as zero. */
+static const char *phase_unresolved(const struct report *r, int p)
+{
+	return r->fallback || !r->plan ? NULL : plan__unresolved(r->plan, p);
+}
+
 static bool phase_seen(const struct report *r, int p)
 {
-	return !r->fallback || fallback__sees(p);
+	return r->fallback ? fallback__sees(p) : !phase_unresolved(r, p);
 }
 
 static void print_phases(FILE *f, const struct report *r)
@@ -49,7 +55,8 @@ static void print_phases(FILE *f, const struct report *r)
 		if (!phase_listed(r, p))
 			continue;
 		if (!phase_seen(r, p)) {
-			fprintf(f, "  %-12s %10s\n", phase__name(p), "not seen");
+			fprintf(f, "  %-12s %10s\n", phase__name(p),
+				phase_unresolved(r, p) ? "unresolved" : "not seen");
 			continue;
 		}
 		fprintf(f, "  %-12s %10.2f %10.2f %6.1f%% %9llu %7u", phase__name(p),
@@ -120,10 +127,20 @@ static void print_probes(FILE *f, const struct report *r)
 	}
 }
 
+/* Each unresolved phase, why, and what to do; its time went to the phase around it. */
+static void print_unresolved(FILE *f, const struct report *r)
+{
+	for (int p = 0; p < PP_PHASE_COUNT; p++)
+		if (phase_unresolved(r, p))
+			fprintf(f, "  unresolved: %s (its time counts in the phase around it): %s\n",
+				phase__name(p), phase_unresolved(r, p));
+}
+
 void report__table(FILE *f, const struct report *r)
 {
 	print_outcome(f, r);
 	print_phases(f, r);
+	print_unresolved(f, r);
 	if (r->fallback)
 		print_fallback(f, r);
 	print_probes(f, r);
@@ -183,6 +200,9 @@ static void json_phases(struct json *j, const struct report *r)
 		json_u64(j, "threads", ps->threads);
 		json_u64(j, "main_thread_ns", ps->main_ns);
 		json_bool(j, "seen", seen);
+		json_bool(j, "unresolved", phase_unresolved(r, p) != NULL);
+		if (phase_unresolved(r, p))
+			json_string(j, "why", phase_unresolved(r, p));
 		if (sr)
 			json_u64(j, "samples", sr->phase_samples[p]);
 		json_end_object(j);
