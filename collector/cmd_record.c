@@ -36,6 +36,7 @@
 #include "vec.h"
 #include "symbolize.h"
 #include "fallback.h"
+#include "wasmfile.h"
 #include "flamegraph.h"
 
 #define DEFAULT_BUFFER_MB 32
@@ -770,6 +771,40 @@ static int finish(struct run *r, int run_err)
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
+/* Does the module among the arguments import WASI? Unknown (not a binary module) is no. */
+static bool module_imports_wasi(struct run *r)
+{
+	char path[PATH_MAX];
+	uint64_t ino;
+
+	if (fallback__module(r->o.args, r->o.nargs, r->o.module, path, sizeof(path), &ino))
+		return false;
+	return wasm_file_imports_wasi(path) == 1;
+}
+
+/*
+ * An option the binary was built without (`unsupported NAME TEXT`) cannot run
+ * this module: say so before the run instead of letting the runtime fail.
+ */
+static int check_supported(struct run *r)
+{
+	for (size_t i = 0; i < r->profile->noptions; i++) {
+		const struct profile_option *opt = &r->profile->options[i];
+
+		if (!opt->on || !opt->unsupported_text ||
+		    file_contains(r->path, opt->unsupported_text) != 1)
+			continue;
+		pr_err("cannot run this module with %s: it needs option '%s' (%s), and this build "
+		       "lacks it (the binary says \"%s\"); use a build that has it, or another "
+		       "runtime",
+		       r->path, opt->name, opt->when == OPTION_IF_WASI ? "the module imports WASI" :
+		       opt->when == OPTION_IF_NOT_WASI ? "the module does not import WASI" :
+		       "turned on", opt->unsupported_text);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
 /*
  * Phases whose sites did not resolve are left out, the others kept: say which
  * before the run. --no-fallback asks for every phase or nothing.
@@ -826,7 +861,11 @@ static int plan_run(struct run *r)
 			r->argv[i + 1] = strdup(r->o.args[i]);
 		return 0;
 	}
+	profile__choose_options(r->profile, module_imports_wasi(r));
 	apply_profile_options(r->profile, &r->o);
+	ret = check_supported(r);
+	if (ret)
+		return ret;
 	if (profile__expand_argv(r->profile, r->path, r->o.args, r->o.nargs, &r->argv, &r->nargv)) {
 		pr_err("cannot build the command line from %s", r->profile->path);
 		return PP_EXIT_PROBE_FILE;
