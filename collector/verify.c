@@ -66,16 +66,26 @@ static void add_reason(struct verify_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* `phaseprof record -F 0 -o DIR -x PATH -- APP ARGS`, output to DIR/stdout and DIR/stderr. */
-static int run_record(const char *path, const char *dir)
+/*
+ * `phaseprof record -F 0 -o DIR -x PATH [--probes FILE] -- APP ARGS`, output to
+ * DIR/stdout and DIR/stderr. With the profile shown (probes), unless none of
+ * its sites resolves: then as a user's run would, by name, to the fallback.
+ */
+static int run_record(const char *path, const char *probes, const char *dir)
 {
 	char out[PATH_MAX], err[PATH_MAX];
 	char *argv[16 + NARGS] = { "phaseprof", "record", "-F", "0", "-o", (char *)dir, "-x",
-				   (char *)path, "--", (char *)verify_app() };
-	size_t n = 10;
+				   (char *)path };
+	size_t n = 8;
 	int status;
 	pid_t pid;
 
+	if (probes) {
+		argv[n++] = "--probes";
+		argv[n++] = (char *)probes;
+	}
+	argv[n++] = "--";
+	argv[n++] = (char *)verify_app();
 	for (size_t i = 0; i < NARGS; i++)
 		argv[n++] = app_args[i];
 	snprintf(out, sizeof(out), "%s/stdout", dir);
@@ -252,7 +262,7 @@ int verify_runtime(struct profile *p, const char *path, const struct plan *pl,
 		return -ENOENT;
 	if (!mkdtemp(dir))
 		return -errno;
-	status = run_record(path, dir);
+	status = run_record(path, plan_err ? NULL : p->path, dir);
 	if (status < 0) {
 		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 		return status;

@@ -1,0 +1,93 @@
+"""The matrix: every real runtime build in $PHASEPROF_RUNTIMES (a directory of
+binaries built from each project's sources with its own build system; none is
+committed) runs each example app under phaseprof and bare. For each pair:
+stdout, stderr and exit status are identical to the bare run of the same
+command; every phase the profile requires is seen with wall > 0 from its
+probes; the main thread's phases add up to the run within 1%; no required
+phase is unresolved; the generic fallback is not used. Binaries that no
+profile names (a compiler such as wamrc) are listed and left out."""
+import json
+import os
+import pp
+
+runtimes = pp.real_runtimes()
+pp.need_root()
+EX = os.path.join(pp.BUILD_DIR, "examples")
+# (name, args after the module, sample stacks?): arguments and a non-zero exit,
+# a trap, many functions, a longer compute; one run samples stacks as users do
+APPS = [
+    ("args", ["args.wasm", "3", "two words", "x"], False),
+    ("trap", ["trap.wasm"], False),
+    ("funcs", ["funcs.wasm"], False),
+    ("sieve", ["sieve.wasm", "1000000", "2"], False),
+    ("fib", ["fib.wasm", "24"], True),
+]
+
+
+def profile_of(path):
+    """The runtime's profile facts from `phaseprof runtimes --json`, or None without one."""
+    r = pp.phaseprof(["runtimes", "--json", "--no-version", path],
+                     env={"PHASEPROF_PROBE_PATH": ""})
+    if r.returncode == 67:
+        return None
+    doc = json.loads(r.stdout)[0]
+    optional = set(doc["optional_phases"])
+    required = {s["phase"] for s in doc["sites"]} - optional
+    return {"name": doc["profile"], "required": required, "optional": optional}
+
+
+def runtime_stderr(text):
+    """The runtime's own stderr: phaseprof's lines and its closing report taken out."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("phaseprof: ") and (" exited with status " in line or
+                                               " killed by signal " in line):
+            break
+        if not line.startswith("phaseprof: "):
+            out.append(line)
+    return "".join(out)
+
+
+def one(name, path, prof, app, args, sample):
+    what = f"{name} × {app}"
+    out = pp.tmpdir()
+    argv = [os.path.join(EX, args[0])] + args[1:]
+    traced = pp.phaseprof(["-x", path, "-o", out] + ([] if sample else ["-F", "0"]) +
+                          ["--"] + argv, env={"PHASEPROF_PROBE_PATH": ""}, timeout=240)
+    jpath = os.path.join(out, "phases.json")
+    if not pp.check(os.path.exists(jpath), f"{what}: no phases.json; stderr:\n{traced.stderr}"):
+        return
+    doc = pp.load_json(jpath)
+    bare = pp.run(doc["command"], timeout=240)
+    bare_rc = 128 - bare.returncode if bare.returncode < 0 else bare.returncode
+    pp.check(traced.stdout == bare.stdout,
+             f"{what}: stdout differs: {traced.stdout[-300:]!r} vs bare {bare.stdout[-300:]!r}")
+    pp.check(runtime_stderr(traced.stderr) == bare.stderr,
+             f"{what}: stderr differs: {runtime_stderr(traced.stderr)[-300:]!r} vs bare "
+             f"{bare.stderr[-300:]!r}")
+    pp.check(traced.returncode == bare_rc,
+             f"{what}: exit {traced.returncode}, bare {bare_rc}\n{traced.stderr}")
+    pp.check(doc["fallback"] is None, f"{what}: generic fallback used: {doc['fallback']}")
+    phases = {p["name"]: p for p in doc["phases"]}
+    for ph in sorted(prof["required"]):
+        p = phases.get(ph, {})
+        pp.check(not p.get("unresolved") and (p.get("wall_ns") or 0) > 0,
+                 f"{what}: required phase {ph} not seen: {p}")
+    for s in doc["probes"]:
+        pp.check(s["status"] != "unresolved" or s["phase"] in prof["optional"],
+                 f"{what}: site unresolved: {s['site']}: {s.get('why')}")
+    main = sum(p["main_thread_ns"] for p in doc["phases"])
+    pp.near(main, doc["wall_ns"], doc["wall_ns"] * 0.01, f"{what}: main thread phases sum to the run")
+    print(f"{what}: exit {traced.returncode}, wall {doc['wall_ns'] / 1e6:.1f} ms, " +
+          ", ".join(f"{p['name']} {p['wall_ns'] / 1e6:.2f}" for p in doc["phases"]
+                    if p["wall_ns"] is not None))
+
+
+for name, path in runtimes.items():
+    prof = profile_of(path)
+    if prof is None:
+        print(f"{name}: no profile names it; left out of the matrix")
+        continue
+    for app, args, sample in APPS:
+        one(name, path, prof, app, args, sample)
+pp.done()
