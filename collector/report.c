@@ -88,8 +88,18 @@ static void print_fallback(FILE *f, const struct report *r)
 	else
 		fprintf(f, "opened at %.2f ms, %llu reads", ms(v->module_open_ns),
 			(unsigned long long)v->reads);
+	if (v->last_read_ns >= 0)
+		fprintf(f, ", last read at %.2f ms (load: the module-read span)",
+			ms(v->last_read_ns));
+	if (v->mapped)
+		fprintf(f, ", mapped (reads through the mapping are not seen)");
 	if (v->module_close_ns >= 0)
 		fprintf(f, ", closed at %.2f ms", ms(v->module_close_ns));
+	else if (v->module_open_ns >= 0)
+		fprintf(f, ", never closed");
+	if (v->module_close_ns > v->last_read_ns && v->last_read_ns >= 0)
+		fprintf(f, "; kept open %.2f ms after its last read: unknown",
+			ms(v->module_close_ns - v->last_read_ns));
 	if (v->jit_ns >= 0)
 		fprintf(f, "; first JIT code at %.2f ms", ms(v->jit_ns));
 	else
@@ -233,6 +243,7 @@ static void json_fallback(struct json *j, const struct report *r)
 	json_ns_or_null(j, "module_close_ns", v->module_close_ns);
 	json_ns_or_null(j, "last_read_ns", v->last_read_ns);
 	json_u64(j, "reads", v->reads);
+	json_bool(j, "mapped", v->mapped);
 	json_ns_or_null(j, "jit_ns", v->jit_ns);
 	json_end_object(j);
 }
