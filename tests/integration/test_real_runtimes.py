@@ -83,6 +83,23 @@ def one(name, path, prof, app, args, sample):
                     if p["wall_ns"] is not None))
 
 
+def non_wasi(name, path):
+    """wasm-interp runs a module without WASI imports with --run-all-exports, not --wasi."""
+    tmp = pp.tmpdir()
+    wat, wasm = os.path.join(tmp, "answer.wat"), os.path.join(tmp, "answer.wasm")
+    with open(wat, "w") as f:
+        f.write('(module (func (export "answer") (result i32) i32.const 42))')
+    if pp.run(["wat2wasm", wat, "-o", wasm]).returncode:
+        print("note: wat2wasm failed; non-WASI case not run")
+        return
+    out = pp.tmpdir()
+    r = pp.phaseprof(["-x", path, "-o", out, "-F", "0", "--", wasm], env={"PHASEPROF_PROBE_PATH": ""})
+    doc = pp.load_json(os.path.join(out, "phases.json"))
+    pp.check(r.returncode == 0 and r.stdout == "answer() => i32:42\n", f"{name} non-WASI: {r.stdout!r}")
+    pp.check("--run-all-exports" in doc["command"] and "--wasi" not in doc["command"],
+             f"{name} non-WASI command {doc['command']}")
+
+
 for name, path in runtimes.items():
     prof = profile_of(path)
     if prof is None:
@@ -90,4 +107,6 @@ for name, path in runtimes.items():
         continue
     for app, args, sample in APPS:
         one(name, path, prof, app, args, sample)
+    if prof["name"] == "wasm-interp":
+        non_wasi(name, path)
 pp.done()
