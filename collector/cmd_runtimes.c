@@ -381,6 +381,7 @@ static void print_plain(const struct entry *v, size_t n)
 			for (size_t b = 0; b < e->profile->nbinaries; b++)
 				printf(" %s", e->profile->binaries[b]);
 			printf(")  profile %s\n", e->profile->path);
+			print_proven(e);
 			continue;
 		}
 		for (size_t s = 0; s < e->plan.nsites; s++)
