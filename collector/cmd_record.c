@@ -376,6 +376,7 @@ struct run {
 	char fallback_why[2048];
 	char module[PATH_MAX];
 	uint64_t module_ino;
+	enum module_kind module_kind; /* of the module among the arguments */
 };
 
 /* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
@@ -721,6 +722,7 @@ static int finish(struct run *r, int run_err)
 	rep.rusage_user_ns = r->s.rusage.ru_utime.tv_sec * 1000000000ULL + r->s.rusage.ru_utime.tv_usec * 1000ULL;
 	rep.rusage_system_ns = r->s.rusage.ru_stime.tv_sec * 1000000000ULL + r->s.rusage.ru_stime.tv_usec * 1000ULL;
 	rep.events = r->s.nev;
+	rep.module_kind = module_kind_name(r->module_kind);
 	count_hits(r);
 	if (r->fallback && add_fallback_milestones(r)) {
 		pr_err("cannot compute phases: out of memory");
@@ -771,7 +773,11 @@ static int finish(struct run *r, int run_err)
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
-/* Does the module among the arguments import WASI? Unknown (not a binary module) is no. */
+/*
+ * The module among the arguments: what kind it is (AOT code or a module to
+ * interpret or compile), for the report, and whether it imports WASI, which
+ * some runtimes must be told. Unknown (not a binary module) imports nothing.
+ */
 static bool module_imports_wasi(struct run *r)
 {
 	char path[PATH_MAX];
@@ -779,6 +785,7 @@ static bool module_imports_wasi(struct run *r)
 
 	if (fallback__module(r->o.args, r->o.nargs, r->o.module, path, sizeof(path), &ino))
 		return false;
+	r->module_kind = wasm_file_kind(path);
 	return wasm_file_imports_wasi(path) == 1;
 }
 

@@ -22,6 +22,12 @@ static void print_outcome(FILE *f, const struct report *r)
 	fprintf(f, " after %.2f ms; %u thread%s in %u process%s\n", ms(st->wall_ns),
 		(unsigned)st->nthreads, st->nthreads == 1 ? "" : "s", st->processes,
 		st->processes == 1 ? "" : "es");
+	/* which engine's code ran: AOT code is not the runtime's interpreter or JIT */
+	if (r->module_kind && !strcmp(r->module_kind, "wamr-aot"))
+		fprintf(f, "  module: AOT code (a WAMR .aot file, made by wamrc)\n");
+	else if (r->module_kind && !strcmp(r->module_kind, "wasmedge-aot"))
+		fprintf(f, "  module: a WasmEdge universal wasm (it carries AOT code; WasmEdge "
+			   "runs it only when its build and run mode allow, else interprets)\n");
 }
 
 /* Is the phase in the report at all, and did the profile (or fallback) see it? */
@@ -179,6 +185,7 @@ static void json_runtime(struct json *j, const struct report *r)
 	json_string(j, "version", r->version);
 	json_string(j, "profile", r->profile->path);
 	json_end_object(j);
+	json_string(j, "module_kind", r->module_kind);
 	json_begin_array(j, "command");
 	for (size_t i = 0; r->argv[i]; i++)
 		json_string(j, NULL, r->argv[i]);

@@ -183,3 +183,55 @@ int file_contains(const char *path, const char *text)
 		munmap(map, len);
 	return ret;
 }
+
+/* A custom section (id 0) named name among the sections of a binary module. */
+static bool has_custom_section(const uint8_t *buf, size_t len, const char *name)
+{
+	struct reader r = { buf + 8, buf + len };
+
+	while (r.p < r.end) {
+		uint8_t id = *r.p++;
+		uint32_t size;
+		struct reader sec;
+
+		if (read_u32(&r, &size) || (size_t)(r.end - r.p) < size)
+			return false;
+		sec = (struct reader){ r.p, r.p + size };
+		if (id == 0 && read_name(&sec, name) == 1)
+			return true;
+		r.p += size;
+	}
+	return false;
+}
+
+enum module_kind wasm_buf_kind(const uint8_t *buf, size_t len)
+{
+	static const uint8_t wasm[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
+	static const uint8_t aot[4] = { 0, 'a', 'o', 't' };
+
+	if (len >= 8 && !memcmp(buf, aot, sizeof(aot)))
+		return MODULE_WAMR_AOT;
+	if (len < 8 || memcmp(buf, wasm, sizeof(wasm)))
+		return MODULE_UNKNOWN;
+	return has_custom_section(buf, len, "wasmedge") ? MODULE_WASMEDGE_AOT : MODULE_WASM;
+}
+
+enum module_kind wasm_file_kind(const char *path)
+{
+	void *map;
+	size_t len;
+	enum module_kind k;
+
+	if (map_file(path, &map, &len) || !len)
+		return MODULE_UNKNOWN;
+	k = wasm_buf_kind(map, len);
+	munmap(map, len);
+	return k;
+}
+
+const char *module_kind_name(enum module_kind k)
+{
+	static const char *const names[] = { "unknown", "wasm", "wamr-aot", "wasmedge-aot" };
+
+	return k <= MODULE_WASMEDGE_AOT ? names[k] : "unknown";
+}

@@ -24,6 +24,19 @@ int wasm_imports_from(const uint8_t *buf, size_t len, const char *name);
  * 1 GiB are refused).
  */
 int wasm_file_imports_wasi(const char *path);
+/* What a module file holds: where the code that runs it comes from. */
+enum module_kind {
+	MODULE_UNKNOWN,       /* not a module phaseprof can read */
+	MODULE_WASM,          /* a binary module: interpreted or compiled by the runtime */
+	MODULE_WAMR_AOT,      /* WAMR's AOT file (wamrc): native code, "\0aot" magic */
+	MODULE_WASMEDGE_AOT,  /* a WasmEdge universal wasm: a module with a "wasmedge" AOT section */
+};
+/* The kind of the module file at path (MODULE_UNKNOWN when it cannot be read). */
+enum module_kind wasm_file_kind(const char *path);
+enum module_kind wasm_buf_kind(const uint8_t *buf, size_t len);
+/* "wasm", "wamr-aot", "wasmedge-aot" or "unknown". */
+const char *module_kind_name(enum module_kind k);
+
 /* Does the file contain text (a message only some builds carry)? 1, 0, or -errno. */
 int file_contains(const char *path, const char *text);
 

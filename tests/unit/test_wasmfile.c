@@ -99,11 +99,29 @@ static void test_files(void)
 	CHECK_INT(wasm_file_imports_wasi("/dev/null"), -EINVAL);
 }
 
+static void test_kinds(void)
+{
+	static const uint8_t aot[] = { 0, 'a', 'o', 't', 3, 0, 0, 0, 1 };
+	static const uint8_t universal[] = { MAGIC, 0, 10, 8, 'w', 'a', 's', 'm', 'e', 'd', 'g', 'e', 7 };
+	static const uint8_t other_custom[] = { MAGIC, 0, 3, 1, 'n', 9 };
+	static const uint8_t short_custom[] = { MAGIC, 0, 30, 8, 'w', 'a', 's', 'm' };
+
+	CHECK_INT(wasm_buf_kind(aot, sizeof(aot)), MODULE_WAMR_AOT);
+	CHECK_INT(wasm_buf_kind(universal, sizeof(universal)), MODULE_WASMEDGE_AOT);
+	CHECK_INT(wasm_buf_kind(other_custom, sizeof(other_custom)), MODULE_WASM);
+	CHECK_INT(wasm_buf_kind(wasi_mod, sizeof(wasi_mod)), MODULE_WASM);
+	CHECK_INT(wasm_buf_kind(short_custom, sizeof(short_custom)), MODULE_WASM);
+	CHECK_INT(wasm_buf_kind(aot, 4), MODULE_UNKNOWN);
+	CHECK_STR(module_kind_name(MODULE_WAMR_AOT), "wamr-aot");
+	CHECK_INT(wasm_file_kind("/nonexistent"), MODULE_UNKNOWN);
+}
+
 int main(void)
 {
 	test_modules();
 	test_truncated();
 	test_corrupt();
 	test_files();
+	test_kinds();
 	return checks_report("test_wasmfile");
 }
