@@ -71,9 +71,9 @@ static void add_reason(struct verify_result *r, const char *fmt, ...)
  * DIR/stdout and DIR/stderr. With the profile shown (probes), unless none of
  * its sites resolves: then as a user's run would, by name, to the fallback.
  */
-static int run_record(const char *path, const char *probes, const char *dir)
+static int run_record(const char *path, const char *probes, const char *dir, bool compiler)
 {
-	char out[PATH_MAX], err[PATH_MAX];
+	char out[PATH_MAX], err[PATH_MAX], aot[PATH_MAX];
 	char *argv[16 + NARGS] = { "phaseprof", "record", "-F", "0", "-o", (char *)dir, "-x",
 				   (char *)path };
 	size_t n = 8;
@@ -85,8 +85,14 @@ static int run_record(const char *path, const char *probes, const char *dir)
 		argv[n++] = (char *)probes;
 	}
 	argv[n++] = "--";
+	if (compiler) {
+		/* an AOT compiler compiles the app: wamrc -o OUT APP */
+		snprintf(aot, sizeof(aot), "%s/verify.aot", dir);
+		argv[n++] = "-o";
+		argv[n++] = aot;
+	}
 	argv[n++] = (char *)verify_app();
-	for (size_t i = 0; i < NARGS; i++)
+	for (size_t i = 0; !compiler && i < NARGS; i++)
 		argv[n++] = app_args[i];
 	snprintf(out, sizeof(out), "%s/stdout", dir);
 	snprintf(err, sizeof(err), "%s/stderr", dir);
@@ -181,7 +187,7 @@ static void judge(const struct jr_node *doc, struct verify_result *r)
 }
 
 /* The app ran under phaseprof: did it behave as bare, and what was measured? */
-static void examine_run(const char *dir, int status, struct verify_result *r)
+static void examine_run(const char *dir, int status, bool compiler, struct verify_result *r)
 {
 	char expect[256], out[4096], err[8192], msg[1024], path[PATH_MAX], jerr[256];
 	struct jr_node *doc;
@@ -199,7 +205,7 @@ static void examine_run(const char *dir, int status, struct verify_result *r)
 		add_reason(r, "phaseprof record exited with %d: %s", status, msg[0] ? msg : jerr);
 		return;
 	}
-	if (status != 0 || strcmp(out, expect)) {
+	if (status != 0 || (!compiler && strcmp(out, expect))) {
 		r->verdict = VERDICT_BROKEN;
 		add_reason(r, "the app did not run as it does bare: exit status %d, stdout \"%.*s\" "
 			      "(expected \"%.*s\")", status, (int)strcspn(out, "\n"), out,
@@ -240,6 +246,7 @@ int verify_runtime(struct profile *p, const char *path, const struct plan *pl,
 		   const char *plan_err, struct verify_result *r)
 {
 	char dir[] = "/tmp/phaseprof-verify.XXXXXX";
+	bool compiler;
 	int status;
 
 	memset(r, 0, sizeof(*r));
@@ -262,12 +269,16 @@ int verify_runtime(struct profile *p, const char *path, const struct plan *pl,
 		return -ENOENT;
 	if (!mkdtemp(dir))
 		return -errno;
-	status = run_record(path, plan_err ? NULL : p->path, dir);
+	/* a profile without execute is a compiler's: it compiles the app instead */
+	compiler = !r->phase[PP_PHASE_EXECUTE].required;
+	for (size_t i = 0; i < p->nsites; i++)
+		compiler &= p->sites[i].phase != PP_PHASE_EXECUTE;
+	status = run_record(path, plan_err ? NULL : p->path, dir, compiler);
 	if (status < 0) {
 		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 		return status;
 	}
-	examine_run(dir, status, r);
+	examine_run(dir, status, compiler, r);
 	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }

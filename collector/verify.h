@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * verify.h: `phaseprof runtimes --verify`: run the bundled WASI app
- * (examples/verify.c) under one installed runtime through `phaseprof record`,
+ * (examples/verify.c) under one installed runtime through `phaseprof record`
+ * (an AOT compiler, a profile without execute, compiles it instead),
  * and tell per phase whether its probe sites fired, with a verdict: ready
  * (the app ran as bare, every required phase fired, no fallback), degraded
  * (it runs, but some phase is not measured, or the build cannot run WASI

@@ -33,8 +33,9 @@ def profile_of(path):
         return None
     doc = json.loads(r.stdout)[0]
     optional = set(doc["optional_phases"])
-    required = {s["phase"] for s in doc["sites"]} - optional
-    return {"name": doc["profile"], "required": required, "optional": optional}
+    named = {s["phase"] for s in doc["sites"]}
+    return {"name": doc["profile"], "required": named - optional, "optional": optional,
+            "compiler": "execute" not in named}
 
 
 # WasmEdge's log lines carry the wall-clock time: the one part of a run's output
@@ -58,10 +59,10 @@ def runtime_stderr(text):
     return "".join(out)
 
 
-def one(name, path, prof, app, args, sample):
+def one(name, path, prof, app, args, sample, argv=None, kind="wasm"):
     what = f"{name} × {app}"
     out = pp.tmpdir()
-    argv = [os.path.join(EX, args[0])] + args[1:]
+    argv = argv or [os.path.join(EX, args[0])] + args[1:]
     traced = pp.phaseprof(["-x", path, "-o", out] + ([] if sample else ["-F", "0"]) +
                           ["--"] + argv, env={"PHASEPROF_PROBE_PATH": ""}, timeout=240)
     jpath = os.path.join(out, "phases.json")
@@ -78,6 +79,7 @@ def one(name, path, prof, app, args, sample):
     pp.check(traced.returncode == bare_rc,
              f"{what}: exit {traced.returncode}, bare {bare_rc}\n{traced.stderr}")
     pp.check(doc["fallback"] is None, f"{what}: generic fallback used: {doc['fallback']}")
+    pp.check(doc.get("module_kind") == kind, f"{what}: module kind {doc.get('module_kind')}")
     phases = {p["name"]: p for p in doc["phases"]}
     for ph in sorted(prof["required"]):
         p = phases.get(ph, {})
@@ -116,10 +118,40 @@ def non_wasi(name, path):
              f"{name} non-WASI command {doc['command']}")
 
 
+def compiler(name, path, prof):
+    """An AOT compiler (a profile without execute): compile each app, timed, into
+    the same file a bare run makes; then the AOT file runs on the runtimes that
+    take it (wamrc's on iwasm), as an app of its own."""
+    tmp = pp.tmpdir()
+    for app, args, _ in APPS:
+        src = os.path.join(EX, args[0])
+        aot, bare_aot = os.path.join(tmp, app + ".aot"), os.path.join(tmp, app + ".bare.aot")
+        out = pp.tmpdir()
+        r = pp.phaseprof(["-x", path, "-o", out, "-F", "0", "--", "-o", aot, src],
+                         env={"PHASEPROF_PROBE_PATH": ""}, timeout=240)
+        b = pp.run([path, "-o", bare_aot, src], timeout=240)
+        pp.check(r.returncode == b.returncode == 0, f"{name} {app}: {r.returncode}/{b.returncode} {r.stderr}")
+        pp.check(r.stdout == b.stdout, f"{name} {app}: stdout differs")
+        doc = pp.load_json(os.path.join(out, "phases.json"))
+        ph = {p["name"]: p for p in doc["phases"]}
+        pp.check(doc["fallback"] is None, f"{name} {app}: fallback")
+        for p in sorted(prof["required"]):
+            pp.check((ph[p]["wall_ns"] or 0) > 0, f"{name} {app}: {p} not seen: {ph[p]}")
+        with open(aot, "rb") as f1, open(bare_aot, "rb") as f2:
+            pp.check(f1.read() == f2.read(), f"{name} {app}: the .aot differs from the bare run's")
+        print(f"{name} × {app}: compile {ph['compile']['wall_ns'] / 1e6:.1f} ms")
+        if name == "wamrc" and "iwasm" in runtimes:
+            one("iwasm", runtimes["iwasm"], profile_of(runtimes["iwasm"]), app + ".aot", args, False,
+                argv=[aot] + args[1:], kind="wamr-aot")
+
+
 for name, path in runtimes.items():
     prof = profile_of(path)
     if prof is None:
         print(f"{name}: no profile names it; left out of the matrix")
+        continue
+    if prof["compiler"]:
+        compiler(name, path, prof)
         continue
     for app, args, sample in APPS:
         one(name, path, prof, app, args, sample)
