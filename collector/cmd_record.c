@@ -28,6 +28,7 @@
 #include "plancache.h"
 #include "profile.h"
 #include "report.h"
+#include "runtitle.h"
 #include "runtime.h"
 #include "session.h"
 #include "perf_backend.h"
@@ -41,7 +42,7 @@
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
-#define DEFAULT_STACK_COPY (32 << 10)
+#define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
 #define STACK_RING_MB 64
 
 enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
@@ -66,9 +67,11 @@ const struct opt_doc record_options[] = {
 	  "leave the process frame out of stacks.folded" },
 	{ "probes", OPT_PROBES, "FILE", "use this profile instead of choosing one by binary name" },
 	{ "option", OPT_OPTION, "NAME=on|off",
-	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable" },
+	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable; an option the "
+	  "profile lacks is an error, unless written NAME?=on|off" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL,
-	  "leave the runtime's compilation cache on (the profile's no-cache option off)" },
+	  "leave the runtime's compilation cache on (the profile's no-cache option off; an error "
+	  "if it has none)" },
 	{ "generic", OPT_GENERIC, NULL,
 	  "use the generic fallback (module file reads, JIT memory) instead of a profile" },
 	{ "no-fallback", OPT_NO_FALLBACK, NULL,
@@ -172,30 +175,57 @@ static int parse_call_graph(const char *arg, struct record_opts *o)
 	return 0;
 }
 
+/* NAME=on|off, or NAME?=on|off: set NAME only if the profile has it */
 static bool valid_option(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) - (eq > arg && eq[-1] == '?') : 0;
 
-	return eq && eq > arg && eq - arg < 64 && (!strcmp(eq + 1, "on") || !strcmp(eq + 1, "off"));
+	return eq && n > 0 && n < 64 && (!strcmp(eq + 1, "on") || !strcmp(eq + 1, "off"));
+}
+
+/* "a, b, c": what a profile's options are called, for a message */
+static void option_names(const struct profile *p, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; p && i < p->noptions && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", p->options[i].name);
+	if (!buf[0])
+		snprintf(buf, len, "none");
 }
 
 /*
  * Profile options from the command line. An option the profile does not have
- * is a warning, not an error: compare passes one set of options to every
- * runtime, and not every profile has every option.
+ * is a usage error, as a misspelt one would silently measure something else;
+ * NAME?= (what compare passes to every runtime) sets it only where it exists.
  */
-static void apply_profile_options(struct profile *p, const struct record_opts *o)
+static int apply_profile_options(struct profile *p, const struct record_opts *o)
 {
-	if (o->keep_cache)
-		profile__set_option(p, "no-cache", false);
+	char names[512];
+
+	option_names(p, names, sizeof(names));
+	if (o->keep_cache && profile__set_option(p, "no-cache", false)) {
+		pr_err("--keep-cache: profile %s has no compilation cache to keep (no 'no-cache' "
+		       "option; its options: %s); leave --keep-cache out",
+		       p ? p->name : "(none)", names);
+		return PP_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < o->noptions; i++) {
 		const char *eq = strchr(o->options[i], '=');
+		bool if_present = eq[-1] == '?';
 		char name[64];
 
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->options[i]), o->options[i]);
-		if (profile__set_option(p, name, !strcmp(eq + 1, "on")))
-			pr_warn("profile %s has no option '%s'; ignored", p->name, name);
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->options[i]) - if_present,
+			 o->options[i]);
+		if (!profile__set_option(p, name, !strcmp(eq + 1, "on")) || if_present)
+			continue;
+		pr_err("--option %s: profile %s has no option '%s'; its options: %s", o->options[i],
+		       p ? p->name : "(none)", name, names);
+		return PP_EXIT_USAGE;
 	}
+	return 0;
 }
 
 /* 0 to go on, or an exit code (PP_EXIT_OK after --help). */
@@ -239,8 +269,8 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 			break;
 		case OPT_OPTION:
 			if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
-				return cmd_usage_error("record", "--option takes NAME=on or NAME=off (at most 16), "
-						   "not '%s'", optarg);
+				return cmd_usage_error("record", "--option takes NAME=on, NAME=off or "
+						   "NAME?=on|off (at most 16), not '%s'", optarg);
 			o->options[o->noptions++] = optarg;
 			break;
 		case 'F':
@@ -377,6 +407,7 @@ struct run {
 	char module[PATH_MAX];
 	uint64_t module_ino;
 	enum module_kind module_kind; /* of the module among the arguments */
+	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 };
 
 /* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
@@ -554,11 +585,6 @@ static int put_json(FILE *f, const void *rep)
 	return 0;
 }
 
-static int put_folded(FILE *f, const void *stacks)
-{
-	return stacks__write_folded(f, stacks);
-}
-
 static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn, const void *what)
 {
 	struct outfile out;
@@ -576,34 +602,71 @@ static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn
 	return err;
 }
 
-/* The flame graph is drawn from the folded file just written, as a user would. */
-static int put_flamegraph(FILE *f, const void *folded_path)
+struct folded_buf {
+	const char *text;
+	size_t len;
+	const char *title; /* the flame graph's */
+};
+
+static int put_buffer(FILE *f, const void *what)
 {
+	const struct folded_buf *b = what;
+
+	return fwrite(b->text, 1, b->len, f) == b->len ? 0 : -EIO;
+}
+
+/* The flame graph is drawn from the folded stacks in memory: DIR/stacks.folded is never re-read. */
+static int put_flamegraph(FILE *f, const void *what)
+{
+	const struct folded_buf *b = what;
 	struct flame_opts fo;
 
 	flame_opts_init(&fo);
 	fo.palette = FLAME_PAL_WASM;
-	fo.title = "phaseprof";
-	return flame_render_file(folded_path, f, &fo);
+	fo.title = b->title;
+	return flame_render_buffer(b->text, b->len, f, &fo);
 }
 
-static int write_outputs(const char *dir, const struct report *rep)
+static int write_stacks(int dirfd, const char *dir, const struct report *rep)
 {
-	char folded[PATH_MAX];
-	int dirfd = outdir_open(dir), err;
+	char title[512], *text = NULL;
+	struct folded_buf b = { .title = title };
+	FILE *m = open_memstream(&text, &b.len);
+	int err = m ? stacks__write_folded(m, rep->stacks) : -ENOMEM;
 
-	if (dirfd < 0) {
-		pr_err("cannot create output directory '%s': %s", dir, strerror(-dirfd));
-		return -1;
-	}
-	err = write_file(dirfd, dir, "phases.json", put_json, rep);
-	if (rep->stacks) {
-		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
-		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
-		if (!err)
-			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, folded);
-	}
-	close(dirfd);
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	b.text = text;
+	if (err)
+		pr_err("cannot fold the stacks: %s", strerror(-err));
+	runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
+			(const char *const *)rep->argv, time(NULL));
+	err = err ?: write_file(dirfd, dir, "stacks.folded", put_buffer, &b);
+	err = err ?: write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &b);
+	free(text);
+	return err;
+}
+
+/*
+ * A reused directory keeps no output of an earlier run that this one does not
+ * rewrite: a stale flame graph next to new phases would mislead.
+ */
+static void remove_stale(int dirfd)
+{
+	unlinkat(dirfd, "stacks.folded", 0);
+	unlinkat(dirfd, "flamegraph.svg", 0);
+}
+
+static int write_outputs(int dirfd, const char *dir, const struct report *rep)
+{
+	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
+
+	if (rep->stacks)
+		err = write_stacks(dirfd, dir, rep) ?: err;
+	else
+		remove_stale(dirfd);
+	if (err)
+		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
 }
 
@@ -668,6 +731,39 @@ static void remove_perf_maps(struct run *r, const struct run_stats *st)
 	}
 }
 
+/* -vvv: one event a line, in words, timed from the first event */
+static void trace_event(const struct pp_event *e, uint64_t t0)
+{
+	static const char *const types[] = {
+		[PP_EV_EXEC] = "exec",        [PP_EV_FORK] = "fork",
+		[PP_EV_EXIT] = "exit",        [PP_EV_SITE] = "site",
+		[PP_EV_ONCPU] = "on-cpu",     [PP_EV_OFFCPU] = "off-cpu",
+		[PP_EV_MODULE_OPEN] = "module-open", [PP_EV_MODULE_READ] = "module-read",
+		[PP_EV_MODULE_CLOSE] = "module-close", [PP_EV_JIT] = "jit",
+		[PP_EV_MILESTONE] = "milestone",
+	};
+	static const char *const acts[] = { "", "opens", "closes", "marks" };
+	const char *type = e->type < sizeof(types) / sizeof(types[0]) && types[e->type] ?
+				   types[e->type] : "?";
+	unsigned act = (e->cookie >> PP_COOKIE_ACTION_SHIFT) & 0xff;
+
+	fprintf(stderr, "phaseprof: event %+10.3f ms %-12s tid %u/%u (%.16s) cpu %u", (e->ts - t0) / 1e6,
+		type, e->tgid, e->tid, e->comm, e->cpu);
+	if (e->type == PP_EV_SITE || e->type == PP_EV_MILESTONE)
+		fprintf(stderr, ": site %llu %s %s%s",
+			(unsigned long long)(e->cookie & PP_COOKIE_SITE_MASK),
+			act < 4 ? acts[act] : "?",
+			phase__name((int)((e->cookie >> PP_COOKIE_PHASE_SHIFT) & 0xff)),
+			e->cookie & PP_COOKIE_RETURN ? " (at return)" : "");
+	else if (e->type == PP_EV_FORK)
+		fprintf(stderr, ": child of tid %u", e->arg);
+	else if (e->type == PP_EV_EXIT)
+		fprintf(stderr, ": code %u%s", e->arg, e->arg2 ? ", last of its process" : "");
+	else if (e->type >= PP_EV_MODULE_OPEN && e->type <= PP_EV_MODULE_CLOSE)
+		fprintf(stderr, ": fd %u", e->arg);
+	fputc('\n', stderr);
+}
+
 static void count_hits(struct run *r)
 {
 	for (size_t i = 0; i < r->s.nev; i++) {
@@ -676,9 +772,7 @@ static void count_hits(struct run *r)
 		if (e->type == PP_EV_SITE)
 			plan__count_hit(&r->plan, e->cookie);
 		if (log_verbosity >= 3)
-			fprintf(stderr, "event %llu type %u tgid %u tid %u arg %u/%u cookie %llx cpu %u %.16s\n",
-				(unsigned long long)e->ts, e->type, e->tgid, e->tid, e->arg, e->arg2,
-				(unsigned long long)e->cookie, e->cpu, e->comm);
+			trace_event(e, r->s.ev[0].ts);
 	}
 }
 
@@ -762,7 +856,7 @@ static int finish(struct run *r, int run_err)
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	ret = r->o.output ? write_outputs(r->o.output, &rep) : 0;
+	ret = r->outdir >= 0 ? write_outputs(r->outdir, r->o.output, &rep) : 0;
 	phases__free(&st);
 	if (stacks)
 		stacks__free(stacks);
@@ -869,8 +963,7 @@ static int plan_run(struct run *r)
 		return 0;
 	}
 	profile__choose_options(r->profile, module_imports_wasi(r));
-	apply_profile_options(r->profile, &r->o);
-	ret = check_supported(r);
+	ret = apply_profile_options(r->profile, &r->o) ?: check_supported(r);
 	if (ret)
 		return ret;
 	if (profile__expand_argv(r->profile, r->path, r->o.args, r->o.nargs, &r->argv, &r->nargv)) {
@@ -923,9 +1016,10 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 					sample->size, &hidden, ips, PP_MAX_STACK_DEPTH, &stop);
 
 	if (log_verbosity >= 3)
-		fprintf(stderr, "stack sample tid %u ip %llx sp %llx bp %llx copied %u bytes: %d frames, stop %d\n",
+		fprintf(stderr, "phaseprof: stack sample tid %u: ip 0x%llx sp 0x%llx, %u bytes of "
+				"stack copied, %d frames unwound (%s)\n",
 			sample->tid, (unsigned long long)sample->ip, (unsigned long long)sample->sp,
-			(unsigned long long)sample->bp, sample->size, n, stop);
+			sample->size, n, stop == UNWIND_END ? "complete" : "cut short");
 
 	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
 		r->unwind_failed++;
@@ -1060,6 +1154,23 @@ static int prepare(struct run *r)
 	return ret;
 }
 
+/* -o DIR is made and checked before anything runs: an output error never costs a run. */
+static int open_output(struct run *r)
+{
+	int err;
+
+	r->outdir = -1;
+	if (!r->o.output)
+		return 0;
+	r->outdir = outdir_open(r->o.output);
+	err = r->outdir < 0 ? r->outdir : outdir_check_writable(r->outdir);
+	if (!err)
+		return 0;
+	pr_err("cannot use '%s' for output: %s; choose a directory you can write to",
+	       r->o.output, strerror(-err));
+	return PP_EXIT_FAILURE;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -1071,7 +1182,8 @@ int cmd_record(int argc, char **argv)
 	session__init(&r.s);
 	libbpf_set_print(libbpf_print);
 	step_done("start");
-	ret = prepare(&r);
+	ret = open_output(&r);
+	ret = ret ?: prepare(&r);
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)
@@ -1086,5 +1198,7 @@ int cmd_record(int argc, char **argv)
 	plan__free(&r.plan);
 	profile__free(r.profile);
 	profile__free_argv(r.argv);
+	if (r.outdir >= 0)
+		close(r.outdir);
 	return ret;
 }

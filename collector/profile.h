@@ -57,6 +57,9 @@ struct profile_option {
 	int line;
 };
 
+/* a profile name: [a-z0-9_-], so that probe_NAME fits a tracefs group and NAME.conf a file */
+#define PROFILE_NAME_MAX 48
+
 struct profile {
 	char *name;
 	char *path; /* the .probe file */
@@ -132,8 +135,9 @@ void profile__free_argv(char **argv);
 
 /*
  * The profile search path: the directories of $PHASEPROF_PROBE_PATH (colon
- * separated, empty entries skipped), the build tree's probes/, then the
- * installed share/phaseprof/probes. NULL-terminated, for profile__free_argv().
+ * separated, empty entries skipped), then, for an installed binary, its
+ * ../share/phaseprof/probes, else (the build tree's binary) the source tree's
+ * probes/. NULL-terminated, for profile__free_argv().
  */
 int profile__default_dirs(char ***out, size_t *nout);
 

@@ -25,15 +25,30 @@ _Static_assert(PP_PHASE_COUNT <= sizeof(((struct verify_result *)0)->phase) /
 					 sizeof(struct verify_phase),
 	       "verify_result.phase[] must hold every phase");
 
+/*
+ * An installed phaseprof uses its installed app (beside its probes, relative
+ * to the binary, as profile lookup does), a build tree's binary the tree's.
+ */
 const char *verify_app(void)
 {
+	static char installed[PATH_MAX];
 	const char *env = getenv("PHASEPROF_VERIFY_APP");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
 
 	if (env && *env)
 		return env;
-	if (!access(PHASEPROF_VERIFY_APP, R_OK))
-		return PHASEPROF_VERIFY_APP;
-	return PHASEPROF_INSTALL_VERIFY_APP;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash && (size_t)snprintf(installed, sizeof(installed), "%.*s/%s",
+					      (int)(slash - exe), exe,
+					      PHASEPROF_INSTALL_VERIFY_RELPATH) < sizeof(installed) &&
+		    !access(installed, R_OK))
+			return installed;
+	}
+	return PHASEPROF_VERIFY_APP;
 }
 
 const char *verdict_name(enum verdict v)

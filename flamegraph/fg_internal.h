@@ -75,6 +75,8 @@ struct fg_tree {
 	size_t cap_frames, prev_n;
 
 	bool reverse;
+	/* "process;[phase];..." lines lose their process frame (diffs align by phase) */
+	bool drop_process;
 	uint64_t lines, skipped;
 	uint64_t first_bad_line; /* 1-based, 0 if none */
 };
@@ -86,6 +88,8 @@ int fg_tree_add_line(struct fg_tree *t, const char *line, size_t len, enum fg_sl
 /* all lines of a file (NULL or "-": stdin); reports skipped lines on stderr */
 int fg_tree_add_path(struct fg_tree *t, const char *path, enum fg_slot slot);
 int fg_tree_add_fd(struct fg_tree *t, int fd, enum fg_slot slot);
+/* Folded lines already in memory (the last may lack its newline). */
+int fg_tree_add_buffer(struct fg_tree *t, const char *buf, size_t len, enum fg_slot slot);
 /* find a child by name, or 0 */
 uint32_t fg_tree_child(const struct fg_tree *t, uint32_t parent, const char *name);
 /* count of what a node holds itself (not its children) in count or count_b */
@@ -129,7 +133,11 @@ struct fg_rgb {
 	uint8_t r, g, b;
 };
 
-/* 0..5 for [load] [compile] [instantiate] [execute] [startup] [teardown], else -1 */
+/*
+ * The phase frames in run order: 0..6 for [startup] [load] [compile]
+ * [instantiate] [execute] [teardown] [unknown], else -1. Siblings are placed
+ * in this order, then other frames by name.
+ */
 int fg_phase_index(const char *name, size_t len);
 struct fg_rgb fg_phase_color(int phase);
 /* a frame's colour; seed varies the shade (the name hash with --hash) */
