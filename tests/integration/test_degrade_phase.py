@@ -33,10 +33,15 @@ pp.check(ph["compile"]["wall_ns"] is None and ph["compile"]["cpu_ns"] is None,
 pp.check(ph["compile"]["unresolved"] and "pt_no_such_function" in ph["compile"]["why"],
          "compile unresolved, with why")
 ms = 1e6
-# the unresolved compile's time stays with the phase before it (load)
-pp.near(ph["load"]["wall_ns"] / ms, 30 + 40, 4, "load still timed")
-pp.near(ph["instantiate"]["wall_ns"] / ms, 20, 3, "instantiate still timed")
-pp.near(ph["execute"]["wall_ns"] / ms, 50, 5, "execute still timed")
+# the unresolved compile's time stays with the phase before it (load); sleeps
+# only overshoot, by as much as the loaded machine delays a wake-up
+over = 15
+for name, want in (("load", 30 + 40), ("instantiate", 20), ("execute", 50)):
+    got = ph[name]["wall_ns"] / ms
+    pp.check(want <= got < want + over, f"{name} still timed: {got:.2f} ms, slept {want} ms")
+# and the main thread's time is all accounted for, compile's included
+main = sum(p["main_thread_ns"] for p in doc["phases"] if p["main_thread_ns"])
+pp.near(main, doc["wall_ns"], doc["wall_ns"] * 0.01, "main thread phases sum to the run")
 for name in ("load", "instantiate", "execute"):
     pp.check(not ph[name]["unresolved"], f"{name} resolved")
 st = {p["site"]: p["status"] for p in doc["probes"]}
