@@ -319,8 +319,9 @@ static bool version_matches(const char *installed, const char *proven)
 	size_t n = strlen(proven);
 
 	for (const char *s = installed; (s = strstr(s, proven)); s++) {
+		const unsigned char *e = (const unsigned char *)s + n;
 		bool left = s == installed || !(isdigit((unsigned char)s[-1]) || s[-1] == '.');
-		bool right = !isdigit((unsigned char)s[n]) && !(s[n] == '.' && isdigit((unsigned char)s[n + 1]));
+		bool right = !isdigit(e[0]) && !(e[0] == '.' && isdigit(e[1]));
 
 		if (left && right)
 			return true;
