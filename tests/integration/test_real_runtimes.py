@@ -20,7 +20,7 @@ APPS = [
     ("args", ["args.wasm", "3", "two words", "x"], False),
     ("trap", ["trap.wasm"], False),
     ("funcs", ["funcs.wasm"], False),
-    ("sieve", ["sieve.wasm", "1000000", "2"], False),
+    ("primes", ["primes.wasm", "1000000", "2"], False),
     ("fib", ["fib.wasm", "24"], True),
 ]
 

@@ -1,6 +1,6 @@
-/* sieve.c: an example app that computes for longer: the primes below N
+/* primes.c: an example app that computes for longer: the primes below N
  * (default 2000000) by the sieve of Eratosthenes, several rounds, and a
- * checksum of them. `sieve.wasm N ROUNDS` picks the size. */
+ * checksum of them. `primes.wasm N ROUNDS` picks the size. */
 #include <stdio.h>
 #include <stdlib.h>
 
