@@ -30,8 +30,9 @@
 #include "report.h"
 #include "runtitle.h"
 #include "runtime.h"
-#include "session.h"
-#include "perf_backend.h"
+#include "backend.h"
+#include "events.h"
+#include "target.h"
 #include "stacks.h"
 #include "unwind.h"
 #include "vec.h"
@@ -319,8 +320,13 @@ static void step_done(const char *what)
 		 what);
 }
 
+/* libbpf printed a program's load log: the verifier refused it (read after the loader's join) */
+static bool verifier_refused;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN && strstr(fmt, "BEGIN PROG LOAD LOG"))
+		verifier_refused = true;
 	if (level == LIBBPF_DEBUG && log_verbosity < 2)
 		return 0;
 	if (log_verbosity < 1)
@@ -384,9 +390,9 @@ struct run {
 	char path[PATH_MAX];
 	struct profile *profile;
 	struct plan plan;
-	struct session s;
-	struct perf_session perf; /* --backend perf: s holds the process and events only */
-	bool use_perf;
+	struct target target;      /* the runtime's process */
+	struct event_store events; /* what the backend saw of it */
+	struct backend backend;
 	char **argv;
 	size_t nargv;
 	/* DWARF mode: samples unwound here as they arrive, counted by stack */
@@ -410,46 +416,39 @@ struct run {
 	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 };
 
-/* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
-static int perf_arm(struct run *r)
+static void unwind_sample(void *ctx, const struct pp_stack_sample *sample);
+
+static void backend_options(struct run *r, struct backend_opts *bo)
 {
-	char why[1024] = "";
-	size_t failed = 0;
-	int err = perf_session__attach_tracepoints(&r->perf, why, sizeof(why));
-
-	if (err) {
-		pr_err("cannot open sched tracepoints: %s", why);
-		return PP_EXIT_FAILURE;
-	}
-	err = perf_session__attach_uprobes(&r->perf, r->plan.att, r->plan.natt, &failed, why,
-					   sizeof(why));
-	if (err) {
-		const struct plan_attach *a = &r->plan.att[failed];
-
-		pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
-		       a->retprobe ? "uretprobe" : "uprobe", r->profile->name,
-		       r->plan.sites[pp_cookie_site(a->cookie)].site->text, a->path,
-		       (unsigned long long)a->offset, why);
-		return PP_EXIT_FAILURE;
-	}
-	return 0;
+	*bo = (struct backend_opts){
+		.buffer_mb = r->o.buffer_mb,
+		.btf = r->o.btf,
+		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
+		.stack_copy = r->o.stack_copy,
+		.on_stack = unwind_sample,
+		.stack_ctx = r,
+	};
 }
 
-/* --backend perf, or auto where BPF is unavailable (fallback_why says why). */
-static int perf_prepare(struct run *r, const char *fallback_why)
+/*
+ * Observe the run with ops' backend, asked for or standing in where BPF was
+ * unavailable (fallback_why says why): then the note says what it cannot do.
+ */
+static int open_backend(struct run *r, const struct backend_ops *ops, const char *fallback_why)
 {
+	struct backend_opts bo;
 	char why[1024] = "";
 	int err;
 
 	if (fallback_why)
-		pr_note("BPF is unavailable here (%s); timing phases with the perf backend "
-			"(tracefs uprobe events and perf_event_open; no stack samples)",
-			fallback_why);
-	r->use_perf = true;
-	r->o.freq = 0;
-	err = perf_session__open(&r->perf, &r->s, r->o.buffer_mb, why, sizeof(why));
+		pr_note("BPF is unavailable here (%s); timing phases with the %s backend%s", fallback_why,
+			ops->name, ops->caps & BACKEND_STACKS ? "" : " (no stack samples)");
+	if (!(ops->caps & BACKEND_STACKS))
+		r->o.freq = 0;
+	backend_options(r, &bo);
+	err = backend__open(&r->backend, ops, &r->target, &r->events, &bo, why, sizeof(why));
 	if (err) {
-		pr_err("cannot use the perf backend: %s", why[0] ? why : strerror(-err));
+		pr_err("cannot use the %s backend: %s", ops->name, why[0] ? why : strerror(-err));
 		return err == -EPERM || err == -EACCES ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_FAILURE;
 	}
 	return 0;
@@ -458,13 +457,9 @@ static int perf_prepare(struct run *r, const char *fallback_why)
 /* The fallback watches the module file named among the arguments, and JIT memory. */
 static int arm_fallback(struct run *r)
 {
+	char why[1024] = "";
 	int err;
 
-	if (r->use_perf) {
-		pr_err("cannot use the generic fallback with --backend perf (%s); it needs BPF",
-		       r->fallback_why);
-		return PP_EXIT_NO_SYMBOL;
-	}
 	if (fallback__module(r->o.args, r->o.nargs, r->o.module, r->module, sizeof(r->module),
 			     &r->module_ino)) {
 		if (r->o.module) {
@@ -474,53 +469,73 @@ static int arm_fallback(struct run *r)
 		r->module[0] = '\0';
 		r->module_ino = 0;
 	}
+	err = backend__attach_fallback(&r->backend, r->module_ino, why, sizeof(why));
+	if (err == -EOPNOTSUPP) {
+		pr_err("cannot use the generic fallback (%s): %s", r->fallback_why, why);
+		return PP_EXIT_NO_SYMBOL;
+	}
+	if (err) {
+		pr_err("cannot attach the fallback's syscall tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
 	pr_note("generic fallback for %s (%s): it sees startup and load%s%s; the rest is unknown",
 		r->path, r->fallback_why, r->module[0] ? " of " : ", but no module file among the arguments (--module FILE)",
 		r->module);
-	/* without a module file nothing can be told apart: the whole run is unknown */
-	err = r->module_ino ? 0 : session__seed_mark(&r->s, r->s.child, PP_PHASE_UNKNOWN);
-	err = err ?: session__attach_fallback(&r->s, r->module_ino);
-	if (err)
-		pr_err("cannot attach the fallback's syscall tracepoints: %s", strerror(-err));
-	return err ? PP_EXIT_FAILURE : 0;
+	return 0;
 }
 
-static int arm(struct run *r)
+static int attach_uprobes(struct run *r)
 {
-	int err = r->use_perf ? 0 : session__attach_tracepoints(&r->s);
+	char why[1024] = "";
 	size_t failed = 0;
+	int err = backend__attach_uprobes(&r->backend, r->plan.att, r->plan.natt, &failed, why,
+					  sizeof(why));
 
-	if (r->use_perf)
-		return perf_arm(r);
-	if (err) {
-		pr_err("cannot attach sched tracepoints: %s", strerror(-err));
-		return PP_EXIT_FAILURE;
-	}
-	if (r->fallback) {
-		err = arm_fallback(r);
-		if (err)
-			return err;
-	}
-	err = session__attach_uprobes(&r->s, r->plan.att, r->plan.natt, &failed);
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
 
 		pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
 		       a->retprobe ? "uretprobe" : "uprobe", r->profile->name, site->text, a->path,
-		       (unsigned long long)a->offset, strerror(-err));
+		       (unsigned long long)a->offset, why);
 		return PP_EXIT_FAILURE;
 	}
-	if (r->o.freq) {
-		err = session__attach_sampling(&r->s, r->o.freq);
-		if (err) {
-			pr_err("cannot sample stacks at %u Hz: %s; try -F 0 to time phases only",
-			       r->o.freq, strerror(-err));
-			return PP_EXIT_FAILURE;
-		}
-	}
-	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return 0;
+}
+
+static int attach_sampling(struct run *r)
+{
+	char why[1024] = "";
+	int err = target__follow_maps(&r->target);
+
+	if (err)
+		snprintf(why, sizeof(why), "cannot follow the runtime's memory maps: %s",
+			 strerror(-err));
+	else
+		err = backend__attach_sampling(&r->backend, r->o.freq, why, sizeof(why));
+	if (err) {
+		pr_err("cannot sample stacks at %u Hz: %s; try -F 0 to time phases only", r->o.freq,
+		       why);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int arm(struct run *r)
+{
+	char why[1024] = "";
+	int err = backend__attach_tracepoints(&r->backend, why, sizeof(why));
+
+	if (err) {
+		pr_err("cannot attach sched tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	err = r->fallback ? arm_fallback(r) : 0;
+	err = err ?: attach_uprobes(r);
+	err = err ?: r->o.freq ? attach_sampling(r) : 0;
+	if (!err)
+		pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
+	return err;
 }
 
 struct bpf_loader {
@@ -532,23 +547,31 @@ struct bpf_loader {
 static void *load_bpf(void *arg)
 {
 	struct bpf_loader *l = arg;
+	struct backend_opts bo;
+	char why[1024];
 
-	struct session_opts so = {
-		.ringbuf_mb = l->r->o.buffer_mb,
-		.btf = l->r->o.btf,
-		.stack_ring_mb = l->r->dwarf ? STACK_RING_MB : 0,
-		.stack_copy = l->r->o.stack_copy,
-	};
-
-	l->err = session__open(&l->r->s, &so);
+	/* its errors are told by prepare(): some make the perf backend stand in */
+	backend_options(l->r, &bo);
+	l->err = backend__open(&l->r->backend, &bpf_backend_ops, &l->r->target, &l->r->events, &bo,
+			       why, sizeof(why));
 	return NULL;
 }
 
+/*
+ * A program the verifier refuses is phaseprof's bug, not a kernel without BTF:
+ * say so, and where the verifier's own words are.
+ */
 static int bpf_load_error(int err)
 {
+	if (verifier_refused) {
+		pr_err("cannot load the BPF program: the kernel's verifier refused it (%s); this is "
+		       "a phaseprof bug: run with -v to see the verifier's log, and report it",
+		       strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
 	pr_err("cannot load the BPF program: %s%s", strerror(-err),
 	       err == -EPERM ? "; run as root or with CAP_BPF and CAP_PERFMON" :
-			       "; run with -vv to see the verifier's log");
+			       "; the kernel lacks BTF or a BPF feature phaseprof needs (-vv shows libbpf's log)");
 	return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
 }
 
@@ -563,12 +586,17 @@ static int start_runtime(struct run *r)
 		return err;
 	catch_signals();
 	step_done("probes armed");
-	err = session__start(&r->s, r->argv);
+	err = target__start(&r->target, r->argv);
 	if (err) {
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
 		return err == -ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_ELF;
 	}
 	return 0;
+}
+
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return tv->tv_sec * 1000000000ULL + tv->tv_usec * 1000ULL;
 }
 
 static int exit_code_of(int status, int *term_signal)
@@ -670,9 +698,9 @@ static int write_outputs(int dirfd, const char *dir, const struct report *rep)
 	return err ? -1 : 0;
 }
 
-static void *detach_session(void *s)
+static void *detach_backend(void *b)
 {
-	session__detach(s);
+	backend__detach(b);
 	return NULL;
 }
 
@@ -690,15 +718,19 @@ static const char *process_name(uint32_t tgid, void *ctx)
 static struct stack_result *collect_stacks(struct run *r, const struct run_stats *st)
 {
 	struct stack_result *sr = calloc(1, sizeof(*sr));
-	struct stack_maps maps = { .process_name = process_name, .ctx = (void *)st };
+	struct stack_fold f = { .mm = r->target.mm, .z = r->z, .o = &r->o.stack,
+				.process_name = process_name, .ctx = (void *)st };
+	uint64_t lost = 0;
 	int err = -ENOMEM;
 
 	if (sr && r->z) {
 		/* the runtime's symbols are loaded already, for its probe sites */
 		for (size_t i = 0; i < r->plan.nsyms; i++)
 			symbolizer__lend(r->z, r->plan.syms[i]);
-		session__stack_maps(&r->s, &maps);
-		err = stacks__collect(&maps, r->agg, r->s.mm, r->z, &r->o.stack, sr);
+		err = stacks__fold_begin(&f, sr);
+		err = err ?: backend__stacks(&r->backend, r->agg, stacks__fold, &f, &lost);
+		if (f.buf)
+			stacks__fold_end(&f, lost);
 	}
 	if (err) {
 		pr_warn("cannot fold the stack samples: %s", strerror(-err));
@@ -766,13 +798,13 @@ static void trace_event(const struct pp_event *e, uint64_t t0)
 
 static void count_hits(struct run *r)
 {
-	for (size_t i = 0; i < r->s.nev; i++) {
-		const struct pp_event *e = &r->s.ev[i];
+	for (size_t i = 0; i < r->events.n; i++) {
+		const struct pp_event *e = &r->events.v[i];
 
 		if (e->type == PP_EV_SITE)
 			plan__count_hit(&r->plan, e->cookie);
 		if (log_verbosity >= 3)
-			trace_event(e, r->s.ev[0].ts);
+			trace_event(e, r->events.v[0].ts);
 	}
 }
 
@@ -790,13 +822,32 @@ static const char *query_version(struct run *r, char *buf, size_t len)
 /* The generic fallback's milestones that only the whole run tells (fallback.h). */
 static int add_fallback_milestones(struct run *r)
 {
-	struct pp_event *v = vec_grow(r->s.ev, r->s.nev + 1, &r->s.cap, sizeof(*v), 65536);
+	int err = events__reserve(&r->events, 2);
 
-	if (!v)
-		return -ENOMEM;
-	r->s.ev = v;
-	r->s.nev = fallback__milestones(v, r->s.nev, r->s.child, r->module_ino != 0);
-	return 0;
+	if (!err)
+		r->events.n = fallback__milestones(r->events.v, r->events.n, r->target.pid,
+						   r->module_ino != 0);
+	return err;
+}
+
+/* What the run was, as the target and the backend saw it. */
+static void report_target(struct run *r, struct report *rep)
+{
+	rep->exit_status = exit_code_of(r->target.wait_status, &rep->term_signal);
+	rep->lost_events = backend__lost(&r->backend);
+	rep->rusage_user_ns = timeval_ns(&r->target.rusage.ru_utime);
+	rep->rusage_system_ns = timeval_ns(&r->target.rusage.ru_stime);
+	rep->events = r->events.n;
+}
+
+static uint64_t truncated_stacks(struct run *r)
+{
+	struct unwind_stats us;
+
+	if (!r->unwinder)
+		return 0;
+	unwinder__stats(r->unwinder, &us);
+	return us.truncated;
 }
 
 static int finish(struct run *r, int run_err)
@@ -811,31 +862,24 @@ static int finish(struct run *r, int run_err)
 			      .plan = &r->plan, .st = &st, .freq = r->o.freq };
 	int ret;
 
-	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
-	rep.lost_events = r->use_perf ? perf_session__lost(&r->perf) : session__lost(&r->s);
-	rep.rusage_user_ns = r->s.rusage.ru_utime.tv_sec * 1000000000ULL + r->s.rusage.ru_utime.tv_usec * 1000ULL;
-	rep.rusage_system_ns = r->s.rusage.ru_stime.tv_sec * 1000000000ULL + r->s.rusage.ru_stime.tv_usec * 1000ULL;
-	rep.events = r->s.nev;
+	report_target(r, &rep);
 	rep.module_kind = module_kind_name(r->module_kind);
 	count_hits(r);
-	if (r->fallback && add_fallback_milestones(r)) {
-		pr_err("cannot compute phases: out of memory");
-		return PP_EXIT_FAILURE;
-	}
-	if (phases__compute(r->s.ev, r->s.nev, r->s.child, &st)) {
+	if ((r->fallback && add_fallback_milestones(r)) ||
+	    phases__compute(r->events.v, r->events.n, r->target.pid, &st)) {
 		pr_err("cannot compute phases: out of memory");
 		return PP_EXIT_FAILURE;
 	}
 	if (!elf_build_id(r->path, build_id, sizeof(build_id)))
 		rep.build_id = build_id;
 	if (r->fallback) {
-		fallback__view(r->s.ev, r->s.nev, st.start_ts, &fview);
+		fallback__view(r->events.v, r->events.n, st.start_ts, &fview);
 		rep.fallback = &fview;
 		rep.fallback_why = r->fallback_why;
 		rep.module = r->module[0] ? r->module : NULL;
 	}
 	/* probes come down (a grace period, tens of ms) while we report */
-	detaching = !pthread_create(&detacher, NULL, detach_session, &r->s);
+	detaching = !pthread_create(&detacher, NULL, detach_backend, &r->backend);
 	step_done("runtime exited, phases computed");
 	join_background(r);
 	rep.version = r->version_ok ? r->version : NULL;
@@ -844,12 +888,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
-	if (r->unwinder) {
-		struct unwind_stats us;
-
-		unwinder__stats(r->unwinder, &us);
-		rep.truncated_stacks = us.truncated;
-	}
+	rep.truncated_stacks = truncated_stacks(r);
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
@@ -1012,7 +1051,7 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 					(const uint64_t *)sample->ret_orig,
 					sample->nret < PP_MAX_RET_INSTANCES ? sample->nret :
 									      PP_MAX_RET_INSTANCES };
-	int n = unwinder__unwind_hidden(r->unwinder, r->s.mm, sample->key.tgid, &regs, sample->data,
+	int n = unwinder__unwind_hidden(r->unwinder, r->target.mm, sample->key.tgid, &regs, sample->data,
 					sample->size, &hidden, ips, PP_MAX_STACK_DEPTH, &stop);
 
 	if (log_verbosity >= 3)
@@ -1036,7 +1075,6 @@ static int prepare_unwinding(struct run *r)
 		pr_err("cannot unwind stacks: out of memory");
 		return PP_EXIT_FAILURE;
 	}
-	session__on_stack_sample(&r->s, unwind_sample, r);
 	return 0;
 }
 
@@ -1105,7 +1143,7 @@ static int prepare(struct run *r)
 {
 	struct bpf_loader loader = { .r = r };
 	bool threaded;
-	int ret = session__spawn(&r->s);
+	int ret = target__spawn(&r->target);
 
 	if (ret) {
 		pr_err("cannot fork the runtime's process: %s", strerror(-ret));
@@ -1117,12 +1155,12 @@ static int prepare(struct run *r)
 	if ((ret == PP_EXIT_NO_PROFILE && !r->o.no_fallback) || (!ret && r->o.generic))
 		ret = choose_fallback(r, ret == PP_EXIT_NO_PROFILE);
 	if (!ret && r->o.backend && !strcmp(r->o.backend, "perf"))
-		return plan_run(r) ?: perf_prepare(r, NULL);
+		return plan_run(r) ?: open_backend(r, &perf_backend_ops, NULL);
 	ret = ret ?: check_kernel(r->o.btf);
 	if (!ret)
 		r->dwarf = wants_dwarf(r);
 	if (ret == PP_EXIT_NO_BTF && !(r->o.backend && !strcmp(r->o.backend, "bpf")))
-		return plan_run(r) ?: perf_prepare(r, "no kernel BTF");
+		return plan_run(r) ?: open_backend(r, &perf_backend_ops, "no kernel BTF");
 	if (ret)
 		return ret;
 	step_done("runtime and profile found");
@@ -1146,8 +1184,8 @@ static int prepare(struct run *r)
 		pthread_join(loader.tid, NULL);
 	step_done("BPF programs loaded");
 	if (!ret && bpf_unavailable(loader.err) && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
-		session__drop_bpf(&r->s);
-		return perf_prepare(r, strerror(-loader.err));
+		backend__close(&r->backend);
+		return open_backend(r, &perf_backend_ops, strerror(-loader.err));
 	}
 	if (!ret && loader.err)
 		ret = bpf_load_error(loader.err);
@@ -1179,7 +1217,7 @@ int cmd_record(int argc, char **argv)
 
 	if (ret || done)
 		return ret;
-	session__init(&r.s);
+	target__init(&r.target);
 	libbpf_set_print(libbpf_print);
 	step_done("start");
 	ret = open_output(&r);
@@ -1187,10 +1225,10 @@ int cmd_record(int argc, char **argv)
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)
-		ret = finish(&r, r.use_perf ? perf_session__run(&r.perf, take_pending_signal) :
-					      session__run(&r.s, take_pending_signal));
-	perf_session__close(&r.perf);
-	session__close(&r.s);
+		ret = finish(&r, backend__run(&r.backend, take_pending_signal));
+	backend__close(&r.backend);
+	target__close(&r.target);
+	events__free(&r.events);
 	join_background(&r);
 	unwinder__free(r.unwinder);
 	stack_agg__free(r.agg);
