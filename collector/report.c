@@ -239,6 +239,21 @@ static void json_probes(struct json *j, const struct plan *pl)
 	json_end_array(j);
 }
 
+/* The thread's timeline: start, end and phase of each stretch, and how many did not fit. */
+static void json_intervals(struct json *j, const struct thread_stats *t)
+{
+	json_begin_array(j, "intervals");
+	for (size_t i = 0; i < t->niv; i++) {
+		json_begin_object(j, NULL);
+		json_u64(j, "start_ns", t->iv[i].start_ns);
+		json_u64(j, "end_ns", t->iv[i].end_ns);
+		json_string(j, "phase", phase__name(t->iv[i].phase));
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_u64(j, "intervals_dropped", t->iv_dropped);
+}
+
 static void json_threads(struct json *j, const struct run_stats *st)
 {
 	json_begin_array(j, "threads");
@@ -257,6 +272,7 @@ static void json_threads(struct json *j, const struct run_stats *st)
 			if (t->phase_ns[p])
 				json_u64(j, phase__name(p), t->phase_ns[p]);
 		json_end_object(j);
+		json_intervals(j, t);
 		json_end_object(j);
 	}
 	json_end_array(j);
