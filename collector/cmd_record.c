@@ -32,6 +32,7 @@
 #include "session.h"
 #include "perf_backend.h"
 #include "stacks.h"
+#include "timeline.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -54,7 +55,8 @@ enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHA
 const struct opt_doc record_options[] = {
 	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
 	{ "output", 'o', "DIR",
-	  "write DIR/phases.json, DIR/stacks.folded and DIR/flamegraph.svg (DIR is made if missing)" },
+	  "write DIR/phases.json, stacks.folded, flamegraph.svg, trace.json and timeline.svg "
+	  "(DIR is made if missing)" },
 	{ "freq", 'F', "HZ",
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "fp|dwarf[,SIZE]|auto",
@@ -585,7 +587,18 @@ static int put_flamegraph(FILE *f, const void *folded_path)
 	return flame_render_file(folded_path, f, &fo);
 }
 
-static int write_outputs(const char *dir, const struct report *rep)
+static int put_trace(FILE *f, const void *tl)
+{
+	return timeline__trace_json(f, tl);
+}
+
+static int put_timeline(FILE *f, const void *tl)
+{
+	return timeline__svg(f, tl);
+}
+
+static int write_outputs(const char *dir, const struct report *rep,
+			 const struct timeline_input *tl)
 {
 	char folded[PATH_MAX];
 	int dirfd = outdir_open(dir), err;
@@ -595,6 +608,8 @@ static int write_outputs(const char *dir, const struct report *rep)
 		return -1;
 	}
 	err = write_file(dirfd, dir, "phases.json", put_json, rep);
+	err = write_file(dirfd, dir, "trace.json", put_trace, tl) ?: err;
+	err = write_file(dirfd, dir, "timeline.svg", put_timeline, tl) ?: err;
 	if (rep->stacks) {
 		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
 		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
@@ -706,6 +721,7 @@ static int add_fallback_milestones(struct run *r)
 static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
+	struct timeline_input tl;
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -759,7 +775,8 @@ static int finish(struct run *r, int run_err)
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	ret = r->o.output ? write_outputs(r->o.output, &rep) : 0;
+	tl = (struct timeline_input){ &st, &r->plan, r->s.ev, r->s.nev, r->profile->name };
+	ret = r->o.output ? write_outputs(r->o.output, &rep, &tl) : 0;
 	phases__free(&st);
 	if (stacks)
 		stacks__free(stacks);
