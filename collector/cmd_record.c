@@ -33,6 +33,7 @@
 #include "perf_backend.h"
 #include "stacks.h"
 #include "timeline.h"
+#include "pprof.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -55,7 +56,8 @@ enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHA
 const struct opt_doc record_options[] = {
 	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
 	{ "output", 'o', "DIR",
-	  "write DIR/phases.json, stacks.folded, flamegraph.svg, trace.json and timeline.svg "
+	  "write DIR/phases.json, trace.json, timeline.svg, and with stacks stacks.folded, "
+	  "flamegraph.svg and profile.pb.gz "
 	  "(DIR is made if missing)" },
 	{ "freq", 'F', "HZ",
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
@@ -377,6 +379,7 @@ struct run {
 	char fallback_why[2048];
 	char module[PATH_MAX];
 	uint64_t module_ino;
+	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
 };
 
 /* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
@@ -597,8 +600,13 @@ static int put_timeline(FILE *f, const void *tl)
 	return timeline__svg(f, tl);
 }
 
+static int put_pprof(FILE *f, const void *pprof)
+{
+	return pprof__write((struct pprof *)pprof, f);
+}
+
 static int write_outputs(const char *dir, const struct report *rep,
-			 const struct timeline_input *tl)
+			 const struct timeline_input *tl, struct pprof *pprof)
 {
 	char folded[PATH_MAX];
 	int dirfd = outdir_open(dir), err;
@@ -615,6 +623,8 @@ static int write_outputs(const char *dir, const struct report *rep,
 		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
 		if (!err)
 			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, folded);
+		if (pprof)
+			err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, pprof) ?: err;
 	}
 	close(dirfd);
 	return err ? -1 : 0;
@@ -641,14 +651,25 @@ static struct stack_result *collect_stacks(struct run *r, const struct run_stats
 {
 	struct stack_result *sr = calloc(1, sizeof(*sr));
 	struct stack_maps maps = { .process_name = process_name, .ctx = (void *)st };
+	struct stack_opts so = r->o.stack;
 	int err = -ENOMEM;
 
+	/* with -o, the same samples go to profile.pb.gz as they are folded */
+	if (r->o.output)
+		r->pprof = pprof__new(r->s.mm, r->z, r->o.freq, st->start_ts, st->wall_ns,
+				      r->profile->name);
+	if (r->o.output && !r->pprof)
+		pr_warn("cannot build profile.pb.gz: %s", strerror(errno));
+	if (r->pprof) {
+		so.on_sample = pprof__add;
+		so.sample_ctx = r->pprof;
+	}
 	if (sr && r->z) {
 		/* the runtime's symbols are loaded already, for its probe sites */
 		for (size_t i = 0; i < r->plan.nsyms; i++)
 			symbolizer__lend(r->z, r->plan.syms[i]);
 		session__stack_maps(&r->s, &maps);
-		err = stacks__collect(&maps, r->agg, r->s.mm, r->z, &r->o.stack, sr);
+		err = stacks__collect(&maps, r->agg, r->s.mm, r->z, &so, sr);
 	}
 	if (err) {
 		pr_warn("cannot fold the stack samples: %s", strerror(-err));
@@ -776,7 +797,7 @@ static int finish(struct run *r, int run_err)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
 	tl = (struct timeline_input){ &st, &r->plan, r->s.ev, r->s.nev, r->profile->name };
-	ret = r->o.output ? write_outputs(r->o.output, &rep, &tl) : 0;
+	ret = r->o.output ? write_outputs(r->o.output, &rep, &tl, r->pprof) : 0;
 	phases__free(&st);
 	if (stacks)
 		stacks__free(stacks);
@@ -1030,6 +1051,7 @@ int cmd_record(int argc, char **argv)
 	join_background(&r);
 	unwinder__free(r.unwinder);
 	stack_agg__free(r.agg);
+	pprof__free(r.pprof);
 	symbolizer__free(r.z);
 	plan__free(&r.plan);
 	profile__free(r.profile);

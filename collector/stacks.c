@@ -198,6 +198,21 @@ struct sample_in {
 	uint64_t ended; /* of count, walks the unwinder took to the outermost frame */
 };
 
+/* Hand the sample with its raw frames to the caller's on_sample (pprof). */
+static int report_sample(const struct sample_in *in, const struct stack_maps *maps,
+			 const struct stack_opts *o, int phase)
+{
+	uint64_t kips[PP_MAX_STACK_DEPTH];
+	struct stack_sample_view v = { in->k, NULL, phase, in->ips, in->n, kips, 0, in->count };
+
+	if (maps->process_name)
+		v.process = maps->process_name(in->k->tgid, maps->ctx);
+	if (!stack_ips(maps->stacks_fd, in->k->kstack, (__u64 *)kips))
+		while (v.kn < PP_MAX_STACK_DEPTH && kips[v.kn])
+			v.kn++;
+	return o->on_sample(o->sample_ctx, &v);
+}
+
 static int fold_one(const struct sample_in *in, const struct stack_maps *maps,
 		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
 		    uint32_t final_seq, struct builder *b, struct stack_result *r)
@@ -227,6 +242,8 @@ static int fold_one(const struct sample_in *in, const struct stack_maps *maps,
 	r->total += in->count;
 	r->no_stack += in->n ? 0 : in->count;
 	r->complete += complete ? in->count : in->ended;
+	if (o->on_sample && report_sample(in, maps, o, phase))
+		return -ENOMEM;
 	return add_line(r, b->buf, in->count, phase);
 }
 

@@ -15,9 +15,24 @@
 #include "phaseprof.h"
 #include "symbolize.h"
 
+/* One distinct sample as it is folded, with its raw frames (for pprof). */
+struct stack_sample_view {
+	const struct pp_sample_key *k;
+	const char *process; /* the process's name, or NULL */
+	int phase;
+	const uint64_t *uips; /* user frames, innermost first */
+	int un;
+	const uint64_t *kips; /* kernel frames, innermost first */
+	int kn;
+	uint64_t count;
+};
+
 struct stack_opts {
 	bool phase_frame;   /* [phase] after the process */
 	bool process_frame; /* the process name first */
+	/* called for every distinct sample folded, when set; an error stops the fold */
+	int (*on_sample)(void *ctx, const struct stack_sample_view *v);
+	void *sample_ctx;
 };
 
 struct fold_line {

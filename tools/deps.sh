@@ -7,6 +7,8 @@ PHASEPROF_PACKAGES=(
 	# build
 	cmake make gcc pkg-config clang lld libbpf-dev libelf-dev libdw-dev libiberty-dev
 	zlib1g-dev bpftool
+	# profile.pb.gz: protobuf-c's runtime and code generator (protoc decodes it in tests)
+	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	# wasm example apps: clang --target=wasm32-wasi with Debian's wasi-libc
 	wasi-libc libclang-rt-14-dev-wasm32
 	# tests and runtimes
