@@ -34,6 +34,7 @@
 #include "stacks.h"
 #include "timeline.h"
 #include "pprof.h"
+#include "selfcost.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -42,6 +43,13 @@
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
+/*
+ * The most -F takes. Every sample costs the sampled thread a few microseconds
+ * in the kernel (a 32 KiB stack copy with --call-graph dwarf, and the unwinding
+ * after), so 10000 Hz can already cost a tenth of each CPU; beyond it the
+ * profile measures phaseprof more than the runtime.
+ */
+#define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY (32 << 10)
 #define STACK_RING_MB 64
 
@@ -148,7 +156,7 @@ static int parse_freq(const char *arg, unsigned *hz)
 	char *end;
 	unsigned long v = strtoul(arg, &end, 10);
 
-	if (!*arg || *end || v > 100000)
+	if (!*arg || *end || v > MAX_FREQ)
 		return -EINVAL;
 	*hz = (unsigned)v;
 	return 0;
@@ -248,7 +256,9 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 			break;
 		case 'F':
 			if (parse_freq(optarg, &o->freq))
-				return cmd_usage_error("record", "-F takes a frequency from 0 to 100000 (Hz), not '%s'",
+				return cmd_usage_error("record", "-F takes a frequency from 0 to "
+						   STRINGIFY(MAX_FREQ) " (Hz), not '%s': more samples "
+						   "would cost the runtime more CPU than they tell about it",
 						   optarg);
 			break;
 		case 'v': log_verbosity++; break;
@@ -380,6 +390,8 @@ struct run {
 	char module[PATH_MAX];
 	uint64_t module_ino;
 	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
+	int stats_fd;        /* BPF run-time statistics are on while it is open (> 0) */
+	struct self_cost cost;
 };
 
 /* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
@@ -457,13 +469,35 @@ static int arm_fallback(struct run *r)
 	return err ? PP_EXIT_FAILURE : 0;
 }
 
+/* The kernel refuses a rate above perf_event_max_sample_rate (which it lowers
+ * itself when sampling interrupts take too long): sample at that rate instead. */
+static void cap_freq(struct run *r)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	unsigned max;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%u", &max) == 1 && max && r->o.freq > max) {
+		pr_note("sampling at %u Hz, not %u: the kernel's limit now "
+			"(/proc/sys/kernel/perf_event_max_sample_rate)", max, r->o.freq);
+		r->o.freq = max;
+	}
+	fclose(f);
+}
+
 static int arm(struct run *r)
 {
-	int err = r->use_perf ? 0 : session__attach_tracepoints(&r->s);
+	int err;
 	size_t failed = 0;
 
 	if (r->use_perf)
 		return perf_arm(r);
+	/* on before the first program can run, so the cost counts all of it */
+	r->stats_fd = selfcost__enable_stats();
+	if (r->stats_fd < 0)
+		pr_debug("cannot turn on BPF run-time statistics: %s", strerror(-r->stats_fd));
+	err = session__attach_tracepoints(&r->s);
 	if (err) {
 		pr_err("cannot attach sched tracepoints: %s", strerror(-err));
 		return PP_EXIT_FAILURE;
@@ -484,6 +518,7 @@ static int arm(struct run *r)
 		return PP_EXIT_FAILURE;
 	}
 	if (r->o.freq) {
+		cap_freq(r);
 		err = session__attach_sampling(&r->s, r->o.freq);
 		if (err) {
 			pr_err("cannot sample stacks at %u Hz: %s; try -F 0 to time phases only",
@@ -739,6 +774,26 @@ static int add_fallback_milestones(struct run *r)
 	return 0;
 }
 
+/* What phaseprof cost: counted here, and the BPF programs' time from the kernel. */
+static const struct self_cost *measure_cost(struct run *r, const struct run_stats *st,
+					    const struct stack_result *stacks)
+{
+	struct self_cost *c = &r->cost;
+	int err;
+
+	c->samples = stacks ? stacks->total : 0;
+	c->events = r->s.nev;
+	c->run_cpu_ns = st->cpu_ns;
+	if (r->stats_fd > 0) {
+		err = selfcost__read_bpf(session__bpf_object(&r->s), c);
+		if (err)
+			pr_debug("cannot read the BPF programs' statistics: %s", strerror(-err));
+		close(r->stats_fd);
+		r->stats_fd = 0;
+	}
+	return c;
+}
+
 static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
@@ -784,6 +839,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
+	rep.cost = measure_cost(r, &st, stacks);
 	if (r->unwinder) {
 		struct unwind_stats us;
 
@@ -1052,6 +1108,8 @@ int cmd_record(int argc, char **argv)
 	unwinder__free(r.unwinder);
 	stack_agg__free(r.agg);
 	pprof__free(r.pprof);
+	if (r.stats_fd > 0)
+		close(r.stats_fd);
 	symbolizer__free(r.z);
 	plan__free(&r.plan);
 	profile__free(r.profile);

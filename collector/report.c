@@ -120,6 +120,27 @@ static void print_probes(FILE *f, const struct report *r)
 	}
 }
 
+/* What phaseprof cost the run, and a warning when its BPF programs took too much. */
+static void print_cost(FILE *f, const struct report *r)
+{
+	const struct self_cost *c = r->cost;
+	double share = selfcost__share(c);
+
+	fprintf(f, "  cost: %llu stack samples, %llu events; ", (unsigned long long)c->samples,
+		(unsigned long long)c->events);
+	if (!c->measured) {
+		fprintf(f, "BPF run time not measured\n");
+		return;
+	}
+	fprintf(f, "BPF programs ran %.2f ms, %.1f%% of the runtime's %.2f ms CPU\n",
+		ms(c->bpf_ns), 100 * share, ms(c->run_cpu_ns));
+	if (share > SELFCOST_WARN_SHARE)
+		fprintf(f, "  warning: phaseprof's BPF programs took %.1f%% of the runtime's CPU time "
+			   "(more than %.0f%%), which the phases' CPU times include; sample less "
+			   "often (-F, now %u Hz) or with frame pointers (--call-graph fp)\n",
+			100 * share, 100 * SELFCOST_WARN_SHARE, r->freq);
+}
+
 void report__table(FILE *f, const struct report *r)
 {
 	print_outcome(f, r);
@@ -141,6 +162,8 @@ void report__table(FILE *f, const struct report *r)
 	if (r->st->unmatched_pops)
 		fprintf(f, "  note: %llu phase closes had no matching open on their thread\n",
 			(unsigned long long)r->st->unmatched_pops);
+	if (r->cost)
+		print_cost(f, r);
 }
 
 static void json_runtime(struct json *j, const struct report *r)
@@ -296,6 +319,26 @@ static void json_samples(struct json *j, const struct report *r)
 	json_end_object(j);
 }
 
+static void json_cost(struct json *j, const struct self_cost *c, unsigned freq)
+{
+	json_begin_object(j, "profiler");
+	json_u64(j, "samples", c->samples);
+	json_u64(j, "events", c->events);
+	json_u64(j, "frequency_hz", freq);
+	if (c->measured) {
+		json_u64(j, "bpf_run_ns", c->bpf_ns);
+		json_u64(j, "bpf_runs", c->bpf_runs);
+		json_u64(j, "run_cpu_ns", c->run_cpu_ns);
+		json_double(j, "bpf_cpu_share", selfcost__share(c));
+	} else {
+		json_null(j, "bpf_run_ns");
+		json_null(j, "bpf_runs");
+		json_u64(j, "run_cpu_ns", c->run_cpu_ns);
+		json_null(j, "bpf_cpu_share");
+	}
+	json_end_object(j);
+}
+
 void report__json(FILE *f, const struct report *r)
 {
 	struct json j;
@@ -324,6 +367,8 @@ void report__json(FILE *f, const struct report *r)
 	json_u64(&j, "events", r->events);
 	json_u64(&j, "lost_events", r->lost_events);
 	json_u64(&j, "unmatched_closes", r->st->unmatched_pops);
+	if (r->cost)
+		json_cost(&j, r->cost, r->freq);
 	json_end_object(&j);
 	json_finish(&j);
 }

@@ -14,6 +14,7 @@
 #include "profile.h"
 #include "fallback.h"
 #include "stacks.h"
+#include "selfcost.h"
 
 struct report {
 	const struct profile *profile;
@@ -36,6 +37,7 @@ struct report {
 	const struct fallback_view *fallback;
 	const char *fallback_why;
 	const char *module;
+	const struct self_cost *cost; /* phaseprof's own cost, or NULL */
 };
 
 void report__table(FILE *f, const struct report *r);

@@ -638,3 +638,8 @@ void session__close(struct session *s)
 	free(s->ev);
 	s->ev = NULL;
 }
+
+struct bpf_object *session__bpf_object(const struct session *s)
+{
+	return s->skel ? s->skel->obj : NULL;
+}

@@ -90,5 +90,7 @@ void session__detach(struct session *s);
 /* Unload the BPF half, keeping the held runtime (to go on with another backend). */
 void session__drop_bpf(struct session *s);
 void session__close(struct session *s);
+/* The loaded BPF object (its programs' statistics), or NULL. */
+struct bpf_object *session__bpf_object(const struct session *s);
 
 #endif /* PHASEPROF_SESSION_H */
