@@ -607,3 +607,69 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 				      BPF_RB_NO_WAKEUP);
 	return 0;
 }
+
+/* ---- --syscalls: system calls per (phase, thread, call), counted here ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_sys_key);
+	__type(value, struct pp_sys_val);
+} sys_counts SEC(".maps");
+
+/* a tracked thread's system call in progress: when it entered, and its key */
+struct sys_entry {
+	__u64 ts;
+	struct pp_sys_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sys_entry);
+} sys_start SEC(".maps");
+
+/* calls that found no room in sys_counts: reported */
+__u64 sys_lost;
+
+/* Counted at entry (exit and exit_group never return), timed at exit. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_count_enter, struct pt_regs *regs, long nr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sys_entry e = { .key = { .tid = (__u32)id, .nr = (__u32)nr } };
+	struct pp_sample_key sk = {};
+	struct pp_sys_val one = { 1, 0 }, *v;
+
+	if (nr < 0 || !is_tracked(id >> 32))
+		return 0;
+	sample_phase((__u32)id, &sk);
+	e.key.phase = sk.phase;
+	e.key.flags = sk.flags;
+	e.key.seq = sk.seq;
+	v = bpf_map_lookup_elem(&sys_counts, &e.key);
+	if (v)
+		__sync_fetch_and_add(&v->count, 1);
+	else if (bpf_map_update_elem(&sys_counts, &e.key, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&sys_lost, 1);
+	e.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&sys_start, &e.key.tid, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_count_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_entry *e = bpf_map_lookup_elem(&sys_start, &tid);
+	struct pp_sys_val *v;
+
+	if (!e || !e->ts)
+		return 0;
+	v = bpf_map_lookup_elem(&sys_counts, &e->key);
+	if (v)
+		__sync_fetch_and_add(&v->ns, bpf_ktime_get_ns() - e->ts);
+	e->ts = 0;
+	return 0;
+}

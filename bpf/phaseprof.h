@@ -137,4 +137,23 @@ struct pp_event {
 	char comm[PP_COMM_LEN];
 };
 
+/*
+ * --syscalls: system calls counted in the kernel by thread, call number and
+ * the thread's phase at entry (tagged as stack samples are: phase, and for
+ * the root main thread's lingering phase the flag and seq).
+ */
+struct pp_sys_key {
+	__u32 tid;
+	__u32 nr;
+	__u32 seq;
+	__u8 phase;
+	__u8 flags;
+	__u8 pad[2];
+};
+
+struct pp_sys_val {
+	__u64 count;
+	__u64 ns; /* entry to exit, for the calls that returned */
+};
+
 #endif /* PHASEPROF_BPF_H */

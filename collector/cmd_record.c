@@ -35,6 +35,7 @@
 #include "timeline.h"
 #include "pprof.h"
 #include "selfcost.h"
+#include "syscalls.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -58,7 +59,7 @@ enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
        OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
-       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH };
+       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS };
 #define MAX_PROFILE_OPTIONS 16
 
 const struct opt_doc record_options[] = {
@@ -78,6 +79,8 @@ const struct opt_doc record_options[] = {
 	{ "probes", OPT_PROBES, "FILE", "use this profile instead of choosing one by binary name" },
 	{ "option", OPT_OPTION, "NAME=on|off",
 	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable" },
+	{ "syscalls", OPT_SYSCALLS, NULL,
+	  "count the runtime's system calls and their time per phase and thread (in the kernel)" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL,
 	  "leave the runtime's compilation cache on (the profile's no-cache option off)" },
 	{ "generic", OPT_GENERIC, NULL,
@@ -128,6 +131,7 @@ struct record_opts {
 	bool raw;
 	bool generic, no_fallback;
 	bool keep_cache;
+	bool syscalls;
 	const char *options[MAX_PROFILE_OPTIONS]; /* NAME=on|off */
 	size_t noptions;
 	const char *module;
@@ -243,6 +247,7 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_NO_FALLBACK: o->no_fallback = true; break;
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_KEEP_CACHE: o->keep_cache = true; break;
+		case OPT_SYSCALLS: o->syscalls = true; break;
 		case OPT_CALL_GRAPH:
 			if (parse_call_graph(optarg, o))
 				return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
@@ -431,6 +436,8 @@ static int perf_prepare(struct run *r, const char *fallback_why)
 			fallback_why);
 	r->use_perf = true;
 	r->o.freq = 0;
+	if (r->o.syscalls)
+		pr_warn("--syscalls needs BPF; the perf backend runs without it");
 	err = perf_session__open(&r->perf, &r->s, r->o.buffer_mb, why, sizeof(why));
 	if (err) {
 		pr_err("cannot use the perf backend: %s", why[0] ? why : strerror(-err));
@@ -526,6 +533,10 @@ static int arm(struct run *r)
 			return PP_EXIT_FAILURE;
 		}
 	}
+	if (r->o.syscalls && (err = session__attach_syscalls(&r->s))) {
+		pr_err("cannot attach the system call tracepoints: %s", strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
 	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return 0;
 }
@@ -545,6 +556,7 @@ static void *load_bpf(void *arg)
 		.btf = l->r->o.btf,
 		.stack_ring_mb = l->r->dwarf ? STACK_RING_MB : 0,
 		.stack_copy = l->r->o.stack_copy,
+		.syscalls = l->r->o.syscalls,
 	};
 
 	l->err = session__open(&l->r->s, &so);
@@ -774,6 +786,26 @@ static int add_fallback_milestones(struct run *r)
 	return 0;
 }
 
+/* --syscalls: the kernel's counts, per phase; NULL without them. */
+static const struct syscall_report *collect_syscalls(struct run *r, struct syscall_report *sys)
+{
+	struct stack_maps maps;
+	uint64_t lost;
+	int fd, err;
+
+	if (!r->o.syscalls || r->use_perf)
+		return NULL;
+	session__stack_maps(&r->s, &maps);
+	session__syscall_maps(&r->s, &fd, &lost);
+	err = syscalls__collect(fd, maps.tstate_fd, maps.root_tid, lost, sys);
+	if (err) {
+		pr_warn("cannot count system calls: %s", strerror(-err));
+		syscalls__free(sys);
+		return NULL;
+	}
+	return sys;
+}
+
 /* What phaseprof cost: counted here, and the BPF programs' time from the kernel. */
 static const struct self_cost *measure_cost(struct run *r, const struct run_stats *st,
 					    const struct stack_result *stacks)
@@ -798,6 +830,7 @@ static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
 	struct timeline_input tl;
+	struct syscall_report sys = { 0 };
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -840,6 +873,7 @@ static int finish(struct run *r, int run_err)
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
 	rep.cost = measure_cost(r, &st, stacks);
+	rep.syscalls = collect_syscalls(r, &sys);
 	if (r->unwinder) {
 		struct unwind_stats us;
 
@@ -855,6 +889,7 @@ static int finish(struct run *r, int run_err)
 	tl = (struct timeline_input){ &st, &r->plan, r->s.ev, r->s.nev, r->profile->name };
 	ret = r->o.output ? write_outputs(r->o.output, &rep, &tl, r->pprof) : 0;
 	phases__free(&st);
+	syscalls__free(&sys);
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);

@@ -136,9 +136,10 @@ static void print_cost(FILE *f, const struct report *r)
 		ms(c->bpf_ns), 100 * share, ms(c->run_cpu_ns));
 	if (share > SELFCOST_WARN_SHARE)
 		fprintf(f, "  warning: phaseprof's BPF programs took %.1f%% of the runtime's CPU time "
-			   "(more than %.0f%%), which the phases' CPU times include; sample less "
-			   "often (-F, now %u Hz) or with frame pointers (--call-graph fp)\n",
-			100 * share, 100 * SELFCOST_WARN_SHARE, r->freq);
+			   "(more than %.0f%%), which the phases' CPU times include; %s\n",
+			100 * share, 100 * SELFCOST_WARN_SHARE,
+			r->syscalls ? "--syscalls runs a program on each of its system calls" :
+				      "sample less often (-F) or with frame pointers (--call-graph fp)");
 }
 
 void report__table(FILE *f, const struct report *r)
@@ -162,6 +163,8 @@ void report__table(FILE *f, const struct report *r)
 	if (r->st->unmatched_pops)
 		fprintf(f, "  note: %llu phase closes had no matching open on their thread\n",
 			(unsigned long long)r->st->unmatched_pops);
+	if (r->syscalls)
+		syscalls__table(f, r->syscalls, 5);
 	if (r->cost)
 		print_cost(f, r);
 }
@@ -369,6 +372,8 @@ void report__json(FILE *f, const struct report *r)
 	json_u64(&j, "unmatched_closes", r->st->unmatched_pops);
 	if (r->cost)
 		json_cost(&j, r->cost, r->freq);
+	if (r->syscalls)
+		syscalls__json(&j, r->syscalls);
 	json_end_object(&j);
 	json_finish(&j);
 }

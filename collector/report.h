@@ -15,6 +15,7 @@
 #include "fallback.h"
 #include "stacks.h"
 #include "selfcost.h"
+#include "syscalls.h"
 
 struct report {
 	const struct profile *profile;
@@ -38,6 +39,7 @@ struct report {
 	const char *fallback_why;
 	const char *module;
 	const struct self_cost *cost; /* phaseprof's own cost, or NULL */
+	const struct syscall_report *syscalls; /* --syscalls, or NULL */
 };
 
 void report__table(FILE *f, const struct report *r);

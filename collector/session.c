@@ -47,6 +47,13 @@ static int on_event(void *ctx, void *data, size_t size)
 #define PP_TRACE_UPROBE_MULTI 48
 #define PP_F_UPROBE_MULTI_RETURN 1U
 
+/* --syscalls: its programs run on every system call of the machine; load them only when asked. */
+static int syscalls_autoload(struct session *s, bool on)
+{
+	return bpf_program__set_autoload(s->skel->progs.sys_count_enter, on) ?:
+	       bpf_program__set_autoload(s->skel->progs.sys_count_exit, on);
+}
+
 static int load_skeleton(struct session *s, const struct session_opts *o, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
@@ -64,6 +71,7 @@ static int load_skeleton(struct session *s, const struct session_opts *o, bool m
 								    PP_TRACE_UPROBE_MULTI);
 	else
 		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
+	err = err ?: syscalls_autoload(s, o->syscalls);
 	err = err ?: phaseprof_bpf__load(s->skel);
 	if (err) {
 		phaseprof_bpf__destroy(s->skel);
@@ -642,4 +650,16 @@ void session__close(struct session *s)
 struct bpf_object *session__bpf_object(const struct session *s)
 {
 	return s->skel ? s->skel->obj : NULL;
+}
+
+int session__attach_syscalls(struct session *s)
+{
+	return add_link(s, bpf_program__attach(s->skel->progs.sys_count_enter)) ?:
+	       add_link(s, bpf_program__attach(s->skel->progs.sys_count_exit));
+}
+
+void session__syscall_maps(struct session *s, int *counts_fd, uint64_t *lost)
+{
+	*counts_fd = bpf_map__fd(s->skel->maps.sys_counts);
+	*lost = s->skel->bss->sys_lost;
 }

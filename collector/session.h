@@ -51,6 +51,7 @@ struct session_opts {
 	 * and how much stack each sample copies */
 	unsigned stack_ring_mb;
 	unsigned stack_copy;
+	bool syscalls; /* load the system call counters (--syscalls) */
 };
 
 
@@ -90,6 +91,10 @@ void session__detach(struct session *s);
 /* Unload the BPF half, keeping the held runtime (to go on with another backend). */
 void session__drop_bpf(struct session *s);
 void session__close(struct session *s);
+/* --syscalls: count the runtime's system calls by phase, thread and call. */
+int session__attach_syscalls(struct session *s);
+/* Where they are counted (struct pp_sys_key -> struct pp_sys_val), and how many had no room. */
+void session__syscall_maps(struct session *s, int *counts_fd, uint64_t *lost);
 /* The loaded BPF object (its programs' statistics), or NULL. */
 struct bpf_object *session__bpf_object(const struct session *s);
 

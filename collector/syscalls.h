@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syscalls.h: --syscalls, the runtime's system calls per phase. The kernel
+ * half counts them by (thread, call, phase at entry) and times them from
+ * entry to exit; this folds its table into per-phase lists for the report
+ * and phases.json. Calls through the vDSO (clock_gettime, gettimeofday,
+ * getcpu, time) never enter the kernel and are not counted.
+ */
+#ifndef PHASEPROF_SYSCALLS_H
+#define PHASEPROF_SYSCALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "phaseprof.h"
+
+struct json;
+
+/* From the system's <asm/unistd_64.h>, generated at build time; holes are NULL. */
+extern const char *const syscall_names[];
+extern const unsigned syscall_names_len;
+
+struct syscall_stat {
+	uint32_t nr;
+	uint64_t count;
+	uint64_t ns; /* in the kernel, for the calls that returned */
+};
+
+struct syscall_report {
+	struct syscall_stat *phase[PP_PHASE_COUNT]; /* most frequent first */
+	size_t n[PP_PHASE_COUNT];
+	uint64_t total[PP_PHASE_COUNT];
+	uint64_t lost; /* calls that found the kernel's table full */
+};
+
+/* "getpid", or "syscall_NNN" for a number the table lacks, in buf. */
+const char *syscall__name(uint32_t nr, char *buf, size_t len);
+/*
+ * Fold the kernel's table (counts_fd: pp_sys_key -> pp_sys_val). The root
+ * main thread's final phase state (tstate_fd, root_tid) tells which lingering
+ * calls were teardown, as for stack samples. 0 or -ENOMEM.
+ */
+int syscalls__collect(int counts_fd, int tstate_fd, uint32_t root_tid, uint64_t lost,
+		      struct syscall_report *out);
+/* The table's "top system calls per phase" block: the top calls of each phase. */
+void syscalls__table(FILE *f, const struct syscall_report *r, size_t top);
+/* phases.json's "syscalls": {"PHASE": [{"name", "nr", "count", "total_ns"}], ...} */
+void syscalls__json(struct json *j, const struct syscall_report *r);
+void syscalls__free(struct syscall_report *r);
+
+#endif /* PHASEPROF_SYSCALLS_H */
