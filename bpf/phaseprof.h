@@ -156,4 +156,21 @@ struct pp_sys_val {
 	__u64 ns; /* entry to exit, for the calls that returned */
 };
 
+/*
+ * --off-cpu: one stretch a tracked thread spent blocked, by who woke it. The
+ * thread's phase when it blocked and the waker's when it woke it are tagged
+ * as stack samples are. waker is 0 when no tracked thread did (a timer, an
+ * interrupt, another process).
+ */
+struct pp_wait_key {
+	__u32 tid;
+	__u32 seq;
+	__u32 waker;
+	__u32 waker_seq;
+	__u8 phase;
+	__u8 flags;
+	__u8 waker_phase;
+	__u8 waker_flags;
+};
+
 #endif /* PHASEPROF_BPF_H */

@@ -36,6 +36,7 @@
 #include "pprof.h"
 #include "selfcost.h"
 #include "syscalls.h"
+#include "offcpu.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -59,7 +60,8 @@ enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
        OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
-       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS };
+       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS,
+       OPT_OFFCPU };
 #define MAX_PROFILE_OPTIONS 16
 
 const struct opt_doc record_options[] = {
@@ -81,6 +83,9 @@ const struct opt_doc record_options[] = {
 	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable" },
 	{ "syscalls", OPT_SYSCALLS, NULL,
 	  "count the runtime's system calls and their time per phase and thread (in the kernel)" },
+	{ "off-cpu", OPT_OFFCPU, NULL,
+	  "measure the time threads spend blocked, per phase, with stacks (DIR/offcpu.folded, "
+	  "DIR/offcpu.svg) and who woke them" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL,
 	  "leave the runtime's compilation cache on (the profile's no-cache option off)" },
 	{ "generic", OPT_GENERIC, NULL,
@@ -132,6 +137,7 @@ struct record_opts {
 	bool generic, no_fallback;
 	bool keep_cache;
 	bool syscalls;
+	bool offcpu;
 	const char *options[MAX_PROFILE_OPTIONS]; /* NAME=on|off */
 	size_t noptions;
 	const char *module;
@@ -248,6 +254,7 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_KEEP_CACHE: o->keep_cache = true; break;
 		case OPT_SYSCALLS: o->syscalls = true; break;
+		case OPT_OFFCPU: o->offcpu = true; break;
 		case OPT_CALL_GRAPH:
 			if (parse_call_graph(optarg, o))
 				return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
@@ -436,8 +443,8 @@ static int perf_prepare(struct run *r, const char *fallback_why)
 			fallback_why);
 	r->use_perf = true;
 	r->o.freq = 0;
-	if (r->o.syscalls)
-		pr_warn("--syscalls needs BPF; the perf backend runs without it");
+	if (r->o.syscalls || r->o.offcpu)
+		pr_warn("--syscalls and --off-cpu need BPF; the perf backend runs without them");
 	err = perf_session__open(&r->perf, &r->s, r->o.buffer_mb, why, sizeof(why));
 	if (err) {
 		pr_err("cannot use the perf backend: %s", why[0] ? why : strerror(-err));
@@ -537,6 +544,10 @@ static int arm(struct run *r)
 		pr_err("cannot attach the system call tracepoints: %s", strerror(-err));
 		return PP_EXIT_FAILURE;
 	}
+	if (r->o.offcpu && (err = session__attach_offcpu(&r->s))) {
+		pr_err("cannot attach the off-CPU tracepoints: %s", strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
 	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return 0;
 }
@@ -557,6 +568,7 @@ static void *load_bpf(void *arg)
 		.stack_ring_mb = l->r->dwarf ? STACK_RING_MB : 0,
 		.stack_copy = l->r->o.stack_copy,
 		.syscalls = l->r->o.syscalls,
+		.offcpu = l->r->o.offcpu,
 	};
 
 	l->err = session__open(&l->r->s, &so);
@@ -652,6 +664,35 @@ static int put_pprof(FILE *f, const void *pprof)
 	return pprof__write((struct pprof *)pprof, f);
 }
 
+static int put_offcpu_folded(FILE *f, const void *off)
+{
+	return stacks__write_folded(f, &((const struct offcpu_report *)off)->stacks);
+}
+
+/* offcpu.svg: the blocked stacks, in microseconds, in the io palette's blues */
+static int put_offcpu_svg(FILE *f, const void *folded_path)
+{
+	struct flame_opts fo;
+
+	flame_opts_init(&fo);
+	fo.palette = FLAME_PAL_IO;
+	fo.title = "phaseprof off-CPU time";
+	fo.countname = "us";
+	return flame_render_file(folded_path, f, &fo);
+}
+
+/* --off-cpu: DIR/offcpu.folded and the flame graph drawn from it */
+static int write_offcpu(int dirfd, const char *dir, const struct offcpu_report *off)
+{
+	char folded[PATH_MAX];
+	int err = write_file(dirfd, dir, "offcpu.folded", put_offcpu_folded, off);
+
+	snprintf(folded, sizeof(folded), "%s/offcpu.folded", dir);
+	if (!err && off->stacks.n)
+		err = write_file(dirfd, dir, "offcpu.svg", put_offcpu_svg, folded);
+	return err;
+}
+
 static int write_outputs(const char *dir, const struct report *rep,
 			 const struct timeline_input *tl, struct pprof *pprof)
 {
@@ -673,6 +714,8 @@ static int write_outputs(const char *dir, const struct report *rep,
 		if (pprof)
 			err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, pprof) ?: err;
 	}
+	if (rep->offcpu)
+		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
 	close(dirfd);
 	return err ? -1 : 0;
 }
@@ -806,6 +849,30 @@ static const struct syscall_report *collect_syscalls(struct run *r, struct sysca
 	return sys;
 }
 
+/* --off-cpu: blocked time by stack and by waker; NULL without it. */
+static const struct offcpu_report *collect_offcpu(struct run *r, const struct run_stats *st,
+						  struct offcpu_report *off)
+{
+	struct stack_maps maps = { .process_name = process_name, .ctx = (void *)st };
+	int stacks_fd, waits_fd, err;
+	uint64_t lost;
+
+	if (!r->o.offcpu || r->use_perf || !r->z)
+		return NULL;
+	/* without sampling, the runtime's symbols were not lent for it yet */
+	for (size_t i = 0; !r->o.freq && i < r->plan.nsyms; i++)
+		symbolizer__lend(r->z, r->plan.syms[i]);
+	session__stack_maps(&r->s, &maps);
+	session__offcpu_maps(&r->s, &stacks_fd, &waits_fd, &lost);
+	err = offcpu__collect(&maps, stacks_fd, waits_fd, lost, r->s.mm, r->z, &r->o.stack, off);
+	if (err) {
+		pr_warn("cannot fold the off-CPU time: %s", strerror(-err));
+		offcpu__free(off);
+		return NULL;
+	}
+	return off;
+}
+
 /* What phaseprof cost: counted here, and the BPF programs' time from the kernel. */
 static const struct self_cost *measure_cost(struct run *r, const struct run_stats *st,
 					    const struct stack_result *stacks)
@@ -831,6 +898,7 @@ static int finish(struct run *r, int run_err)
 	struct fallback_view fview;
 	struct timeline_input tl;
 	struct syscall_report sys = { 0 };
+	struct offcpu_report off = { 0 };
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -874,6 +942,7 @@ static int finish(struct run *r, int run_err)
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
 	rep.cost = measure_cost(r, &st, stacks);
 	rep.syscalls = collect_syscalls(r, &sys);
+	rep.offcpu = collect_offcpu(r, &st, &off);
 	if (r->unwinder) {
 		struct unwind_stats us;
 
@@ -890,6 +959,7 @@ static int finish(struct run *r, int run_err)
 	ret = r->o.output ? write_outputs(r->o.output, &rep, &tl, r->pprof) : 0;
 	phases__free(&st);
 	syscalls__free(&sys);
+	offcpu__free(&off);
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);
@@ -1092,7 +1162,7 @@ static int prepare(struct run *r)
 	if (ret)
 		return ret;
 	step_done("runtime and profile found");
-	if (r->o.freq) {
+	if (r->o.freq || r->o.offcpu) {
 		struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 
 		r->z = symbolizer__new(&so);

@@ -165,6 +165,8 @@ void report__table(FILE *f, const struct report *r)
 			(unsigned long long)r->st->unmatched_pops);
 	if (r->syscalls)
 		syscalls__table(f, r->syscalls, 5);
+	if (r->offcpu)
+		offcpu__table(f, r->offcpu, r->st);
 	if (r->cost)
 		print_cost(f, r);
 }
@@ -374,6 +376,8 @@ void report__json(FILE *f, const struct report *r)
 		json_cost(&j, r->cost, r->freq);
 	if (r->syscalls)
 		syscalls__json(&j, r->syscalls);
+	if (r->offcpu)
+		offcpu__json(&j, r->offcpu);
 	json_end_object(&j);
 	json_finish(&j);
 }

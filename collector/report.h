@@ -16,6 +16,7 @@
 #include "stacks.h"
 #include "selfcost.h"
 #include "syscalls.h"
+#include "offcpu.h"
 
 struct report {
 	const struct profile *profile;
@@ -40,6 +41,7 @@ struct report {
 	const char *module;
 	const struct self_cost *cost; /* phaseprof's own cost, or NULL */
 	const struct syscall_report *syscalls; /* --syscalls, or NULL */
+	const struct offcpu_report *offcpu;    /* --off-cpu, or NULL */
 };
 
 void report__table(FILE *f, const struct report *r);

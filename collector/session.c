@@ -72,6 +72,8 @@ static int load_skeleton(struct session *s, const struct session_opts *o, bool m
 	else
 		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
 	err = err ?: syscalls_autoload(s, o->syscalls);
+	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_switch, o->offcpu);
+	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_waking, o->offcpu);
 	err = err ?: phaseprof_bpf__load(s->skel);
 	if (err) {
 		phaseprof_bpf__destroy(s->skel);
@@ -662,4 +664,22 @@ void session__syscall_maps(struct session *s, int *counts_fd, uint64_t *lost)
 {
 	*counts_fd = bpf_map__fd(s->skel->maps.sys_counts);
 	*lost = s->skel->bss->sys_lost;
+}
+
+int session__attach_offcpu(struct session *s)
+{
+	/* blocked stacks are named from the maps, as samples are */
+	if (!s->mm)
+		s->mm = mmaps__open(s->child);
+	if (!s->mm)
+		return -errno;
+	return add_link(s, bpf_program__attach(s->skel->progs.offcpu_switch)) ?:
+	       add_link(s, bpf_program__attach(s->skel->progs.offcpu_waking));
+}
+
+void session__offcpu_maps(struct session *s, int *stacks_fd, int *waits_fd, uint64_t *lost)
+{
+	*stacks_fd = bpf_map__fd(s->skel->maps.off_stacks);
+	*waits_fd = bpf_map__fd(s->skel->maps.off_waits);
+	*lost = s->skel->bss->off_lost;
 }

@@ -52,6 +52,7 @@ struct session_opts {
 	unsigned stack_ring_mb;
 	unsigned stack_copy;
 	bool syscalls; /* load the system call counters (--syscalls) */
+	bool offcpu;   /* load the blocked-time programs (--off-cpu) */
 };
 
 
@@ -95,6 +96,10 @@ void session__close(struct session *s);
 int session__attach_syscalls(struct session *s);
 /* Where they are counted (struct pp_sys_key -> struct pp_sys_val), and how many had no room. */
 void session__syscall_maps(struct session *s, int *counts_fd, uint64_t *lost);
+/* --off-cpu: time blocked by stack and phase, and by who woke the thread. */
+int session__attach_offcpu(struct session *s);
+/* off_stacks: pp_sample_key -> ns; off_waits: pp_wait_key -> pp_sys_val; stretches with no room */
+void session__offcpu_maps(struct session *s, int *stacks_fd, int *waits_fd, uint64_t *lost);
 /* The loaded BPF object (its programs' statistics), or NULL. */
 struct bpf_object *session__bpf_object(const struct session *s);
 
