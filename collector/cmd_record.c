@@ -693,9 +693,10 @@ static int write_offcpu(int dirfd, const char *dir, const struct offcpu_report *
 	return err;
 }
 
-static int write_outputs(const char *dir, const struct report *rep,
-			 const struct timeline_input *tl, struct pprof *pprof)
+static int write_outputs(struct run *r, const struct report *rep)
 {
+	struct timeline_input tl = { rep->st, &r->plan, r->s.ev, r->s.nev, r->profile->name };
+	const char *dir = r->o.output;
 	char folded[PATH_MAX];
 	int dirfd = outdir_open(dir), err;
 
@@ -704,15 +705,15 @@ static int write_outputs(const char *dir, const struct report *rep,
 		return -1;
 	}
 	err = write_file(dirfd, dir, "phases.json", put_json, rep);
-	err = write_file(dirfd, dir, "trace.json", put_trace, tl) ?: err;
-	err = write_file(dirfd, dir, "timeline.svg", put_timeline, tl) ?: err;
+	err = write_file(dirfd, dir, "trace.json", put_trace, &tl) ?: err;
+	err = write_file(dirfd, dir, "timeline.svg", put_timeline, &tl) ?: err;
 	if (rep->stacks) {
 		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
 		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
 		if (!err)
 			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, folded);
-		if (pprof)
-			err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, pprof) ?: err;
+		if (r->pprof)
+			err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
 	}
 	if (rep->offcpu)
 		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
@@ -893,12 +894,24 @@ static const struct self_cost *measure_cost(struct run *r, const struct run_stat
 	return c;
 }
 
+/* Beyond the phase table: phaseprof's cost, and what --syscalls and --off-cpu saw. */
+struct why {
+	struct syscall_report sys;
+	struct offcpu_report off;
+};
+
+static void collect_why(struct run *r, const struct run_stats *st,
+			const struct stack_result *stacks, struct why *w, struct report *rep)
+{
+	rep->cost = measure_cost(r, st, stacks);
+	rep->syscalls = collect_syscalls(r, &w->sys);
+	rep->offcpu = collect_offcpu(r, st, &w->off);
+}
+
 static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
-	struct timeline_input tl;
-	struct syscall_report sys = { 0 };
-	struct offcpu_report off = { 0 };
+	struct why why = { 0 };
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -940,9 +953,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
-	rep.cost = measure_cost(r, &st, stacks);
-	rep.syscalls = collect_syscalls(r, &sys);
-	rep.offcpu = collect_offcpu(r, &st, &off);
+	collect_why(r, &st, stacks, &why, &rep);
 	if (r->unwinder) {
 		struct unwind_stats us;
 
@@ -955,11 +966,10 @@ static int finish(struct run *r, int run_err)
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	tl = (struct timeline_input){ &st, &r->plan, r->s.ev, r->s.nev, r->profile->name };
-	ret = r->o.output ? write_outputs(r->o.output, &rep, &tl, r->pprof) : 0;
+	ret = r->o.output ? write_outputs(r, &rep) : 0;
 	phases__free(&st);
-	syscalls__free(&sys);
-	offcpu__free(&off);
+	syscalls__free(&why.sys);
+	offcpu__free(&why.off);
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);

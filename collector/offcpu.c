@@ -77,11 +77,13 @@ static int collect_waits(int waits_fd, uint32_t final_seq, struct offcpu_report 
 			return -ENOMEM;
 		r->waits = w;
 		w = &r->waits[r->n++];
-		*w = (struct offcpu_wait){ key.tid, key.waker,
+		*w = (struct offcpu_wait){ key.tid,
+					   key.waker,
 					   wait_phase(key.phase, key.flags, key.seq, final_seq),
-					   wait_phase(key.waker_phase, key.waker_flags, key.waker_seq,
-						      final_seq),
-					   v.ns, v.count };
+					   wait_phase(key.waker_phase, key.waker_flags,
+						      key.waker_seq, final_seq),
+					   v.ns,
+					   v.count };
 		r->blocked_ns[w->phase] += v.ns;
 	}
 	merge_waits(r);
@@ -121,7 +123,8 @@ int offcpu__collect(const struct stack_maps *base, int stacks_fd, int waits_fd, 
 	struct stack_maps maps = *base;
 	struct stack_opts so = *o;
 	struct pp_tstate st;
-	uint32_t final_seq = bpf_map_lookup_elem(base->tstate_fd, &base->root_tid, &st) ? 0 : st.seq;
+	uint32_t final_seq =
+	    bpf_map_lookup_elem(base->tstate_fd, &base->root_tid, &st) ? 0 : st.seq;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -151,7 +154,9 @@ static void print_wait(FILE *f, const struct offcpu_wait *w, const struct run_st
 		fprintf(f, "waiting for thread %u (%s, in %s)", w->waker, thread_name(st, w->waker),
 			phase__name(w->waker_phase));
 	else
-		fprintf(f, "blocked, woken by no thread of the runtime (a timer, I/O, another process)");
+		fprintf(
+		    f,
+		    "blocked, woken by no thread of the runtime (a timer, I/O, another process)");
 	fprintf(f, ": %.2f ms, %llu time%s\n", w->ns / 1e6, (unsigned long long)w->count,
 		w->count == 1 ? "" : "s");
 }
@@ -172,8 +177,10 @@ void offcpu__table(FILE *f, const struct offcpu_report *r, const struct run_stat
 			}
 	}
 	if (r->lost)
-		fprintf(f, "  warning: %llu blocked stretches not counted (the kernel's table was full)\n",
-			(unsigned long long)r->lost);
+		fprintf(
+		    f,
+		    "  warning: %llu blocked stretches not counted (the kernel's table was full)\n",
+		    (unsigned long long)r->lost);
 }
 
 void offcpu__json(struct json *j, const struct offcpu_report *r)

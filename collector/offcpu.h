@@ -18,10 +18,10 @@
 struct json;
 
 struct offcpu_wait {
-	uint32_t tid;     /* the thread that blocked */
-	uint32_t waker;   /* the tracked thread that woke it, 0 for none */
-	int phase;        /* the blocked thread's phase when it blocked */
-	int waker_phase;  /* the waker's phase when it woke it */
+	uint32_t tid;	 /* the thread that blocked */
+	uint32_t waker;	 /* the tracked thread that woke it, 0 for none */
+	int phase;	 /* the blocked thread's phase when it blocked */
+	int waker_phase; /* the waker's phase when it woke it */
 	uint64_t ns, count;
 };
 
@@ -29,8 +29,8 @@ struct offcpu_report {
 	uint64_t blocked_ns[PP_PHASE_COUNT];
 	struct offcpu_wait *waits; /* longest first */
 	size_t n;
-	uint64_t lost;               /* stretches with no room in the kernel's tables */
-	struct stack_result stacks;  /* counts in microseconds */
+	uint64_t lost;		    /* stretches with no room in the kernel's tables */
+	struct stack_result stacks; /* counts in microseconds */
 };
 
 /*

@@ -25,9 +25,9 @@ typedef Perftools__Profiles__Function pb_function;
 typedef Perftools__Profiles__Label pb_label;
 typedef Perftools__Profiles__ValueType pb_value_type;
 
-#define NLABELS 4 /* phase, thread, process, pid */
+#define NLABELS 4		  /* phase, thread, process, pid */
 #define KERNEL_SPACE (1ULL << 40) /* location keys: kernel frames, apart from any tgid */
-#define LEAF (1ULL << 41)         /* the sampled instruction itself, not a return address */
+#define LEAF (1ULL << 41)	  /* the sampled instruction itself, not a return address */
 
 /* Open addressing from a two-word key to an id (ids start at 1; 0 is "absent"). */
 struct key {
@@ -331,8 +331,12 @@ struct pprof *pprof__new(const struct mmaps *mm, struct symbolizer *z, unsigned 
 
 	if (!p)
 		return NULL;
-	*p = (struct pprof){ .mm = mm, .z = z, .period_ns = hz ? 1000000000ULL / hz : 0,
-			     .start_ts = start_ts, .wall_ns = wall_ns, .runtime = runtime };
+	*p = (struct pprof){ .mm = mm,
+			     .z = z,
+			     .period_ns = hz ? 1000000000ULL / hz : 0,
+			     .start_ts = start_ts,
+			     .wall_ns = wall_ns,
+			     .runtime = runtime };
 	/* entry 0 is the empty string; kernel frames share one mapping without a file */
 	k = calloc(1, sizeof(*k));
 	if (!k || str_id(p, "") != 0) {
@@ -427,7 +431,8 @@ int pprof__write(struct pprof *p, FILE *f)
 	snprintf(producer, sizeof(producer), "phaseprof %s", PHASEPROF_VERSION);
 	comments[0] = str_id(p, producer);
 	comments[1] = str_id(p, p->runtime ? p->runtime : "");
-	if (value_type(p, &types[0], "samples", "count") || value_type(p, &types[1], "cpu", "nanoseconds") ||
+	if (value_type(p, &types[0], "samples", "count") ||
+	    value_type(p, &types[1], "cpu", "nanoseconds") ||
 	    value_type(p, &period, "cpu", "nanoseconds") || comments[0] < 0 || comments[1] < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nlocs; i++) {

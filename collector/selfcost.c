@@ -19,7 +19,8 @@ int selfcost__read_bpf(struct bpf_object *obj, struct self_cost *c)
 
 	if (!obj)
 		return -EINVAL;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);

@@ -19,11 +19,11 @@ struct bpf_object;
 #define SELFCOST_WARN_SHARE 0.05
 
 struct self_cost {
-	bool measured;     /* BPF statistics were on for the run */
-	uint64_t bpf_ns;   /* time in phaseprof's BPF programs */
-	uint64_t bpf_runs; /* how many times they ran */
-	uint64_t samples;  /* stack samples taken */
-	uint64_t events;   /* events collected */
+	bool measured;	     /* BPF statistics were on for the run */
+	uint64_t bpf_ns;     /* time in phaseprof's BPF programs */
+	uint64_t bpf_runs;   /* how many times they ran */
+	uint64_t samples;    /* stack samples taken */
+	uint64_t events;     /* events collected */
 	uint64_t run_cpu_ns; /* the runtime's CPU time, the base of the share */
 };
 

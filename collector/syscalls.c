@@ -104,7 +104,8 @@ void syscalls__table(FILE *f, const struct syscall_report *r, size_t top)
 {
 	char buf[32];
 
-	fprintf(f, "  top system calls per phase (calls, ms in the kernel; vDSO calls not counted):\n");
+	fprintf(
+	    f, "  top system calls per phase (calls, ms in the kernel; vDSO calls not counted):\n");
 	for (int p = 0; p < PP_PHASE_COUNT; p++) {
 		if (!r->n[p])
 			continue;
@@ -116,7 +117,8 @@ void syscalls__table(FILE *f, const struct syscall_report *r, size_t top)
 		fputc('\n', f);
 	}
 	if (r->lost)
-		fprintf(f, "  warning: %llu system calls not counted (the kernel's table was full)\n",
+		fprintf(f,
+			"  warning: %llu system calls not counted (the kernel's table was full)\n",
 			(unsigned long long)r->lost);
 }
 

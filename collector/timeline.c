@@ -186,10 +186,10 @@ static void svg_axis(FILE *f, uint64_t wall, size_t rows)
 	for (uint64_t t = 0; t <= wall; t += step) {
 		double x = x_of(t, wall);
 
-		fprintf(f, "<line class=\"tick\" x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\"/>\n", x,
-			SVG_TOP - 6, x, bottom);
-		fprintf(f, "<text class=\"axis\" x=\"%.2f\" y=\"%d\">%g ms</text>\n", x, SVG_TOP - 10,
-			t / 1e6);
+		fprintf(f, "<line class=\"tick\" x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\"/>\n",
+			x, SVG_TOP - 6, x, bottom);
+		fprintf(f, "<text class=\"axis\" x=\"%.2f\" y=\"%d\">%g ms</text>\n", x,
+			SVG_TOP - 10, t / 1e6);
 	}
 }
 
@@ -205,17 +205,19 @@ static void svg_row(FILE *f, const struct thread_stats *t, size_t row, uint64_t 
 		const struct phase_interval *iv = &t->iv[k];
 		double x0 = x_of(iv->start_ns, wall), x1 = x_of(iv->end_ns, wall);
 
-		fprintf(f, "<rect class=\"iv\" data-phase=\"%s\" x=\"%.3f\" y=\"%d\" width=\"%.3f\" "
-			   "height=\"%d\" fill=\"#%06x\"><title>", phase__name(iv->phase), x0, y,
-			x1 - x0, SVG_BAR, phase_rgb(iv->phase));
+		fprintf(f,
+			"<rect class=\"iv\" data-phase=\"%s\" x=\"%.3f\" y=\"%d\" width=\"%.3f\" "
+			"height=\"%d\" fill=\"#%06x\"><title>",
+			phase__name(iv->phase), x0, y, x1 - x0, SVG_BAR, phase_rgb(iv->phase));
 		xml_text(f, t->comm);
 		fprintf(f, " (%u): %s %.3f to %.3f ms (%.3f ms)</title></rect>\n", t->tid,
 			phase__name(iv->phase), iv->start_ns / 1e6, iv->end_ns / 1e6,
 			(iv->end_ns - iv->start_ns) / 1e6);
 	}
 	if (t->iv_dropped)
-		fprintf(f, "<text class=\"dropped\" x=\"%d\" y=\"%d\">+%llu intervals not shown"
-			   "</text>\n",
+		fprintf(f,
+			"<text class=\"dropped\" x=\"%d\" y=\"%d\">+%llu intervals not shown"
+			"</text>\n",
 			SVG_WIDTH - SVG_PAD, y + SVG_BAR - 4, (unsigned long long)t->iv_dropped);
 	fputs("</g>\n", f);
 }
@@ -232,8 +234,9 @@ static void svg_legend(FILE *f, const struct run_stats *st, int y)
 	for (int p = 0; p < PP_PHASE_COUNT; p++) {
 		if (!used[p])
 			continue;
-		fprintf(f, "<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
-			   "fill=\"#%06x\"/><text class=\"label\" x=\"%d\" y=\"%d\">%s</text>\n",
+		fprintf(f,
+			"<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
+			"fill=\"#%06x\"/><text class=\"label\" x=\"%d\" y=\"%d\">%s</text>\n",
 			x, y, phase_rgb(p), x + 16, y + 10, phase__name(p));
 		x += 30 + 8 * (int)strlen(phase__name(p));
 	}
@@ -244,17 +247,19 @@ int timeline__svg(FILE *f, const struct timeline_input *in)
 	const struct run_stats *st = in->st;
 	int height = SVG_TOP + (int)st->nthreads * SVG_ROW + SVG_LEGEND;
 
-	fprintf(f, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
-		   "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		   "xmlns=\"http://www.w3.org/2000/svg\">\n",
+	fprintf(f,
+		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"xmlns=\"http://www.w3.org/2000/svg\">\n",
 		SVG_WIDTH, height, SVG_WIDTH, height);
 	fputs("<style>text { font-family: Verdana, sans-serif; font-size: 12px; fill: #000 }\n"
 	      ".axis { font-size: 10px; text-anchor: middle; fill: #555 }\n"
 	      ".tick { stroke: #ddd }\n.dropped { text-anchor: end; font-size: 10px }\n"
 	      "rect.iv:hover { stroke: #000; stroke-width: 1 }</style>\n",
 	      f);
-	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
-		   "<text x=\"%d\" y=\"20\" style=\"font-size: 16px\">",
+	fprintf(f,
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
+		"<text x=\"%d\" y=\"20\" style=\"font-size: 16px\">",
 		SVG_PAD);
 	xml_text(f, in->title ? in->title : "phaseprof");
 	fprintf(f, ": phases per thread, %.3f ms</text>\n", st->wall_ns / 1e6);

@@ -18,10 +18,10 @@
 
 struct timeline_input {
 	const struct run_stats *st;
-	const struct plan *plan;    /* names the probe sites of PP_EV_SITE events */
+	const struct plan *plan;   /* names the probe sites of PP_EV_SITE events */
 	const struct pp_event *ev; /* the run's events, or NULL */
 	size_t nev;
-	const char *title;          /* the runtime's name */
+	const char *title; /* the runtime's name */
 };
 
 /* 0 or -EIO */
