@@ -966,7 +966,9 @@ static int finish(struct run *r, int run_err)
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
+	step_done("table printed");
 	ret = r->o.output ? write_outputs(r, &rep) : 0;
+	step_done("output files written");
 	phases__free(&st);
 	syscalls__free(&why.sys);
 	offcpu__free(&why.off);
