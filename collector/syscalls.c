@@ -9,9 +9,6 @@
 #include "syscalls.h"
 #include "vec.h"
 
-/* Enough for every call number; one table per phase, indexed by number. */
-#define NR_MAX 1024
-
 /*
  * Newer than many installed headers, and phaseprof's own: x86-64's uretprobe
  * system call (Linux 6.11, commit 190fec72df4a), which a uretprobe's
@@ -48,55 +45,97 @@ static int cmp_count(const void *a, const void *b)
 	return x->nr < y->nr ? -1 : x->nr > y->nr;
 }
 
-/* Each phase's table by number, compacted to the calls made, most frequent first. */
-static int compact(struct syscall_stat *by_nr, struct syscall_report *r)
-{
-	for (int p = 0; p < PP_PHASE_COUNT; p++) {
-		struct syscall_stat *t = &by_nr[(size_t)p * NR_MAX];
-		size_t n = 0;
+/* One kernel entry with its phase resolved. */
+struct raw {
+	int phase;
+	uint32_t nr, tid;
+	uint64_t count, ns;
+};
 
-		for (size_t i = 0; i < NR_MAX; i++)
-			n += t[i].count > 0;
+static int cmp_raw(const void *a, const void *b)
+{
+	const struct raw *x = a, *y = b;
+
+	if (x->phase != y->phase)
+		return x->phase - y->phase;
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static int read_raw(int fd, uint32_t final_seq, struct raw **out, size_t *n)
+{
+	struct pp_sys_key key, next, *prev = NULL;
+	size_t cap = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct pp_sys_val v;
+		struct raw *w;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		w = vec_grow(*out, *n, &cap, sizeof(*w), 256);
+		if (!w)
+			return -ENOMEM;
+		*out = w;
+		(*out)[(*n)++] =
+		    (struct raw){ call_phase(&key, final_seq), key.nr, key.tid, v.count, v.ns };
+	}
+	return 0;
+}
+
+/* Sorted entries into per-phase calls, each with its threads (the rows), most frequent first. */
+static int build(struct syscall_report *r, const struct raw *v, size_t n)
+{
+	struct syscall_stat *s = NULL;
+
+	r->rows = calloc(n ? n : 1, sizeof(*r->rows));
+	for (int p = 0; r->rows && p < PP_PHASE_COUNT; p++)
 		r->phase[p] = calloc(n ? n : 1, sizeof(*r->phase[p]));
+	for (int p = 0; p < PP_PHASE_COUNT; p++)
 		if (!r->phase[p])
 			return -ENOMEM;
-		for (size_t i = 0; i < NR_MAX; i++)
-			if (t[i].count)
-				r->phase[p][r->n[p]++] = t[i];
-		qsort(r->phase[p], r->n[p], sizeof(*r->phase[p]), cmp_count);
+	for (size_t i = 0; i < n; i++) {
+		if (!i || v[i].phase != v[i - 1].phase || v[i].nr != v[i - 1].nr) {
+			s = &r->phase[v[i].phase][r->n[v[i].phase]++];
+			*s = (struct syscall_stat){ .nr = v[i].nr, .threads = &r->rows[r->nrows] };
+		}
+		if (s->nthreads && r->rows[r->nrows - 1].tid == v[i].tid) {
+			r->rows[r->nrows - 1].count += v[i].count; /* one thread, several lingers */
+			r->rows[r->nrows - 1].ns += v[i].ns;
+		} else {
+			r->rows[r->nrows++] =
+			    (struct syscall_thread){ v[i].tid, v[i].count, v[i].ns };
+			s->nthreads++;
+		}
+		s->count += v[i].count;
+		s->ns += v[i].ns;
+		r->total[v[i].phase] += v[i].count;
 	}
+	for (int p = 0; p < PP_PHASE_COUNT; p++)
+		qsort(r->phase[p], r->n[p], sizeof(*r->phase[p]), cmp_count);
 	return 0;
 }
 
 int syscalls__collect(int counts_fd, int tstate_fd, uint32_t root_tid, uint64_t lost,
 		      struct syscall_report *r)
 {
-	struct syscall_stat *by_nr = calloc((size_t)PP_PHASE_COUNT * NR_MAX, sizeof(*by_nr));
-	struct pp_sys_key key, next, *prev = NULL;
 	struct pp_tstate st;
 	uint32_t final_seq = bpf_map_lookup_elem(tstate_fd, &root_tid, &st) ? 0 : st.seq;
+	struct raw *v = NULL;
+	size_t n = 0;
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->lost = lost;
-	if (!by_nr)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(counts_fd, prev, &next)) {
-		struct pp_sys_val v;
-		struct syscall_stat *s;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(counts_fd, &key, &v) || key.nr >= NR_MAX)
-			continue;
-		s = &by_nr[(size_t)call_phase(&key, final_seq) * NR_MAX + key.nr];
-		s->nr = key.nr;
-		s->count += v.count;
-		s->ns += v.ns;
-		r->total[call_phase(&key, final_seq)] += v.count;
+	err = read_raw(counts_fd, final_seq, &v, &n);
+	if (!err) {
+		qsort(v, n, sizeof(*v), cmp_raw);
+		err = build(r, v, n);
 	}
-	err = compact(by_nr, r);
-	free(by_nr);
+	free(v);
 	return err;
 }
 
@@ -122,6 +161,20 @@ void syscalls__table(FILE *f, const struct syscall_report *r, size_t top)
 			(unsigned long long)r->lost);
 }
 
+/* who made the call: "threads": [{"tid", "count", "total_ns"}, ...] by tid */
+static void json_threads(struct json *j, const struct syscall_stat *s)
+{
+	json_begin_array(j, "threads");
+	for (size_t i = 0; i < s->nthreads; i++) {
+		json_begin_object(j, NULL);
+		json_u64(j, "tid", s->threads[i].tid);
+		json_u64(j, "count", s->threads[i].count);
+		json_u64(j, "total_ns", s->threads[i].ns);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 void syscalls__json(struct json *j, const struct syscall_report *r)
 {
 	char buf[32];
@@ -137,6 +190,7 @@ void syscalls__json(struct json *j, const struct syscall_report *r)
 			json_u64(j, "nr", s->nr);
 			json_u64(j, "count", s->count);
 			json_u64(j, "total_ns", s->ns);
+			json_threads(j, s);
 			json_end_object(j);
 		}
 		json_end_array(j);
@@ -149,5 +203,6 @@ void syscalls__free(struct syscall_report *r)
 {
 	for (int p = 0; p < PP_PHASE_COUNT; p++)
 		free(r->phase[p]);
+	free(r->rows);
 	memset(r, 0, sizeof(*r));
 }

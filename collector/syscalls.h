@@ -21,10 +21,18 @@ struct json;
 extern const char *const syscall_names[];
 extern const unsigned syscall_names_len;
 
+/* One thread's share of a call in a phase. */
+struct syscall_thread {
+	uint32_t tid;
+	uint64_t count, ns;
+};
+
 struct syscall_stat {
 	uint32_t nr;
 	uint64_t count;
-	uint64_t ns; /* in the kernel, for the calls that returned */
+	uint64_t ns;			      /* in the kernel, for the calls that returned */
+	const struct syscall_thread *threads; /* by tid, in the report's rows */
+	size_t nthreads;
 };
 
 struct syscall_report {
@@ -32,6 +40,8 @@ struct syscall_report {
 	size_t n[PP_PHASE_COUNT];
 	uint64_t total[PP_PHASE_COUNT];
 	uint64_t lost; /* calls that found the kernel's table full */
+	struct syscall_thread *rows;
+	size_t nrows;
 };
 
 /* "getpid", or "syscall_NNN" for a number the table lacks, in buf. */
@@ -45,7 +55,7 @@ int syscalls__collect(int counts_fd, int tstate_fd, uint32_t root_tid, uint64_t 
 		      struct syscall_report *out);
 /* The table's "top system calls per phase" block: the top calls of each phase. */
 void syscalls__table(FILE *f, const struct syscall_report *r, size_t top);
-/* phases.json's "syscalls": {"PHASE": [{"name", "nr", "count", "total_ns"}], ...} */
+/* phases.json's "syscalls": {"PHASE": [{"name", "nr", "count", "total_ns", "threads"}], ...} */
 void syscalls__json(struct json *j, const struct syscall_report *r);
 void syscalls__free(struct syscall_report *r);
 

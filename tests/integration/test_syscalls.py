@@ -1,5 +1,5 @@
-"""test_syscalls.py: --syscalls counts the runtime's system calls per phase in
-the kernel. The test runtime sleeps in load and calls getpid() 100,000
+"""test_syscalls.py: --syscalls counts the runtime's system calls per phase and
+thread in the kernel. The test runtime sleeps in load and calls getpid() 100,000
 times in execute: getpid is counted at least 100,000 times in execute and
 never in load, the sleep is load's clock_nanosleep with its time; the table
 has the block; clock_gettime through the vDSO is not counted; without
@@ -42,11 +42,17 @@ def main():
     for phase, calls in sc.items():
         if phase != "lost":
             for c in calls:
-                pp.check(set(c) == {"name", "nr", "count", "total_ns"}, f"{phase} entry {c}")
+                pp.check(set(c) == {"name", "nr", "count", "total_ns", "threads"}, f"{phase} entry {c}")
+                pp.check(sum(t["count"] for t in c["threads"]) == c["count"] and
+                         sum(t["total_ns"] for t in c["threads"]) == c["total_ns"],
+                         f"{phase} {c['name']}: its threads add up")
     execute, load = by_name(sc["execute"]), by_name(sc["load"])
     pp.check(execute.get("getpid", {}).get("count", 0) >= 100000,
              f"getpid >= 100000 in execute: {execute.get('getpid')}")
     pp.check("getpid" not in load, f"no getpid in load: {load.get('getpid')}")
+    main = doc["threads"][0]["tid"]
+    pp.check([t["tid"] for t in execute.get("getpid", {}).get("threads", [])] == [main],
+             "getpid is the main thread's")
     pp.check(sc["execute"][0]["name"] == "getpid", "getpid tops execute")
     sleep = load.get("clock_nanosleep") or load.get("nanosleep")
     if pp.check(sleep is not None, f"the sleep is load's: {list(load)}"):
