@@ -431,6 +431,7 @@ struct run {
 	char fallback_why[2048];
 	char module[PATH_MAX];
 	uint64_t module_ino;
+	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
 	int stats_fd;        /* BPF run-time statistics are on while it is open (> 0) */
 	struct self_cost cost;
@@ -646,11 +647,6 @@ static int put_json(FILE *f, const void *rep)
 	return 0;
 }
 
-static int put_folded(FILE *f, const void *stacks)
-{
-	return stacks__write_folded(f, stacks);
-}
-
 static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn, const void *what)
 {
 	struct outfile out;
@@ -668,21 +664,29 @@ static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn
 	return err;
 }
 
-struct flame_src {
-	const char *folded; /* the file just written */
-	const char *title;
+struct folded_buf {
+	const char *text;
+	size_t len;
+	const char *title; /* the flame graph's */
 };
 
-/* The flame graph is drawn from the folded file just written, as a user would. */
+static int put_buffer(FILE *f, const void *what)
+{
+	const struct folded_buf *b = what;
+
+	return fwrite(b->text, 1, b->len, f) == b->len ? 0 : -EIO;
+}
+
+/* The flame graph is drawn from the folded stacks in memory: DIR/stacks.folded is never re-read. */
 static int put_flamegraph(FILE *f, const void *what)
 {
-	const struct flame_src *src = what;
+	const struct folded_buf *b = what;
 	struct flame_opts fo;
 
 	flame_opts_init(&fo);
 	fo.palette = FLAME_PAL_WASM;
-	fo.title = src->title;
-	return flame_render_file(src->folded, f, &fo);
+	fo.title = b->title;
+	return flame_render_buffer(b->text, b->len, f, &fo);
 }
 
 static int put_trace(FILE *f, const void *tl)
@@ -700,63 +704,97 @@ static int put_pprof(FILE *f, const void *pprof)
 	return pprof__write((struct pprof *)pprof, f);
 }
 
-static int put_offcpu_folded(FILE *f, const void *off)
-{
-	return stacks__write_folded(f, &((const struct offcpu_report *)off)->stacks);
-}
-
 /* offcpu.svg: the blocked stacks, in microseconds, in the io palette's blues */
-static int put_offcpu_svg(FILE *f, const void *folded_path)
+static int put_offcpu_svg(FILE *f, const void *what)
 {
+	const struct folded_buf *b = what;
 	struct flame_opts fo;
 
 	flame_opts_init(&fo);
 	fo.palette = FLAME_PAL_IO;
-	fo.title = "phaseprof off-CPU time";
+	fo.title = b->title;
 	fo.countname = "us";
-	return flame_render_file(folded_path, f, &fo);
+	return flame_render_buffer(b->text, b->len, f, &fo);
 }
 
-/* --off-cpu: DIR/offcpu.folded and the flame graph drawn from it */
+/* --off-cpu: DIR/offcpu.folded, and its flame graph drawn from memory */
 static int write_offcpu(int dirfd, const char *dir, const struct offcpu_report *off)
 {
-	char folded[PATH_MAX];
-	int err = write_file(dirfd, dir, "offcpu.folded", put_offcpu_folded, off);
+	char *text = NULL;
+	struct folded_buf b = { .title = "phaseprof off-CPU time" };
+	FILE *m = open_memstream(&text, &b.len);
+	int err = m ? stacks__write_folded(m, &off->stacks) : -ENOMEM;
 
-	snprintf(folded, sizeof(folded), "%s/offcpu.folded", dir);
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	b.text = text;
+	if (err)
+		pr_err("cannot fold the off-CPU stacks: %s", strerror(-err));
+	err = err ?: write_file(dirfd, dir, "offcpu.folded", put_buffer, &b);
 	if (!err && off->stacks.n)
-		err = write_file(dirfd, dir, "offcpu.svg", put_offcpu_svg, folded);
+		err = write_file(dirfd, dir, "offcpu.svg", put_offcpu_svg, &b);
+	else
+		unlinkat(dirfd, "offcpu.svg", 0);
+	free(text);
 	return err;
+}
+
+static int write_stacks(int dirfd, const char *dir, const struct report *rep)
+{
+	char title[512], *text = NULL;
+	struct folded_buf b = { .title = title };
+	FILE *m = open_memstream(&text, &b.len);
+	int err = m ? stacks__write_folded(m, rep->stacks) : -ENOMEM;
+
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	b.text = text;
+	if (err)
+		pr_err("cannot fold the stacks: %s", strerror(-err));
+	runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
+			(const char *const *)rep->argv, time(NULL));
+	err = err ?: write_file(dirfd, dir, "stacks.folded", put_buffer, &b);
+	err = err ?: write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &b);
+	free(text);
+	return err;
+}
+
+/*
+ * A reused directory keeps no output of an earlier run that this one does not
+ * rewrite: a stale flame graph next to new phases would mislead.
+ */
+static void remove_stale(int dirfd, const char *const *names)
+{
+	for (; *names; names++)
+		unlinkat(dirfd, *names, 0);
 }
 
 static int write_outputs(struct run *r, const struct report *rep)
 {
+	static const char *const stack_files[] = { "stacks.folded", "flamegraph.svg",
+						   "profile.pb.gz", NULL };
+	static const char *const offcpu_files[] = { "offcpu.folded", "offcpu.svg", NULL };
 	struct timeline_input tl = { rep->st, &r->plan, r->s.ev, r->s.nev, r->profile->name };
+	int dirfd = r->outdir;
 	const char *dir = r->o.output;
-	char folded[PATH_MAX], title[512];
-	struct flame_src src = { folded, title };
-	int dirfd = outdir_open(dir), err;
+	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
 
-	if (dirfd < 0) {
-		pr_err("cannot create output directory '%s': %s", dir, strerror(-dirfd));
-		return -1;
-	}
-	err = write_file(dirfd, dir, "phases.json", put_json, rep);
 	err = write_file(dirfd, dir, "trace.json", put_trace, &tl) ?: err;
 	err = write_file(dirfd, dir, "timeline.svg", put_timeline, &tl) ?: err;
-	if (rep->stacks) {
-		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
-		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
-		runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
-				(const char *const *)rep->argv, time(NULL));
-		if (!err)
-			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &src);
-		if (r->pprof)
-			err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
-	}
+	if (rep->stacks)
+		err = write_stacks(dirfd, dir, rep) ?: err;
+	else
+		remove_stale(dirfd, stack_files);
+	if (rep->stacks && r->pprof)
+		err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
+	else if (rep->stacks)
+		unlinkat(dirfd, "profile.pb.gz", 0);
 	if (rep->offcpu)
 		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
-	close(dirfd);
+	else
+		remove_stale(dirfd, offcpu_files);
+	if (err)
+		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
 }
 
@@ -1037,7 +1075,7 @@ static int finish(struct run *r, int run_err)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
 	step_done("table printed");
-	ret = r->o.output ? write_outputs(r, &rep) : 0;
+	ret = r->outdir >= 0 ? write_outputs(r, &rep) : 0;
 	step_done("output files written");
 	phases__free(&st);
 	syscalls__free(&why.sys);
@@ -1275,6 +1313,23 @@ static int prepare(struct run *r)
 	return ret;
 }
 
+/* -o DIR is made and checked before anything runs: an output error never costs a run. */
+static int open_output(struct run *r)
+{
+	int err;
+
+	r->outdir = -1;
+	if (!r->o.output)
+		return 0;
+	r->outdir = outdir_open(r->o.output);
+	err = r->outdir < 0 ? r->outdir : outdir_check_writable(r->outdir);
+	if (!err)
+		return 0;
+	pr_err("cannot use '%s' for output: %s; choose a directory you can write to",
+	       r->o.output, strerror(-err));
+	return PP_EXIT_FAILURE;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -1286,7 +1341,8 @@ int cmd_record(int argc, char **argv)
 	session__init(&r.s);
 	libbpf_set_print(libbpf_print);
 	step_done("start");
-	ret = prepare(&r);
+	ret = open_output(&r);
+	ret = ret ?: prepare(&r);
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)
@@ -1304,5 +1360,7 @@ int cmd_record(int argc, char **argv)
 	plan__free(&r.plan);
 	profile__free(r.profile);
 	profile__free_argv(r.argv);
+	if (r.outdir >= 0)
+		close(r.outdir);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "profile.h"
 #include "profile.pb-c.h"
@@ -171,6 +172,18 @@ static bool is_file(const char *path)
 	return path[0] == '/' && strncmp(path, "//anon", 6);
 }
 
+/* The build-id of the file mapped, only if it still is that file (never a FIFO put there). */
+static int mapped_build_id(const struct mapping *m, char *hex, size_t len)
+{
+	int fd = mapping__open(m), err;
+
+	if (fd < 0)
+		return fd;
+	err = elf_build_id_fd(fd, hex, len);
+	close(fd);
+	return err;
+}
+
 /* The mapping a user address is in, added at first use; 0 when unknown or out of memory. */
 static uint64_t mapping_id(struct pprof *p, uint32_t tgid, uint64_t addr)
 {
@@ -193,7 +206,7 @@ static uint64_t mapping_id(struct pprof *p, uint32_t tgid, uint64_t addr)
 	v->memory_limit = m->end;
 	v->file_offset = m->pgoff;
 	v->filename = str_id(p, m->path);
-	if (is_file(m->path) && !elf_build_id(m->path, build_id, sizeof(build_id)))
+	if (is_file(m->path) && !mapped_build_id(m, build_id, sizeof(build_id)))
 		v->build_id = str_id(p, build_id);
 	v->has_functions = true;
 	if (v->filename < 0 || v->build_id < 0 || idmap_put(&p->map_ids, k, v->id))

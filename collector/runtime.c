@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
+#include "privs.h"
 #include "runtime.h"
 
 static bool is_executable_file(const char *path)
@@ -96,13 +97,21 @@ int runtime_check_elf(const char *path, char *why, size_t len)
 
 int elf_build_id(const char *path, char *hex, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = elf_build_id_fd(fd, hex, len);
+	close(fd);
+	return err;
+}
+
+int elf_build_id_fd(int fd, char *hex, size_t len)
+{
 	const unsigned char *id;
 	ssize_t n = -1;
 	Elf *elf;
 
-	if (fd < 0)
-		return -errno;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf)
@@ -113,23 +122,20 @@ int elf_build_id(const char *path, char *hex, size_t len)
 	}
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	return n > 0 && (size_t)n * 2 < len ? 0 : -ENODATA;
 }
 
 int drop_to_invoking_user(void)
 {
-	const char *uid_s = getenv("SUDO_UID"), *gid_s = getenv("SUDO_GID");
+	char why[160];
+	struct passwd *pw;
 	uid_t uid;
 	gid_t gid;
-	struct passwd *pw;
+	int ret = invoking_user(&uid, &gid, why, sizeof(why));
 
-	if (geteuid() != 0 || !uid_s || !gid_s)
-		return 0;
-	uid = (uid_t)strtoul(uid_s, NULL, 10);
-	gid = (gid_t)strtoul(gid_s, NULL, 10);
-	if (uid == 0)
-		return 0;
+	/* a malformed SUDO_UID must never leave the target running as root */
+	if (ret <= 0)
+		return ret;
 	pw = getpwuid(uid);
 	if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) || setgid(gid) || setuid(uid))
 		return -errno;

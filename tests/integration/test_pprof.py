@@ -62,8 +62,9 @@ def main():
     pp.need_root()
     protoc = pp.need_program("protoc")  # Debian: protobuf-compiler
     out = pp.tmpdir()
-    r = pp.phaseprof(["-x", pp.PHASETEST, "-F", "499", "-o", out, "--", "load=30:busy",
-                      "compile=60:busy:2", "execute=80:busy"])
+    # busy phases long enough to be sampled on a loaded machine
+    r = pp.phaseprof(["-x", pp.PHASETEST, "-F", "499", "-o", out, "--", "load=80:busy",
+                      "compile=80:busy:2", "execute=120:busy"])
     if not pp.check(r.returncode == 0, f"exit status {r.returncode}: {r.stderr}"):
         pp.done()
     doc = pp.load_json(os.path.join(out, "phases.json"))
