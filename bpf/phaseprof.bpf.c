@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "phaseprof.h"
+#include "phase_rules.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -45,14 +46,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384); /* resized by user space before load */
+	__uint(max_entries, 16384); /* distinct stacks of one run; a full map drops new ones */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, PP_MAX_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* resized by user space before load */
+	__uint(max_entries, 65536); /* a full map counts samples_lost */
 	__type(key, struct pp_sample_key);
 	__type(value, __u64);
 } samples SEC(".maps");
@@ -145,80 +146,20 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u32 tid, __u32 arg, _
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
-#define DEPTH_MASK (PP_MAX_DEPTH - 1)
-
-static __always_inline void state_push(struct pp_tstate *st, __u8 phase, __u8 mark)
-{
-	if (st->depth >= PP_MAX_DEPTH) {
-		st->overflow++;
-		return;
-	}
-	st->phase[st->depth & DEPTH_MASK] = phase;
-	st->mark[st->depth & DEPTH_MASK] = mark;
-	st->depth++;
-	st->seq++;
-}
-
-/* Close the innermost bracket of this phase, and any mark above it. */
-static __always_inline void state_pop(struct pp_tstate *st, __u8 phase)
-{
-	if (st->overflow) {
-		st->overflow--;
-		return;
-	}
-	for (int k = 0; k < PP_MAX_DEPTH; k++) {
-		int i = (int)st->depth - 1 - k;
-
-		if (i < 0)
-			return;
-		if (!st->mark[i & DEPTH_MASK] && st->phase[i & DEPTH_MASK] == phase) {
-			st->depth = i;
-			if (!i)
-				st->linger = phase;
-			st->seq++;
-			return;
-		}
-	}
-}
-
-static __always_inline void state_mark(struct pp_tstate *st, __u8 phase)
-{
-	__u32 top = (st->depth - 1) & DEPTH_MASK;
-
-	if (st->depth && st->mark[top]) {
-		if (st->phase[top] != phase) {
-			st->phase[top] = phase;
-			st->seq++;
-		}
-		return;
-	}
-	state_push(st, phase, 1);
-}
-
 static __always_inline void apply_site(__u32 tid, __u64 cookie)
 {
 	struct pp_tstate *st = bpf_map_lookup_elem(&tstate, &tid);
-	__u8 phase = cookie >> PP_COOKIE_PHASE_SHIFT;
 
 	if (!st) {
-		struct pp_tstate fresh = { .linger = -1 };
+		struct pp_tstate fresh;
 
+		pp_tstate_init(&fresh);
 		bpf_map_update_elem(&tstate, &tid, &fresh, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&tstate, &tid);
 		if (!st)
 			return;
 	}
-	switch ((cookie >> PP_COOKIE_ACTION_SHIFT) & 0xff) {
-	case PP_ACT_PUSH:
-		state_push(st, phase, 0);
-		break;
-	case PP_ACT_POP:
-		state_pop(st, phase);
-		break;
-	case PP_ACT_MARK:
-		state_mark(st, phase);
-		break;
-	}
+	pp_rule_apply(st, cookie);
 }
 
 static __always_inline int on_site(struct pt_regs *ctx)
@@ -325,40 +266,15 @@ static __always_inline __s32 kernel_stack(struct bpf_perf_event_data *ctx)
 	return bpf_get_stackid(ctx, &stacks, 0);
 }
 
-/*
- * The phase a sample belongs to, as the user half's model decides it: the
- * thread's innermost open phase; else, on the root main thread, the phase that
- * closed last (flagged: it may turn out to be teardown) or startup; else, on
- * any other thread, the root main thread's phase.
- */
+/* The sampled thread's phase, by the rules of phase_rules.h, from the states in the map. */
 static __always_inline void sample_phase(__u32 tid, struct pp_sample_key *key)
 {
-	struct pp_tstate *st = bpf_map_lookup_elem(&tstate, &tid);
+	struct pp_tstate *own = bpf_map_lookup_elem(&tstate, &tid), *root = NULL;
+	__u32 root_id = root_tid;
 
-	if (st && st->depth) {
-		key->phase = st->phase[(st->depth - 1) & DEPTH_MASK];
-		return;
-	}
-	if (tid != root_tid) {
-		__u32 root = root_tid;
-
-		if (root_exited) {
-			key->phase = PP_PHASE_TEARDOWN;
-			return;
-		}
-		st = bpf_map_lookup_elem(&tstate, &root);
-		if (st && st->depth) {
-			key->phase = st->phase[(st->depth - 1) & DEPTH_MASK];
-			return;
-		}
-	}
-	if (st && st->linger >= 0) {
-		key->phase = st->linger;
-		key->flags = PP_SAMPLE_LINGER;
-		key->seq = st->seq;
-		return;
-	}
-	key->phase = PP_PHASE_STARTUP;
+	if (tid != root_id)
+		root = bpf_map_lookup_elem(&tstate, &root_id);
+	pp_sample_phase(own, root, tid == root_id, root_exited, key);
 }
 
 SEC("perf_event")
@@ -399,8 +315,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 /* Process-wide phase changes go to the root main thread, as a mark would. */
 static __always_inline void milestone(__u32 tgid, __u32 type, __u32 fd, int phase)
 {
-	__u64 cookie = (__u64)phase << PP_COOKIE_PHASE_SHIFT |
-		       (__u64)PP_ACT_MARK << PP_COOKIE_ACTION_SHIFT;
+	__u64 cookie = pp_cookie(0, phase, PP_ACT_MARK, 0);
 
 	emit(type, tgid, (__u32)bpf_get_current_pid_tgid(), fd, 0, 0, NULL);
 	if (phase >= 0) {

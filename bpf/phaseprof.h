@@ -45,6 +45,33 @@ enum pp_action {
 #define PP_COOKIE_ACTION_SHIFT 40
 #define PP_COOKIE_RETURN (1ULL << 48)
 
+/* The one place a cookie is made and taken apart (plan.c makes them, both halves read them). */
+static inline __u64 pp_cookie(__u32 site, int phase, int action, int ret)
+{
+	return (__u64)site | (__u64)(__u8)phase << PP_COOKIE_PHASE_SHIFT |
+	       (__u64)(__u8)action << PP_COOKIE_ACTION_SHIFT | (ret ? PP_COOKIE_RETURN : 0);
+}
+
+static inline __u32 pp_cookie_site(__u64 c)
+{
+	return c & PP_COOKIE_SITE_MASK;
+}
+
+static inline int pp_cookie_phase(__u64 c)
+{
+	return (c >> PP_COOKIE_PHASE_SHIFT) & 0xff;
+}
+
+static inline int pp_cookie_action(__u64 c)
+{
+	return (c >> PP_COOKIE_ACTION_SHIFT) & 0xff;
+}
+
+static inline int pp_cookie_is_return(__u64 c)
+{
+	return (c & PP_COOKIE_RETURN) != 0;
+}
+
 enum pp_event_type {
 	PP_EV_EXEC = 1, /* a tracked process exec'd: arg = 0 */
 	PP_EV_FORK,     /* a tracked task created a thread or process: tid/tgid = the child, arg = parent tid */
@@ -65,9 +92,10 @@ enum pp_event_type {
 #define PP_MAX_DEPTH 16
 
 /*
- * Per-thread phase state, kept by the kernel half so every stack sample is
- * tagged with its thread's phase at that instant. The same rules as the user
- * half's model (collector/phases.c): brackets push and pop, marks replace.
+ * Per-thread phase state: kept by the kernel half so every stack sample is
+ * tagged with its thread's phase at that instant, and by the user half's model
+ * (collector/phases.c) as it replays the events. Both change it only through
+ * the rules in phase_rules.h.
  */
 struct pp_tstate {
 	__u32 seq;      /* state changes so far (tells the last lingering stretch) */

@@ -59,7 +59,7 @@ static void merge_waits(struct offcpu_report *r)
 	qsort(r->waits, r->n, sizeof(*r->waits), cmp_ns);
 }
 
-static int collect_waits(int waits_fd, uint32_t final_seq, struct offcpu_report *r)
+int offcpu__collect_waits(int waits_fd, uint32_t final_seq, struct offcpu_report *r)
 {
 	struct pp_wait_key key, next, *prev = NULL;
 	size_t cap = 0;
@@ -116,27 +116,9 @@ static void to_microseconds(struct stack_result *s)
 	}
 }
 
-int offcpu__collect(const struct stack_maps *base, int stacks_fd, int waits_fd, uint64_t lost,
-		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
-		    struct offcpu_report *r)
+void offcpu__finish(struct offcpu_report *r)
 {
-	struct stack_maps maps = *base;
-	struct stack_opts so = *o;
-	struct pp_tstate st;
-	uint32_t final_seq =
-	    bpf_map_lookup_elem(base->tstate_fd, &base->root_tid, &st) ? 0 : st.seq;
-	int err;
-
-	memset(r, 0, sizeof(*r));
-	r->lost = lost;
-	maps.samples_fd = stacks_fd;
-	maps.samples_lost = 0;
-	so.on_sample = NULL; /* blocked time is not a CPU sample: not for pprof */
-	err = collect_waits(waits_fd, final_seq, r);
-	err = err ?: stacks__collect(&maps, NULL, mm, z, &so, &r->stacks);
-	if (!err)
-		to_microseconds(&r->stacks);
-	return err;
+	to_microseconds(&r->stacks);
 }
 
 static const char *thread_name(const struct run_stats *st, uint32_t tid)

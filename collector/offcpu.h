@@ -33,13 +33,11 @@ struct offcpu_report {
 	struct stack_result stacks; /* counts in microseconds */
 };
 
-/*
- * Fold the kernel's tables: base names frames and tells teardown as for
- * stack samples (its samples_fd is replaced by stacks_fd). 0 or -errno.
- */
-int offcpu__collect(const struct stack_maps *base, int stacks_fd, int waits_fd, uint64_t lost,
-		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
-		    struct offcpu_report *out);
+/* The kernel's table of waits (pp_wait_key -> pp_sys_val) into r, phases resolved
+ * with the root main thread's final seq. 0 or -ENOMEM. */
+int offcpu__collect_waits(int waits_fd, uint32_t final_seq, struct offcpu_report *r);
+/* After r->stacks was folded from tuples counting nanoseconds: to microseconds. */
+void offcpu__finish(struct offcpu_report *r);
 /* Per phase, the blocked time and its longest waits; threads named from st. */
 void offcpu__table(FILE *f, const struct offcpu_report *r, const struct run_stats *st);
 /* phases.json's "offcpu" */

@@ -10,8 +10,7 @@
 #include <string.h>
 #include "vec.h"
 #include "phases.h"
-
-#define MAX_DEPTH PP_MAX_DEPTH /* as deep as the kernel half tracks */
+#include "phase_rules.h"
 
 enum owner {
 	OWN_NONE,     /* outside every phase of this thread */
@@ -30,20 +29,13 @@ struct spans {
 	size_t n, cap;
 };
 
-struct frame {
-	int8_t phase;
-	bool mark;
-};
-
 struct thr {
 	uint32_t tid, tgid;
 	char comm[PP_COMM_LEN];
 	uint64_t start, end;
 	bool ended, oncpu;
 	uint64_t oncpu_since, seg_start;
-	struct frame stack[MAX_DEPTH];
-	int depth, overflow;
-	int linger; /* phase that closed last, -1 before any */
+	struct pp_tstate st; /* open phases, changed by phase_rules.h only */
 	uint64_t entered[PP_PHASE_COUNT];
 	struct spans segs, cpu, resolved;
 };
@@ -126,7 +118,7 @@ static struct thr *thr_new(struct model *m, const struct pp_event *e, uint64_t t
 	t->tid = e->tid;
 	t->tgid = e->tgid;
 	t->start = t->seg_start = ts;
-	t->linger = -1;
+	pp_tstate_init(&t->st);
 	memcpy(t->comm, e->comm, PP_COMM_LEN);
 	slot_insert(m->slot, m->nslots, t->tid, m->n - 1);
 	return t;
@@ -144,21 +136,29 @@ static struct thr *thr_get(struct model *m, const struct pp_event *e)
 	return t;
 }
 
-/* Close the current segment at ts with the thread's current owner. */
-static void seg_close(struct model *m, struct thr *t, uint64_t ts)
+/* Who owns a thread's time in state st: its innermost phase, the one that lingers, or nobody. */
+static int owner_of(const struct pp_tstate *st, int *phase)
 {
-	int phase = -1, owner = OWN_NONE;
+	*phase = pp_tstate_top(st);
+	if (*phase >= 0)
+		return OWN_EXPLICIT;
+	*phase = st->linger;
+	return *phase >= 0 ? OWN_LINGER : OWN_NONE;
+}
 
-	if (t->depth > 0) {
-		phase = t->stack[t->depth - 1].phase;
-		owner = OWN_EXPLICIT;
-	} else if (t->linger >= 0) {
-		phase = t->linger;
-		owner = OWN_LINGER;
-	}
+/* Close the current segment at ts, owned as state st says (the thread's, or the one before). */
+static void seg_close_as(struct model *m, struct thr *t, const struct pp_tstate *st, uint64_t ts)
+{
+	int phase, owner = owner_of(st, &phase);
+
 	if (spans_add(&t->segs, t->seg_start, ts, phase, owner))
 		m->oom = true;
 	t->seg_start = ts;
+}
+
+static void seg_close(struct model *m, struct thr *t, uint64_t ts)
+{
+	seg_close_as(m, t, &t->st, ts);
 }
 
 static void cpu_on(struct thr *t, uint64_t ts)
@@ -176,70 +176,33 @@ static void cpu_off(struct model *m, struct thr *t, uint64_t ts)
 	t->oncpu = false;
 }
 
-static void push(struct model *m, struct thr *t, int phase, bool mark, uint64_t ts)
-{
-	seg_close(m, t, ts);
-	if (t->depth == MAX_DEPTH) {
-		t->overflow++;
-		return;
-	}
-	t->stack[t->depth++] = (struct frame){ (int8_t)phase, mark };
-	t->entered[phase]++;
-}
-
-static void pop(struct model *m, struct thr *t, int phase, uint64_t ts)
-{
-	int i;
-
-	if (t->overflow) {
-		t->overflow--;
-		return;
-	}
-	for (i = t->depth - 1; i >= 0; i--)
-		if (!t->stack[i].mark && t->stack[i].phase == phase)
-			break;
-	if (i < 0) {
-		m->unmatched++;
-		return;
-	}
-	seg_close(m, t, ts);
-	t->depth = i;
-	if (!t->depth)
-		t->linger = phase;
-}
-
-static void mark(struct model *m, struct thr *t, int phase, uint64_t ts)
-{
-	struct frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
-
-	if (top && top->mark) {
-		if (top->phase == phase)
-			return;
-		seg_close(m, t, ts);
-		top->phase = (int8_t)phase;
-		t->entered[phase]++;
-		return;
-	}
-	push(m, t, phase, true, ts);
-}
-
+/*
+ * The rules change the state; the model closes the segment the old state
+ * owned, first, when they did (a push past the depth limit still splits it,
+ * as it always has: the time either side has the same owner).
+ */
 static void site_hit(struct model *m, struct thr *t, const struct pp_event *e)
 {
-	int phase = pp_cookie_phase(e->cookie);
+	int phase = pp_cookie_phase(e->cookie), action = pp_cookie_action(e->cookie);
+	struct pp_tstate before = t->st;
 
-	if (phase < 0 || phase >= PP_PHASE_COUNT)
+	switch (pp_rule_apply(&t->st, e->cookie)) {
+	case PP_RULE_ENTER:
+		t->entered[phase]++;
+		/* fall through */
+	case PP_RULE_LEAVE:
+		break;
+	case PP_RULE_OVERFLOW:
+		if (action == PP_ACT_PUSH)
+			break;
 		return;
-	switch (pp_cookie_action(e->cookie)) {
-	case PP_ACT_PUSH:
-		push(m, t, phase, false, e->ts);
-		break;
-	case PP_ACT_POP:
-		pop(m, t, phase, e->ts);
-		break;
-	case PP_ACT_MARK:
-		mark(m, t, phase, e->ts);
-		break;
+	case PP_RULE_UNMATCHED:
+		m->unmatched++;
+		return;
+	default:
+		return;
 	}
+	seg_close_as(m, t, &before, e->ts);
 }
 
 static void thr_end(struct model *m, struct thr *t, uint64_t ts)

@@ -6,10 +6,8 @@
  * and threads. Pure code: no BPF, no I/O, so it is unit-tested on made-up
  * event streams.
  *
- * Per thread, a stack of open phases; the innermost owns the time:
- *   PP_ACT_PUSH opens a bracket, PP_ACT_POP closes the innermost bracket of
- *   its phase (and any mark above it); PP_ACT_MARK replaces the mark on top of
- *   the stack, or pushes one when the top is a bracket.
+ * Per thread, a stack of open phases whose innermost owns the time, changed
+ * by the rules of bpf/phase_rules.h (the kernel half tags samples with them).
  * On the root process's main thread, time before the first phase is startup,
  * time after the last phase closed is teardown, and time between a close and
  * the next open stays with the phase that closed. Every other thread's time
@@ -71,16 +69,5 @@ struct run_stats {
  * reordered by time in place. 0 or -ENOMEM. */
 int phases__compute(struct pp_event *ev, size_t n, uint32_t root, struct run_stats *out);
 void phases__free(struct run_stats *st);
-
-/* Cookie helpers, shared by the session (which makes cookies) and the model. */
-static inline uint64_t pp_cookie(uint32_t site, int phase, int action, bool ret)
-{
-	return (uint64_t)site | (uint64_t)phase << PP_COOKIE_PHASE_SHIFT |
-	       (uint64_t)action << PP_COOKIE_ACTION_SHIFT | (ret ? PP_COOKIE_RETURN : 0);
-}
-static inline uint32_t pp_cookie_site(uint64_t c) { return c & PP_COOKIE_SITE_MASK; }
-static inline int pp_cookie_phase(uint64_t c) { return (c >> PP_COOKIE_PHASE_SHIFT) & 0xff; }
-static inline int pp_cookie_action(uint64_t c) { return (c >> PP_COOKIE_ACTION_SHIFT) & 0xff; }
-static inline bool pp_cookie_is_return(uint64_t c) { return c & PP_COOKIE_RETURN; }
 
 #endif /* PHASEPROF_PHASES_H */

@@ -280,11 +280,12 @@ static uint64_t location_id(struct pprof *p, uint32_t tgid, uint64_t addr, bool 
 	return p->nlocs;
 }
 
-static int add_labels(struct pprof *p, pb_sample *s, const struct stack_sample_view *v)
+static int add_labels(struct pprof *p, pb_sample *s, const struct stack_tuple *t,
+		      const char *process)
 {
+	char comm[PP_COMM_LEN + 1];
 	const char *keys[NLABELS] = { "phase", "thread", "process", "pid" };
-	const char *vals[NLABELS] = { phase__name(v->phase), v->k->comm,
-				      v->process ? v->process : v->k->comm, NULL };
+	const char *vals[NLABELS] = { phase__name(t->phase), comm, process ? process : comm, NULL };
 	pb_label *l = calloc(NLABELS, sizeof(*l));
 
 	s->label = calloc(NLABELS, sizeof(*s->label));
@@ -292,6 +293,7 @@ static int add_labels(struct pprof *p, pb_sample *s, const struct stack_sample_v
 		free(l);
 		return -ENOMEM;
 	}
+	snprintf(comm, sizeof(comm), "%.*s", PP_COMM_LEN, t->comm);
 	for (int i = 0; i < NLABELS; i++) {
 		s->label[i] = &l[i];
 		perftools__profiles__label__init(&l[i]);
@@ -303,14 +305,14 @@ static int add_labels(struct pprof *p, pb_sample *s, const struct stack_sample_v
 		if (l[i].key < 0 || l[i].str < 0)
 			return -ENOMEM;
 	}
-	l[NLABELS - 1].num = v->k->tgid; /* pid: a number, not a string */
+	l[NLABELS - 1].num = t->tgid; /* pid: a number, not a string */
 	return 0;
 }
 
-int pprof__add(void *ctx, const struct stack_sample_view *v)
+int pprof__add(struct pprof *p, const struct stack_tuple *t, const char *process)
 {
-	struct pprof *p = ctx;
 	pb_sample *s = vec_grow(p->samples, p->nsamples, &p->cap_samples, sizeof(*s), 1024);
+	int nk = t->nkernel > 0 ? t->nkernel : 0;
 	size_t n = 0;
 
 	if (!s)
@@ -318,22 +320,22 @@ int pprof__add(void *ctx, const struct stack_sample_view *v)
 	p->samples = s;
 	s = &p->samples[p->nsamples++];
 	perftools__profiles__sample__init(s);
-	s->location_id = calloc(v->kn + v->un + 1, sizeof(*s->location_id));
+	s->location_id = calloc(nk + t->nuser + 1, sizeof(*s->location_id));
 	s->value = calloc(2, sizeof(*s->value));
 	if (!s->location_id || !s->value)
 		return -ENOMEM;
 	/* innermost first: the kernel's frames, then the user stack */
-	for (int i = 0; i < v->kn; i++)
-		if (!(s->location_id[n++] = location_id(p, v->k->tgid, v->kips[i], true, i == 0)))
+	for (int i = 0; i < nk; i++)
+		if (!(s->location_id[n++] = location_id(p, t->tgid, t->kernel[i], true, i == 0)))
 			return -ENOMEM;
-	for (int i = 0; i < v->un; i++)
-		if (!(s->location_id[n++] = location_id(p, v->k->tgid, v->uips[i], false, i == 0)))
+	for (int i = 0; i < t->nuser; i++)
+		if (!(s->location_id[n++] = location_id(p, t->tgid, t->user[i], false, i == 0)))
 			return -ENOMEM;
 	s->n_location_id = n;
-	s->value[0] = (int64_t)v->count;
-	s->value[1] = (int64_t)(v->count * p->period_ns);
+	s->value[0] = (int64_t)t->count;
+	s->value[1] = (int64_t)(t->count * p->period_ns);
 	s->n_value = 2;
-	return add_labels(p, s, v);
+	return add_labels(p, s, t, process);
 }
 
 struct pprof *pprof__new(const struct mmaps *mm, struct symbolizer *z, unsigned hz,

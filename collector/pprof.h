@@ -23,8 +23,9 @@ struct pprof;
  * the adds. NULL with errno set. */
 struct pprof *pprof__new(const struct mmaps *mm, struct symbolizer *z, unsigned hz,
 			 uint64_t start_ts, uint64_t wall_ns, const char *runtime);
-/* A stack_sample_fn (stacks.h): add one distinct stack and its count. 0 or -ENOMEM. */
-int pprof__add(void *pprof, const struct stack_sample_view *v);
+/* A stack_tuple_fn (stacks.h): add one distinct stack and its count. 0 or -ENOMEM.
+ * process names the tuple's process (NULL: the thread's name). */
+int pprof__add(struct pprof *p, const struct stack_tuple *t, const char *process);
 /* Write the gzip'd serialized profile. 0, -ENOMEM or -EIO. */
 int pprof__write(struct pprof *p, FILE *f);
 void pprof__free(struct pprof *p);

@@ -29,7 +29,7 @@ struct probe_site {
 	char *build_id; /* `build-id=HEX`, required by raw-address specs */
 	/* alternatives written A | B | C: the first that resolves wins */
 	struct site_candidate *candidates;
-	size_t ncandidates;
+	size_t ncandidates, candidates_cap;
 	char *text; /* the site as written, for reports */
 	int line, col;
 };

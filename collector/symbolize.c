@@ -17,6 +17,7 @@
 #include "log.h"
 #include "privs.h"
 #include "symbolize.h"
+#include "fileread.h"
 #include "vec.h"
 
 /* an address range with a name: perf-map entries and kernel symbols */
@@ -44,9 +45,9 @@ struct perfmap {
 struct symbolizer {
 	struct syms_opts opts;
 	struct module *mods;
-	size_t nmods;
+	size_t nmods, mods_cap;
 	struct perfmap *maps;
-	size_t nmaps;
+	size_t nmaps, maps_cap;
 	struct ranges kernel;
 	bool kernel_loaded;
 	struct ranges vdso; /* offsets into the vDSO image, from phaseprof's own copy */
@@ -197,67 +198,44 @@ static int perfmap_add(void *ctx, uint64_t start, uint64_t size, const char *nam
 	return ranges_add(ctx, start, size, name, len);
 }
 
-/* The whole file in one malloc'd buffer (a perf map is read once, when first needed). */
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 65536, n = 0, got;
-	char *buf = malloc(cap), *p;
-
-	while (buf && n < PERFMAP_MAX_BYTES && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			p = realloc(buf, cap *= 2);
-			if (!p) {
-				free(buf);
-				return NULL;
-			}
-			buf = p;
-		}
-	}
-	*len = n;
-	return buf;
-}
-
 /*
  * /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime,
  * WAMR). As perf does, only a regular file of the target's user (or root) is
  * read, never through a symlink or a FIFO, and no more than PERFMAP_MAX_BYTES.
+ * Its fd, or -1.
  */
-static FILE *open_perfmap(uint32_t pid)
+static int open_perfmap(uint32_t pid)
 {
 	char path[64];
 	struct stat st;
-	FILE *f;
 	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
+		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    (st.st_uid != privs_user_uid() && st.st_uid != 0) || st.st_size > PERFMAP_MAX_BYTES) {
 		pr_debug("ignoring %s: not a regular file of uid %u or root under %d MiB", path,
 			 (unsigned)privs_user_uid(), PERFMAP_MAX_BYTES >> 20);
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	f = fdopen(fd, "r");
-	if (!f)
-		close(fd);
-	return f;
+	return fd;
 }
 
 static void load_perfmap(struct ranges *r, uint32_t pid)
 {
-	char *buf;
-	size_t len;
-	FILE *f = open_perfmap(pid);
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = open_perfmap(pid), err;
 
-	if (!f)
+	if (fd < 0)
 		return;
-	buf = read_all(f, &len);
-	fclose(f);
-	if (!buf)
+	/* read once, when first needed: all of it */
+	err = read_whole_fd(fd, PERFMAP_MAX_BYTES, &buf, &len);
+	close(fd);
+	if (err)
 		return;
 	symbolizer__parse_perfmap(buf, len, perfmap_add, r);
 	free(buf);
@@ -273,7 +251,7 @@ static struct perfmap *perfmap_slot(struct symbolizer *z, uint32_t pid, bool *ad
 	for (size_t i = 0; i < z->nmaps; i++)
 		if (z->maps[i].pid == pid)
 			return &z->maps[i];
-	v = realloc(z->maps, (z->nmaps + 1) * sizeof(*v));
+	v = vec_grow(z->maps, z->nmaps, &z->maps_cap, sizeof(*v), 4);
 	if (!v)
 		return NULL;
 	z->maps = v;
@@ -311,7 +289,7 @@ int symbolizer__set_perfmap(struct symbolizer *z, uint32_t pid, const char *buf,
 
 static struct module *module_add(struct symbolizer *z, const char *path)
 {
-	struct module *v = realloc(z->mods, (z->nmods + 1) * sizeof(*v));
+	struct module *v = vec_grow(z->mods, z->nmods, &z->mods_cap, sizeof(*v), 16);
 
 	if (!v)
 		return NULL;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* session.c: the BPF skeleton's lifecycle and the runtime's process, see session.h */
+/*
+ * bpf_backend.c: the BPF backend (see backend.h): the skeleton's lifecycle, its
+ * links, the events ring buffer, and the sampled stacks in its maps.
+ */
 #define _GNU_SOURCE
-#define PR_DOMAIN "session"
+#define PR_DOMAIN "bpf"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,36 +14,43 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "vec.h"
 #include "log.h"
-#include "mmaps.h"
 #include "plan.h"
 #include "stacks.h"
 #include "phaseprof.skel.h"
-#include "runtime.h"
-#include "session.h"
+#include "backend.h"
+#include "perf_ring.h"
+#include "phase_rules.h"
+#include "offcpu.h"
+#include "selfcost.h"
+#include "syscalls.h"
 
+
+struct session {
+	struct backend *b; /* its target and event store */
+	struct phaseprof_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	size_t nlinks, links_cap;
+	int *link_fds; /* uprobe_multi links, made without libbpf */
+	size_t nlink_fds, link_fds_cap;
+	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
+	bool dwarf; /* stack samples come with registers and stack, to unwind in user space */
+	stack_sample_fn on_stack;
+	void *stack_ctx;
+};
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
-	struct pp_event *ev;
 
 	if (size < sizeof(struct pp_event))
 		return 0;
-	ev = vec_grow(s->ev, s->nev, &s->cap, sizeof(*ev), 65536);
-	if (!ev) {
-		s->oom = true;
-		return -ENOMEM;
-	}
-	s->ev = ev;
-	memcpy(&s->ev[s->nev++], data, sizeof(struct pp_event));
-	return 0;
+	return events__push(s->b->events, data);
 }
 
 /* BPF_TRACE_UPROBE_MULTI, from Linux 6.6 (commit 89ae89f53d20); absent from older UAPI headers */
@@ -54,7 +64,7 @@ static int syscalls_autoload(struct session *s, bool on)
 	       bpf_program__set_autoload(s->skel->progs.sys_count_exit, on);
 }
 
-static int load_skeleton(struct session *s, const struct session_opts *o, bool multi)
+static int load_skeleton(struct session *s, const struct backend_opts *o, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
 	unsigned stack_ring = o->stack_ring_mb ? o->stack_ring_mb << 20 : 4096;
@@ -64,7 +74,7 @@ static int load_skeleton(struct session *s, const struct session_opts *o, bool m
 	if (!s->skel)
 		return -errno;
 	/* ring buffers are a power of two pages */
-	err = bpf_map__set_max_entries(s->skel->maps.events, (o->ringbuf_mb ?: 1) << 20);
+	err = bpf_map__set_max_entries(s->skel->maps.events, (o->buffer_mb ?: 1) << 20);
 	err = err ?: bpf_map__set_max_entries(s->skel->maps.stack_samples, stack_ring);
 	if (multi)
 		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.site_hit_multi,
@@ -95,157 +105,35 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-void session__on_stack_sample(struct session *s, stack_sample_fn fn, void *ctx)
+static int bpf_open(struct backend *b, const struct backend_opts *o, char *why, size_t whylen)
 {
-	s->on_stack = fn;
-	s->stack_ctx = ctx;
-}
-
-int session__open(struct session *s, const struct session_opts *o)
-{
+	struct session *s = calloc(1, sizeof(*s));
 	int err;
 
+	if (!s)
+		return -ENOMEM;
+	b->priv = s;
+	s->b = b;
 	s->dwarf = o->stack_ring_mb > 0;
+	s->on_stack = o->on_stack;
+	s->stack_ctx = o->stack_ctx;
 	/* try uprobe_multi first; a kernel that predates it refuses the program */
 	s->multi = load_skeleton(s, o, true) == 0;
 	if (!s->multi) {
 		pr_debug("no uprobe_multi links here; one perf event per probe");
 		err = load_skeleton(s, o, false);
-		if (err)
+		if (err) {
+			snprintf(why, whylen, "%s", strerror(-err));
 			return err;
+		}
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
-	if (!s->rb)
-		return -errno;
-	if (s->dwarf && ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.stack_samples),
-					 on_stack_sample, s))
-		return -errno;
-	return 0;
-}
-
-void session__init(struct session *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->child = -1;
-	s->go_fd = s->status_fd = -1;
-}
-
-#define MAX_ARGV_BYTES (4 << 20)
-
-/* In the child: read the command line phaseprof sends when all is armed. */
-static char **read_argv(int fd)
-{
-	uint32_t len, argc = 0;
-	char *buf, **argv;
-	size_t got = 0;
-
-	if (read(fd, &len, sizeof(len)) != sizeof(len) || len == 0 || len > MAX_ARGV_BYTES)
-		return NULL;
-	buf = malloc(len);
-	while (buf && got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-
-		if (n <= 0)
-			return NULL;
-		got += n;
-	}
-	if (!buf || buf[len - 1])
-		return NULL;
-	for (uint32_t i = 0; i < len; i++)
-		argc += !buf[i];
-	argv = calloc(argc + 1, sizeof(*argv));
-	for (uint32_t i = 0, k = 0; argv && k < argc; k++) {
-		argv[k] = buf + i;
-		i += strlen(buf + i) + 1;
-	}
-	return argv;
-}
-
-/* In the child: wait for the command line, become the invoking user, exec. */
-static void child_exec(int go_fd, int status_fd)
-{
-	char **argv = read_argv(go_fd);
-	int err;
-
-	if (!argv)
-		_exit(127); /* phaseprof gave up before the start */
-	err = drop_to_invoking_user();
-	if (!err) {
-		execv(argv[0], argv);
+	err = s->rb ? 0 : -errno;
+	if (!err && s->dwarf &&
+	    ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.stack_samples), on_stack_sample, s))
 		err = -errno;
-	}
-	err = -err;
-	if (write(status_fd, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-/*
- * Fork while phaseprof is still small and has one thread: the copy is cheap,
- * and so is the exec that throws it away, which the runtime's rusage counts.
- */
-int session__spawn(struct session *s)
-{
-	int go[2], status[2];
-
-	if (pipe2(go, O_CLOEXEC))
-		return -errno;
-	if (pipe2(status, O_CLOEXEC)) {
-		close(go[0]);
-		close(go[1]);
-		return -errno;
-	}
-	s->child = fork();
-	if (s->child < 0) {
-		int err = -errno;
-
-		close(go[0]);
-		close(go[1]);
-		close(status[0]);
-		close(status[1]);
-		return err;
-	}
-	if (s->child == 0) {
-		close(go[1]);
-		close(status[0]);
-		child_exec(go[0], status[1]);
-	}
-	close(go[0]);
-	close(status[1]);
-	s->go_fd = go[1];
-	s->status_fd = status[0];
-	return 0;
-}
-
-/* The command line as the child reads it: a length, then NUL-terminated words. */
-static int send_argv(int fd, char *const argv[])
-{
-	size_t len = 0;
-	uint32_t len32;
-	char *buf, *p;
-	int err = 0;
-
-	for (size_t i = 0; argv[i]; i++)
-		len += strlen(argv[i]) + 1;
-	if (!len || len > MAX_ARGV_BYTES)
-		return -E2BIG;
-	buf = p = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	for (size_t i = 0; argv[i]; i++)
-		p = stpcpy(p, argv[i]) + 1;
-	len32 = (uint32_t)len;
-	if (write(fd, &len32, sizeof(len32)) != sizeof(len32))
-		err = -errno;
-	for (size_t done = 0; !err && done < len;) {
-		ssize_t n = write(fd, buf + done, len - done);
-
-		if (n <= 0)
-			err = n < 0 ? -errno : -EPIPE;
-		else
-			done += n;
-	}
-	free(buf);
+	if (err)
+		snprintf(why, whylen, "cannot set up the ring buffer: %s", strerror(-err));
 	return err;
 }
 
@@ -255,7 +143,7 @@ static int add_link(struct session *s, struct bpf_link *link)
 
 	if (!link)
 		return -errno;
-	v = realloc(s->links, (s->nlinks + 1) * sizeof(*v));
+	v = vec_grow(s->links, s->nlinks, &s->links_cap, sizeof(*v), 16);
 	if (!v) {
 		bpf_link__destroy(link);
 		return -ENOMEM;
@@ -268,7 +156,7 @@ static int add_link(struct session *s, struct bpf_link *link)
 /* libbpf 1.1 cannot wrap a link fd it did not make: keep those as plain fds */
 static int add_link_fd(struct session *s, int fd)
 {
-	int *v = realloc(s->link_fds, (s->nlink_fds + 1) * sizeof(*v));
+	int *v = vec_grow(s->link_fds, s->nlink_fds, &s->link_fds_cap, sizeof(*v), 16);
 
 	if (!v) {
 		close(fd);
@@ -279,9 +167,10 @@ static int add_link_fd(struct session *s, int fd)
 	return 0;
 }
 
-int session__attach_tracepoints(struct session *s)
+static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 {
-	__u32 pid = s->child;
+	struct session *s = b->priv;
+	__u32 pid = b->target->pid;
 	__u8 one = 1;
 	int err;
 
@@ -289,15 +178,12 @@ int session__attach_tracepoints(struct session *s)
 	/* the child's pid is tracked before it execs: nothing it runs goes unseen */
 	err = bpf_map__update_elem(s->skel->maps.tracked, &pid, sizeof(pid), &one, sizeof(one),
 				   BPF_ANY);
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_exec));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_fork));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_exit));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_switch));
 	if (err)
-		return err;
-	err = add_link(s, bpf_program__attach(s->skel->progs.on_exec));
-	if (!err)
-		err = add_link(s, bpf_program__attach(s->skel->progs.on_fork));
-	if (!err)
-		err = add_link(s, bpf_program__attach(s->skel->progs.on_exit));
-	if (!err)
-		err = add_link(s, bpf_program__attach(s->skel->progs.on_switch));
+		snprintf(why, whylen, "%s", strerror(-err));
 	return err;
 }
 
@@ -372,9 +258,10 @@ static bool first_of_group(const struct plan_attach *att, size_t i)
 	return true;
 }
 
-int session__attach_uprobes(struct session *s, const struct plan_attach *att, size_t n,
-			    size_t *failed)
+static int bpf_attach_uprobes(struct backend *b, const struct plan_attach *att, size_t n,
+			      size_t *failed, char *why, size_t whylen)
 {
+	struct session *s = b->priv;
 	int err = 0;
 
 	for (size_t i = 0; i < n && s->multi && !err; i++)
@@ -388,6 +275,7 @@ int session__attach_uprobes(struct session *s, const struct plan_attach *att, si
 		err = attach_one(s, &att[i]);
 		if (err) {
 			*failed = i;
+			snprintf(why, whylen, "%s", strerror(-err));
 			return err;
 		}
 	}
@@ -403,18 +291,13 @@ static int open_sampler(int cpu, unsigned hz)
 		.freq = 1,
 		.sample_freq = hz,
 	};
-	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	return perf_event_fd(&attr, -1, cpu);
 }
 
-int session__attach_sampling(struct session *s, unsigned hz)
+static int attach_samplers(struct session *s, unsigned hz)
 {
 	int ncpu = libbpf_num_possible_cpus();
 
-	s->mm = mmaps__open(s->child);
-	if (!s->mm)
-		return -errno;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		int fd = open_sampler(cpu, hz), err;
 		struct bpf_link *link;
@@ -438,59 +321,46 @@ int session__attach_sampling(struct session *s, unsigned hz)
 	return 0;
 }
 
-int session__attach_fallback(struct session *s, uint64_t module_ino)
+static int bpf_attach_sampling(struct backend *b, unsigned hz, char *why, size_t whylen)
 {
-	int err;
+	int err = attach_samplers(b->priv, hz);
 
-	s->skel->bss->module_ino = module_ino;
-	err = add_link(s, bpf_program__attach(s->skel->progs.fallback_enter));
-	return err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_exit));
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
 }
 
-int session__seed_mark(struct session *s, uint32_t tid, int phase)
+/* Start thread tid in an entry-only mark of phase, as if a site had fired at exec. */
+static int seed_mark(struct session *s, uint32_t tid, int phase)
 {
-	struct pp_tstate st = { .depth = 1, .linger = -1, .seq = 1 };
+	struct pp_tstate st;
 
-	st.phase[0] = (__u8)phase;
-	st.mark[0] = 1;
+	pp_tstate_init(&st);
+	pp_rule_mark(&st, (__u8)phase);
 	return bpf_map__update_elem(s->skel->maps.tstate, &tid, sizeof(tid), &st, sizeof(st),
 				    BPF_ANY);
 }
 
-void session__stack_maps(struct session *s, struct stack_maps *maps)
+static int bpf_attach_fallback(struct backend *b, uint64_t module_ino, char *why, size_t whylen)
 {
-	maps->samples_fd = bpf_map__fd(s->skel->maps.samples);
-	maps->stacks_fd = bpf_map__fd(s->skel->maps.stacks);
-	maps->tstate_fd = bpf_map__fd(s->skel->maps.tstate);
-	maps->samples_lost = s->skel->bss->samples_lost + s->skel->bss->stack_samples_lost;
-	maps->root_tid = s->skel->bss->root_tid;
-}
+	struct session *s = b->priv;
+	int err = 0;
 
-int session__start(struct session *s, char *const argv[])
-{
-	int exec_errno = 0, err = send_argv(s->go_fd, argv);
-	ssize_t n;
-
+	/* without a module file nothing can be told apart: the whole run is unknown */
+	if (!module_ino)
+		err = seed_mark(s, b->target->pid, PP_PHASE_UNKNOWN);
+	s->skel->bss->module_ino = module_ino;
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_enter));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_exit));
 	if (err)
-		return err;
-	close(s->go_fd);
-	s->go_fd = -1;
-	/* EOF: the status pipe closed on exec, which succeeded */
-	n = read(s->status_fd, &exec_errno, sizeof(exec_errno));
-	close(s->status_fd);
-	s->status_fd = -1;
-	if (n == sizeof(exec_errno)) {
-		waitpid(s->child, &s->wait_status, 0);
-		s->exited = true;
-		return -exec_errno;
-	}
-	s->started = true;
-	return 0;
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
 }
 
 /* Wait for the ring buffer to fill, the runtime to exit, or a poll interval. */
-static void wait_for_activity(struct session *s, int pidfd)
+static void bpf_wait(struct backend *b, int pidfd)
 {
+	struct session *s = b->priv;
 	struct pollfd pfd[2] = {
 		{ .fd = ring_buffer__epoll_fd(s->rb), .events = POLLIN },
 		{ .fd = pidfd, .events = POLLIN },
@@ -499,45 +369,31 @@ static void wait_for_activity(struct session *s, int pidfd)
 	poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? 200 : 20);
 }
 
-int session__run(struct session *s, int (*forward)(void))
+static int bpf_drain(struct backend *b)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, s->child, 0);
-	int err = 0;
+	struct session *s = b->priv;
+	int n = ring_buffer__consume(s->rb);
 
-	while (!s->exited) {
-		pid_t r;
-		int sig = forward ? forward() : 0;
-
-		if (sig)
-			kill(s->child, sig);
-		wait_for_activity(s, pidfd);
-		mmaps__read(s->mm);
-		err = ring_buffer__consume(s->rb);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = 0;
-		r = wait4(s->child, &s->wait_status, WNOHANG, &s->rusage);
-		if (r == s->child)
-			s->exited = true;
-		else if (r < 0 && errno != EINTR)
-			break;
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	/* the exit tracepoint ran before the parent could reap: all events are in */
-	mmaps__read(s->mm); /* first: unwinding a stack sample needs the maps it saw */
-	while (ring_buffer__consume(s->rb) > 0)
-		;
-	return err < 0 ? err : s->oom ? -ENOMEM : 0;
+	return n < 0 ? n : 0;
 }
 
-uint64_t session__lost(struct session *s)
+static int bpf_finish(struct backend *b)
 {
+	struct session *s = b->priv;
+
+	while (ring_buffer__consume(s->rb) > 0)
+		;
+	return b->events->oom ? -ENOMEM : 0;
+}
+
+static uint64_t bpf_lost(struct backend *b)
+{
+	struct session *s = b->priv;
 	int ncpu = libbpf_num_possible_cpus();
 	__u32 zero = 0;
 	uint64_t total = 0, *vals;
 
-	if (ncpu <= 0 || !s->skel)
+	if (ncpu <= 0 || !s || !s->skel)
 		return 0;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (vals && !bpf_map__lookup_elem(s->skel->maps.lost, &zero, sizeof(zero), vals,
@@ -607,79 +463,193 @@ static void destroy_links(struct session *s)
 	free(args);
 }
 
-void session__detach(struct session *s)
+static void bpf_detach(struct backend *b)
 {
+	struct session *s = b->priv;
+
+	if (!s)
+		return;
 	destroy_links(s);
 	free(s->link_fds);
 	s->link_fds = NULL;
-	s->nlink_fds = 0;
+	s->nlink_fds = s->link_fds_cap = 0;
 	free(s->links);
 	s->links = NULL;
-	s->nlinks = 0;
+	s->nlinks = s->links_cap = 0;
 }
 
-void session__drop_bpf(struct session *s)
-{
-	session__detach(s);
-	ring_buffer__free(s->rb);
-	s->rb = NULL;
-	mmaps__free(s->mm);
-	s->mm = NULL;
-	phaseprof_bpf__destroy(s->skel);
-	s->skel = NULL;
-}
+/* ---- the sampled stacks, as (key, stack) tuples ---- */
 
-void session__close(struct session *s)
+struct stack_walk {
+	struct session *s;
+	uint32_t final_seq; /* the root main thread's last, to tell teardown (phase_rules.h) */
+	stack_tuple_fn fn;
+	void *ctx;
+};
+
+/* A stack map entry's frames, innermost first: how many (stack maps end in 0), -1 for none. */
+static int stack_ips(const struct session *s, __s32 id, uint64_t *ips)
 {
-	if (s->go_fd >= 0)
-		close(s->go_fd); /* a held child reads EOF and exits without exec */
-	s->go_fd = -1;
-	if (s->status_fd >= 0)
-		close(s->status_fd);
-	s->status_fd = -1;
-	session__detach(s);
-	/* failing half way: the probes are gone, the runtime finishes on its own */
-	if (s->child > 0 && !s->exited) {
-		while (waitpid(s->child, &s->wait_status, 0) < 0 && errno == EINTR)
-			;
-		s->exited = true;
+	__u64 raw[PP_MAX_STACK_DEPTH] = { 0 };
+	int n = 0;
+
+	if (id < 0 || bpf_map__lookup_elem(s->skel->maps.stacks, &id, sizeof(id), raw, sizeof(raw), 0))
+		return id < 0 ? -1 : 0;
+	while (n < PP_MAX_STACK_DEPTH && raw[n]) {
+		ips[n] = raw[n];
+		n++;
 	}
-	session__drop_bpf(s);
-	free(s->ev);
-	s->ev = NULL;
+	return n;
 }
 
-struct bpf_object *session__bpf_object(const struct session *s)
+/* One key with its user frames (from the stack map, or unwound in DWARF mode). */
+static int yield(void *walk, const struct pp_sample_key *k, const uint64_t *user, int nuser,
+		 uint64_t count, uint64_t ended)
 {
-	return s->skel ? s->skel->obj : NULL;
+	struct stack_walk *w = walk;
+	uint64_t kernel[PP_MAX_STACK_DEPTH];
+	struct stack_tuple t = { .tgid = k->tgid, .comm = k->comm, .user = user, .nuser = nuser,
+				 .kernel = kernel, .count = count, .ended = ended };
+
+	t.phase = pp_sample_resolve(k, w->final_seq);
+	t.nkernel = stack_ips(w->s, k->kstack, kernel);
+	return w->fn(w->ctx, &t);
 }
 
-int session__attach_syscalls(struct session *s)
+static int bpf_stacks(struct backend *b, const struct stack_agg *agg, stack_tuple_fn fn, void *ctx,
+		      uint64_t *lost)
 {
-	return add_link(s, bpf_program__attach(s->skel->progs.sys_count_enter)) ?:
-	       add_link(s, bpf_program__attach(s->skel->progs.sys_count_exit));
+	struct session *s = b->priv;
+	struct stack_walk w = { s, 0, fn, ctx };
+	struct pp_sample_key key, next, *prev = NULL;
+	struct pp_tstate root;
+	__u32 tid = s->skel->bss->root_tid;
+	int err = 0;
+
+	if (!bpf_map__lookup_elem(s->skel->maps.tstate, &tid, sizeof(tid), &root, sizeof(root), 0))
+		w.final_seq = root.seq;
+	*lost = s->skel->bss->samples_lost + s->skel->bss->stack_samples_lost;
+	while (!err && !bpf_map__get_next_key(s->skel->maps.samples, prev, &next, sizeof(next))) {
+		uint64_t ips[PP_MAX_STACK_DEPTH], count;
+		int n;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.samples, &key, sizeof(key), &count,
+					 sizeof(count), 0))
+			continue;
+		n = stack_ips(s, key.ustack, ips);
+		err = yield(&w, &key, ips, n > 0 ? n : 0, count, 0);
+	}
+	return err ?: stack_agg__each(agg, yield, &w);
 }
 
-void session__syscall_maps(struct session *s, int *counts_fd, uint64_t *lost)
+/* ---- --syscalls, --off-cpu, and what the programs cost ---- */
+
+static uint32_t root_final_seq(const struct session *s)
 {
-	*counts_fd = bpf_map__fd(s->skel->maps.sys_counts);
-	*lost = s->skel->bss->sys_lost;
+	struct pp_tstate root;
+	__u32 tid = s->skel->bss->root_tid;
+
+	if (bpf_map__lookup_elem(s->skel->maps.tstate, &tid, sizeof(tid), &root, sizeof(root), 0))
+		return 0;
+	return root.seq;
 }
 
-int session__attach_offcpu(struct session *s)
+static int bpf_attach_syscalls(struct backend *b, char *why, size_t whylen)
 {
-	/* blocked stacks are named from the maps, as samples are */
-	if (!s->mm)
-		s->mm = mmaps__open(s->child);
-	if (!s->mm)
-		return -errno;
-	return add_link(s, bpf_program__attach(s->skel->progs.offcpu_switch)) ?:
-	       add_link(s, bpf_program__attach(s->skel->progs.offcpu_waking));
+	struct session *s = b->priv;
+	int err = add_link(s, bpf_program__attach(s->skel->progs.sys_count_enter)) ?:
+		  add_link(s, bpf_program__attach(s->skel->progs.sys_count_exit));
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
 }
 
-void session__offcpu_maps(struct session *s, int *stacks_fd, int *waits_fd, uint64_t *lost)
+static int bpf_syscalls(struct backend *b, struct syscall_report *out)
 {
-	*stacks_fd = bpf_map__fd(s->skel->maps.off_stacks);
-	*waits_fd = bpf_map__fd(s->skel->maps.off_waits);
-	*lost = s->skel->bss->off_lost;
+	struct session *s = b->priv;
+
+	return syscalls__collect(bpf_map__fd(s->skel->maps.sys_counts),
+				 bpf_map__fd(s->skel->maps.tstate), s->skel->bss->root_tid,
+				 s->skel->bss->sys_lost, out);
 }
+
+static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = add_link(s, bpf_program__attach(s->skel->progs.offcpu_switch)) ?:
+		  add_link(s, bpf_program__attach(s->skel->progs.offcpu_waking));
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+/* The waits, and the blocked stacks as tuples whose counts are nanoseconds. */
+static int bpf_offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out)
+{
+	struct session *s = b->priv;
+	struct stack_walk w = { s, root_final_seq(s), fn, ctx };
+	struct pp_sample_key key, next, *prev = NULL;
+	int err;
+
+	out->lost = s->skel->bss->off_lost;
+	err = offcpu__collect_waits(bpf_map__fd(s->skel->maps.off_waits), w.final_seq, out);
+	while (!err &&
+	       !bpf_map__get_next_key(s->skel->maps.off_stacks, prev, &next, sizeof(next))) {
+		uint64_t ips[PP_MAX_STACK_DEPTH], ns;
+		int n;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.off_stacks, &key, sizeof(key), &ns, sizeof(ns),
+					 0))
+			continue;
+		n = stack_ips(s, key.ustack, ips);
+		err = yield(&w, &key, ips, n > 0 ? n : 0, ns, 0);
+	}
+	return err;
+}
+
+static int bpf_own_cost(struct backend *b, struct self_cost *c)
+{
+	struct session *s = b->priv;
+
+	return s && s->skel ? selfcost__read_bpf(s->skel->obj, c) : -EINVAL;
+}
+
+static void bpf_close(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	if (!s)
+		return;
+	bpf_detach(b);
+	ring_buffer__free(s->rb);
+	phaseprof_bpf__destroy(s->skel);
+	free(s);
+}
+
+const struct backend_ops bpf_backend_ops = {
+	.name = "bpf",
+	.caps = BACKEND_STACKS,
+	.open = bpf_open,
+	.attach_tracepoints = bpf_attach_tracepoints,
+	.attach_uprobes = bpf_attach_uprobes,
+	.attach_sampling = bpf_attach_sampling,
+	.attach_fallback = bpf_attach_fallback,
+	.wait = bpf_wait,
+	.drain = bpf_drain,
+	.finish = bpf_finish,
+	.lost = bpf_lost,
+	.stacks = bpf_stacks,
+	.attach_syscalls = bpf_attach_syscalls,
+	.syscalls = bpf_syscalls,
+	.attach_offcpu = bpf_attach_offcpu,
+	.offcpu = bpf_offcpu,
+	.own_cost = bpf_own_cost,
+	.detach = bpf_detach,
+	.close = bpf_close,
+};
