@@ -570,10 +570,21 @@ static int bpf_attach_syscalls(struct backend *b, char *why, size_t whylen)
 static int bpf_syscalls(struct backend *b, struct syscall_report *out)
 {
 	struct session *s = b->priv;
+	uint32_t final_seq = root_final_seq(s);
+	struct pp_sys_key key, next, *prev = NULL;
+	int err = 0;
 
-	return syscalls__collect(bpf_map__fd(s->skel->maps.sys_counts),
-				 bpf_map__fd(s->skel->maps.tstate), s->skel->bss->root_tid,
-				 s->skel->bss->sys_lost, out);
+	memset(out, 0, sizeof(*out));
+	out->lost = s->skel->bss->sys_lost;
+	while (!err && !bpf_map__get_next_key(s->skel->maps.sys_counts, prev, &next, sizeof(next))) {
+		struct pp_sys_val v;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(s->skel->maps.sys_counts, &key, sizeof(key), &v, sizeof(v), 0))
+			err = syscalls__add(out, &key, &v, final_seq);
+	}
+	return err ?: syscalls__finish(out);
 }
 
 static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
@@ -587,6 +598,22 @@ static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
 	return err;
 }
 
+static int offcpu_waits(struct session *s, uint32_t final_seq, struct offcpu_report *out)
+{
+	struct pp_wait_key key, next, *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map__get_next_key(s->skel->maps.off_waits, prev, &next, sizeof(next))) {
+		struct pp_sys_val v;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(s->skel->maps.off_waits, &key, sizeof(key), &v, sizeof(v), 0))
+			err = offcpu__add_wait(out, &key, &v, final_seq);
+	}
+	return err;
+}
+
 /* The waits, and the blocked stacks as tuples whose counts are nanoseconds. */
 static int bpf_offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out)
 {
@@ -596,7 +623,7 @@ static int bpf_offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct of
 	int err;
 
 	out->lost = s->skel->bss->off_lost;
-	err = offcpu__collect_waits(bpf_map__fd(s->skel->maps.off_waits), w.final_seq, out);
+	err = offcpu_waits(s, w.final_seq, out);
 	while (!err &&
 	       !bpf_map__get_next_key(s->skel->maps.off_stacks, prev, &next, sizeof(next))) {
 		uint64_t ips[PP_MAX_STACK_DEPTH], ns;

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "json.h"
 #include "offcpu.h"
 #include "profile.h"
@@ -59,34 +58,23 @@ static void merge_waits(struct offcpu_report *r)
 	qsort(r->waits, r->n, sizeof(*r->waits), cmp_ns);
 }
 
-int offcpu__collect_waits(int waits_fd, uint32_t final_seq, struct offcpu_report *r)
+int offcpu__add_wait(struct offcpu_report *r, const struct pp_wait_key *k,
+		     const struct pp_sys_val *v, uint32_t final_seq)
 {
-	struct pp_wait_key key, next, *prev = NULL;
-	size_t cap = 0;
+	struct offcpu_wait *w = vec_grow(r->waits, r->n, &r->cap, sizeof(*w), 64);
 
-	while (!bpf_map_get_next_key(waits_fd, prev, &next)) {
-		struct pp_sys_val v;
-		struct offcpu_wait *w;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(waits_fd, &key, &v))
-			continue;
-		w = vec_grow(r->waits, r->n, &cap, sizeof(*w), 64);
-		if (!w)
-			return -ENOMEM;
-		r->waits = w;
-		w = &r->waits[r->n++];
-		*w = (struct offcpu_wait){ key.tid,
-					   key.waker,
-					   wait_phase(key.phase, key.flags, key.seq, final_seq),
-					   wait_phase(key.waker_phase, key.waker_flags,
-						      key.waker_seq, final_seq),
-					   v.ns,
-					   v.count };
-		r->blocked_ns[w->phase] += v.ns;
-	}
-	merge_waits(r);
+	if (!w)
+		return -ENOMEM;
+	r->waits = w;
+	w = &r->waits[r->n++];
+	*w = (struct offcpu_wait){ k->tid,
+				   k->waker,
+				   wait_phase(k->phase, k->flags, k->seq, final_seq),
+				   wait_phase(k->waker_phase, k->waker_flags, k->waker_seq,
+					      final_seq),
+				   v->ns,
+				   v->count };
+	r->blocked_ns[w->phase] += v->ns;
 	return 0;
 }
 
@@ -118,6 +106,7 @@ static void to_microseconds(struct stack_result *s)
 
 void offcpu__finish(struct offcpu_report *r)
 {
+	merge_waits(r);
 	to_microseconds(&r->stacks);
 }
 

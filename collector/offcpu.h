@@ -28,15 +28,17 @@ struct offcpu_wait {
 struct offcpu_report {
 	uint64_t blocked_ns[PP_PHASE_COUNT];
 	struct offcpu_wait *waits; /* longest first */
-	size_t n;
+	size_t n, cap;
 	uint64_t lost;		    /* stretches with no room in the kernel's tables */
 	struct stack_result stacks; /* counts in microseconds */
 };
 
-/* The kernel's table of waits (pp_wait_key -> pp_sys_val) into r, phases resolved
- * with the root main thread's final seq. 0 or -ENOMEM. */
-int offcpu__collect_waits(int waits_fd, uint32_t final_seq, struct offcpu_report *r);
-/* After r->stacks was folded from tuples counting nanoseconds: to microseconds. */
+/* One entry of the kernel's table of waits into r, phases resolved with the root
+ * main thread's final seq (as for stack samples). 0 or -ENOMEM. */
+int offcpu__add_wait(struct offcpu_report *r, const struct pp_wait_key *k,
+		     const struct pp_sys_val *v, uint32_t final_seq);
+/* Every wait added, and r->stacks folded from tuples counting nanoseconds: merge the
+ * waits, and the stacks to microseconds. */
 void offcpu__finish(struct offcpu_report *r);
 /* Per phase, the blocked time and its longest waits; threads named from st. */
 void offcpu__table(FILE *f, const struct offcpu_report *r, const struct run_stats *st);

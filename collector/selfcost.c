@@ -36,8 +36,3 @@ int selfcost__read_bpf(struct bpf_object *obj, struct self_cost *c)
 	c->measured = true;
 	return 0;
 }
-
-double selfcost__share(const struct self_cost *c)
-{
-	return c->measured && c->run_cpu_ns ? (double)c->bpf_ns / c->run_cpu_ns : 0;
-}

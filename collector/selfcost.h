@@ -33,6 +33,9 @@ int selfcost__enable_stats(void);
 /* Add up the run time of obj's loaded programs. 0 or -errno. */
 int selfcost__read_bpf(struct bpf_object *obj, struct self_cost *c);
 /* bpf_ns over run_cpu_ns; 0 when not measured */
-double selfcost__share(const struct self_cost *c);
+static inline double selfcost__share(const struct self_cost *c)
+{
+	return c->measured && c->run_cpu_ns ? (double)c->bpf_ns / c->run_cpu_ns : 0;
+}
 
 #endif /* PHASEPROF_SELFCOST_H */

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "json.h"
 #include "profile.h"
 #include "syscalls.h"
@@ -46,7 +45,7 @@ static int cmp_count(const void *a, const void *b)
 }
 
 /* One kernel entry with its phase resolved. */
-struct raw {
+struct syscall_raw {
 	int phase;
 	uint32_t nr, tid;
 	uint64_t count, ns;
@@ -54,7 +53,7 @@ struct raw {
 
 static int cmp_raw(const void *a, const void *b)
 {
-	const struct raw *x = a, *y = b;
+	const struct syscall_raw *x = a, *y = b;
 
 	if (x->phase != y->phase)
 		return x->phase - y->phase;
@@ -63,31 +62,21 @@ static int cmp_raw(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-static int read_raw(int fd, uint32_t final_seq, struct raw **out, size_t *n)
+int syscalls__add(struct syscall_report *r, const struct pp_sys_key *k, const struct pp_sys_val *v,
+		  uint32_t final_seq)
 {
-	struct pp_sys_key key, next, *prev = NULL;
-	size_t cap = 0;
+	struct syscall_raw *w = vec_grow(r->raw, r->nraw, &r->raw_cap, sizeof(*w), 256);
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct pp_sys_val v;
-		struct raw *w;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue;
-		w = vec_grow(*out, *n, &cap, sizeof(*w), 256);
-		if (!w)
-			return -ENOMEM;
-		*out = w;
-		(*out)[(*n)++] =
-		    (struct raw){ call_phase(&key, final_seq), key.nr, key.tid, v.count, v.ns };
-	}
+	if (!w)
+		return -ENOMEM;
+	r->raw = w;
+	r->raw[r->nraw++] =
+	    (struct syscall_raw){ call_phase(k, final_seq), k->nr, k->tid, v->count, v->ns };
 	return 0;
 }
 
 /* Sorted entries into per-phase calls, each with its threads (the rows), most frequent first. */
-static int build(struct syscall_report *r, const struct raw *v, size_t n)
+static int build(struct syscall_report *r, const struct syscall_raw *v, size_t n)
 {
 	struct syscall_stat *s = NULL;
 
@@ -119,23 +108,15 @@ static int build(struct syscall_report *r, const struct raw *v, size_t n)
 	return 0;
 }
 
-int syscalls__collect(int counts_fd, int tstate_fd, uint32_t root_tid, uint64_t lost,
-		      struct syscall_report *r)
+int syscalls__finish(struct syscall_report *r)
 {
-	struct pp_tstate st;
-	uint32_t final_seq = bpf_map_lookup_elem(tstate_fd, &root_tid, &st) ? 0 : st.seq;
-	struct raw *v = NULL;
-	size_t n = 0;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	r->lost = lost;
-	err = read_raw(counts_fd, final_seq, &v, &n);
-	if (!err) {
-		qsort(v, n, sizeof(*v), cmp_raw);
-		err = build(r, v, n);
-	}
-	free(v);
+	qsort(r->raw, r->nraw, sizeof(*r->raw), cmp_raw);
+	err = build(r, r->raw, r->nraw);
+	free(r->raw);
+	r->raw = NULL;
+	r->nraw = r->raw_cap = 0;
 	return err;
 }
 
@@ -204,5 +185,6 @@ void syscalls__free(struct syscall_report *r)
 	for (int p = 0; p < PP_PHASE_COUNT; p++)
 		free(r->phase[p]);
 	free(r->rows);
+	free(r->raw);
 	memset(r, 0, sizeof(*r));
 }

@@ -16,6 +16,7 @@
 #include "phaseprof.h"
 
 struct json;
+struct syscall_raw;
 
 /* From the system's <asm/unistd_64.h>, generated at build time; holes are NULL. */
 extern const char *const syscall_names[];
@@ -42,17 +43,18 @@ struct syscall_report {
 	uint64_t lost; /* calls that found the kernel's table full */
 	struct syscall_thread *rows;
 	size_t nrows;
+	struct syscall_raw *raw; /* entries as added, until syscalls__finish() */
+	size_t nraw, raw_cap;
 };
 
 /* "getpid", or "syscall_NNN" for a number the table lacks, in buf. */
 const char *syscall__name(uint32_t nr, char *buf, size_t len);
-/*
- * Fold the kernel's table (counts_fd: pp_sys_key -> pp_sys_val). The root
- * main thread's final phase state (tstate_fd, root_tid) tells which lingering
- * calls were teardown, as for stack samples. 0 or -ENOMEM.
- */
-int syscalls__collect(int counts_fd, int tstate_fd, uint32_t root_tid, uint64_t lost,
-		      struct syscall_report *out);
+/* Count one kernel entry into r, its phase resolved with the root main thread's
+ * final seq (as for stack samples). 0 or -ENOMEM. */
+int syscalls__add(struct syscall_report *r, const struct pp_sys_key *k, const struct pp_sys_val *v,
+		  uint32_t final_seq);
+/* Every entry added: into per-phase lists. 0 or -ENOMEM. */
+int syscalls__finish(struct syscall_report *r);
 /* The table's "top system calls per phase" block: the top calls of each phase. */
 void syscalls__table(FILE *f, const struct syscall_report *r, size_t top);
 /* phases.json's "syscalls": {"PHASE": [{"name", "nr", "count", "total_ns", "threads"}], ...} */
