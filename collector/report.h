@@ -42,6 +42,8 @@ struct report {
 	const struct self_cost *cost; /* phaseprof's own cost, or NULL */
 	const struct syscall_report *syscalls; /* --syscalls, or NULL */
 	const struct offcpu_report *offcpu;    /* --off-cpu, or NULL */
+	/* the module among the arguments: "wasm", "wamr-aot", "wasmedge-aot" or "unknown" */
+	const char *module_kind;
 };
 
 void report__table(FILE *f, const struct report *r);
