@@ -904,7 +904,9 @@ static long run_index(const char *name, bool *warmup, bool *folder)
 /* A run folder of an earlier compare: the files record writes there, then the folder if empty. */
 static void remove_run_folder(int dirfd, const char *name)
 {
-	static const char *const ours[] = { "phases.json", "stacks.folded", "flamegraph.svg" };
+	static const char *const ours[] = { "phases.json",   "stacks.folded", "flamegraph.svg",
+					    "trace.json",    "timeline.svg",  "profile.pb.gz",
+					    "offcpu.folded", "offcpu.svg" };
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
