@@ -450,7 +450,8 @@ static int phase_wall(const struct model *m, int phase, uint64_t *wall)
 				return -ENOMEM;
 			}
 		}
-	qsort(all.v, all.n, sizeof(*all.v), cmp_span);
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_span);
 	*wall = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		uint64_t a = all.v[i].t0 > end ? all.v[i].t0 : end;
