@@ -20,6 +20,7 @@
 #include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "leftovers.h"
 #include "log.h"
 #include "options.h"
 #include "outfile.h"
@@ -522,6 +523,18 @@ static int bpf_load_error(int err)
 static int prepare_unwinding(struct run *r);
 static void join_background(struct run *r);
 
+/*
+ * The runtime's perf map, if the profile makes it write one: noted, so that
+ * the next run removes it if this one is killed.
+ */
+static void note_perf_map(struct run *r)
+{
+	const struct profile_option *perfmap = profile__option(r->profile, "perfmap");
+
+	if (!r->o.raw && perfmap && perfmap->on)
+		leftovers__note_perfmap(r->s.child);
+}
+
 static int start_runtime(struct run *r)
 {
 	int err = prepare_unwinding(r) ?: arm(r);
@@ -530,6 +543,7 @@ static int start_runtime(struct run *r)
 		return err;
 	catch_signals();
 	step_done("probes armed");
+	note_perf_map(r);
 	err = session__start(&r->s, r->argv);
 	if (err) {
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
@@ -664,7 +678,9 @@ static void remove_perf_maps(struct run *r, const struct run_stats *st)
 		snprintf(path, sizeof(path), "/tmp/perf-%u.map", st->threads[i].tgid);
 		unlink(path);
 	}
+	leftovers__forget_perfmap(r->s.child);
 }
+
 
 static void count_hits(struct run *r)
 {
@@ -1001,6 +1017,7 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	session__init(&r.s);
 	libbpf_set_print(libbpf_print);
+	leftovers__sweep();
 	step_done("start");
 	ret = prepare(&r);
 	if (!ret)

@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,8 +152,25 @@ static char **read_argv(int fd)
 	return argv;
 }
 
+/*
+ * In the child: die with phaseprof. A phaseprof killed with SIGKILL cannot
+ * stop the runtime, which would run on, re-parented to init. Set after the
+ * privilege drop, which clears it (prctl(2): a change of effective or file
+ * system uid or gid does); execve keeps it, unless the runtime is set-user-ID
+ * or has file capabilities. If phaseprof died before the prctl, the parent
+ * is init already and no signal will come: give up now.
+ */
+static int die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return -errno;
+	if (getppid() != parent)
+		_exit(127);
+	return 0;
+}
+
 /* In the child: wait for the command line, become the invoking user, exec. */
-static void child_exec(int go_fd, int status_fd)
+static void child_exec(int go_fd, int status_fd, pid_t parent)
 {
 	char **argv = read_argv(go_fd);
 	int err;
@@ -160,6 +178,7 @@ static void child_exec(int go_fd, int status_fd)
 	if (!argv)
 		_exit(127); /* phaseprof gave up before the start */
 	err = drop_to_invoking_user();
+	err = err ?: die_with_parent(parent);
 	if (!err) {
 		execv(argv[0], argv);
 		err = -errno;
@@ -177,6 +196,7 @@ static void child_exec(int go_fd, int status_fd)
 int session__spawn(struct session *s)
 {
 	int go[2], status[2];
+	pid_t parent = getpid();
 
 	if (pipe2(go, O_CLOEXEC))
 		return -errno;
@@ -198,7 +218,7 @@ int session__spawn(struct session *s)
 	if (s->child == 0) {
 		close(go[1]);
 		close(status[0]);
-		child_exec(go[0], status[1]);
+		child_exec(go[0], status[1], parent);
 	}
 	close(go[0]);
 	close(status[1]);

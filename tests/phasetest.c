@@ -14,6 +14,13 @@
  *   exit=N                         exit(N) right there
  *   crash=SIG                      raise(SIG) right there (e.g. crash=11)
  *   idle=MS                        sleep outside any phase
+ *   fork=N                         fork N children that sleep 20 ms and exit, reap them
+ *   exec PROG [ARGS...]            exec PROG with the remaining arguments (ends the steps)
+ *
+ * With PHASETEST_CLOCK=FILE in the environment, each phase function's call
+ * is timed here too (CLOCK_MONOTONIC around the call) and appended to FILE as
+ * "PHASE NS" lines: the tests' ground truth from the same run, so that a
+ * loaded machine moves both numbers alike.
  *
  * Defaults: sleep, 1 worker. The busy loops spin on the monotonic clock, so
  * their wall time is exact whatever the scheduler does. N:fib instead of
@@ -26,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +110,35 @@ NOINLINE void pt_execute(struct work w)
 	spend(w);
 }
 
+static FILE *clock_file;
+
+/* Append one phase call's wall time to PHASETEST_CLOCK's file. */
+static void clock_phase(const char *phase, long long t0)
+{
+	long long t1 = now_ns();
+
+	if (clock_file) {
+		fprintf(clock_file, "%s %lld\n", phase, t1 - t0);
+		fflush(clock_file);
+	}
+}
+
+static void fork_children(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct timespec ts = { 0, 20000000L };
+
+			nanosleep(&ts, NULL);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+}
+
 /* "MS[:sleep|busy][:N]" */
 static struct work parse_work(const char *v, int *nworkers)
 {
@@ -123,17 +160,24 @@ static int step(const char *arg)
 	const char *v = eq ? eq + 1 : "";
 	int nworkers = 1;
 	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+	long long t0 = now_ns();
 
-	if (!strncmp(arg, "load", klen))
+	if (!strncmp(arg, "load", klen)) {
 		pt_load(parse_work(v, NULL));
-	else if (!strncmp(arg, "compile", klen)) {
+		clock_phase("load", t0);
+	} else if (!strncmp(arg, "compile", klen)) {
 		struct work w = parse_work(v, &nworkers);
 
 		pt_compile(w, nworkers);
-	} else if (!strncmp(arg, "instantiate", klen))
+		clock_phase("compile", t0);
+	} else if (!strncmp(arg, "instantiate", klen)) {
 		pt_instantiate(parse_work(v, NULL));
-	else if (!strncmp(arg, "execute", klen))
+		clock_phase("instantiate", t0);
+	} else if (!strncmp(arg, "execute", klen)) {
 		pt_execute(parse_work(v, NULL));
+		clock_phase("execute", t0);
+	} else if (!strncmp(arg, "fork", klen))
+		fork_children(atoi(v));
 	else if (!strncmp(arg, "lazy", klen))
 		lazy = parse_work(v, NULL);
 	else if (!strncmp(arg, "idle", klen))
@@ -162,8 +206,18 @@ static int step(const char *arg)
 
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
+	const char *clock_path = getenv("PHASETEST_CLOCK");
+
+	if (clock_path && *clock_path)
+		clock_file = fopen(clock_path, "a");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "exec") && i + 1 < argc) {
+			execv(argv[i + 1], argv + i + 1);
+			perror("phasetest: exec");
+			return 127;
+		}
 		if (step(argv[i]))
 			return 2;
+	}
 	return 0;
 }
