@@ -768,6 +768,7 @@ static int finish(struct run *r, int run_err)
 
 		unwinder__stats(r->unwinder, &us);
 		rep.truncated_stacks = us.truncated;
+		rep.stack_copy = r->o.stack_copy;
 	}
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
