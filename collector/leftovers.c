@@ -70,9 +70,32 @@ void leftovers__forget_perfmap(pid_t pid)
 	close(dirfd);
 }
 
+/*
+ * Gone, or a zombie: a runtime killed with phaseprof is re-parented to init,
+ * which may take its time to reap it (or never does, in some containers).
+ */
 static bool pid_dead(long pid)
 {
-	return pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH;
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return false;
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold anything, the last ')' ends it */
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 /* A pid's map, if it is a plain file (unlink never follows a symlink anyway). */
