@@ -87,11 +87,12 @@ def uprobe_groups():
 class Run:
     """phaseprof ARGS, with its stdout and stderr read line by line as they come."""
 
-    def __init__(self, args, env=None):
+    def __init__(self, args, env=None, new_session=False):
         e = dict(os.environ, PHASEPROF_PROBE_PATH=pp.TEST_PROBES)
         e.update(env or {})
         self.p = subprocess.Popen([pp.PHASEPROF] + list(args), env=e, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  start_new_session=new_session)
         self.pid = self.p.pid
         self.lines = queue.Queue()
         self.out, self.err = [], []
