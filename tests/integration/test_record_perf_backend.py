@@ -55,8 +55,9 @@ if runs["bpf"] and runs["perf"]:
         pp.check(runs["perf"][ph]["intervals"] == runs["bpf"][ph]["intervals"],
                  f"phasetest {ph} intervals")
     pp.check(runs["perf"]["compile"]["threads"] == 3, "perf: compile on 3 threads")
-    pp.check(runs["perf"]["execute"]["cpu_ns"] > 0.5 * runs["perf"]["execute"]["wall_ns"],
-             "perf: execute is busy")
+    # busy spins, load sleeps: whatever share of a core the machine gives it
+    pp.check(runs["perf"]["execute"]["cpu_ns"] > 10 * runs["perf"]["load"]["cpu_ns"],
+             f"perf: execute is busy: {runs['perf']['execute']['cpu_ns']} ns of CPU")
     pp.check(runs["perf"]["load"]["cpu_ns"] < 0.1 * runs["perf"]["load"]["wall_ns"],
              "perf: load sleeps")
 pp.check(not leftovers(), f"no phaseprof_* uprobe events left: {leftovers()}")
