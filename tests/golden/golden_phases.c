@@ -13,7 +13,11 @@
  *	US site TGID TID PHASE push|pop|mark
  *	US oncpu|offcpu TGID TID
  *	US milestone TGID TID PHASE
- * The first exec's tgid is the run's root process.
+ * The first exec's tgid is the run's root process. Lines starting with '@'
+ * set what the report says about stack samples (the stacks themselves are
+ * golden-tested through the flame graph):
+ *	@ samples TOTAL COMPLETE	samples taken, and how many reach main
+ *	@ dwarf STACK_COPY TRUNCATED	DWARF call graph: bytes copied, walks cut short
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +81,29 @@ static int parse_event(char *line, struct pp_event *e, uint32_t site)
 	return 0;
 }
 
-static size_t read_events(FILE *f, struct pp_event *ev, uint32_t *root)
+static struct stack_result samples;
+
+/* An '@' line: 0, or -1 when malformed. */
+static int parse_directive(const char *line, struct report *rep)
+{
+	unsigned long long a, b;
+
+	if (sscanf(line, "@ samples %llu %llu", &a, &b) == 2 && b <= a) {
+		samples.total = a;
+		samples.complete = b;
+		rep->stacks = &samples;
+		return 0;
+	}
+	if (sscanf(line, "@ dwarf %llu %llu", &a, &b) == 2) {
+		rep->call_graph = "dwarf";
+		rep->stack_copy = (unsigned)a;
+		rep->truncated_stacks = b;
+		return 0;
+	}
+	return -1;
+}
+
+static size_t read_events(FILE *f, struct pp_event *ev, uint32_t *root, struct report *rep)
 {
 	char line[256];
 	size_t n = 0;
@@ -86,11 +112,16 @@ static size_t read_events(FILE *f, struct pp_event *ev, uint32_t *root)
 	*root = 0;
 	while (n < MAX_EVENTS && fgets(line, sizeof(line), f)) {
 		lineno++;
-		r = parse_event(line, &ev[n], (uint32_t)n);
+		if (line[0] == '@')
+			r = parse_directive(line, rep);
+		else
+			r = parse_event(line, &ev[n], (uint32_t)n);
 		if (r < 0) {
 			fprintf(stderr, "golden_phases: line %d: cannot parse\n", lineno);
 			exit(2);
 		}
+		if (line[0] == '@')
+			continue;
 		if (r == 0 && ev[n].type == PP_EV_EXEC && !*root)
 			*root = ev[n].tgid;
 		n += r == 0;
@@ -115,7 +146,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: golden_phases FILE.events\n");
 		return 2;
 	}
-	n = read_events(f, ev, &root);
+	n = read_events(f, ev, &root, &rep);
 	fclose(f);
 	if (phases__compute(ev, n, root, &st))
 		return 1;
