@@ -681,7 +681,6 @@ static void remove_perf_maps(struct run *r, const struct run_stats *st)
 	leftovers__forget_perfmap(r->s.child);
 }
 
-
 static void count_hits(struct run *r)
 {
 	for (size_t i = 0; i < r->s.nev; i++) {

@@ -157,8 +157,10 @@ static char **read_argv(int fd)
  * stop the runtime, which would run on, re-parented to init. Set after the
  * privilege drop, which clears it (prctl(2): a change of effective or file
  * system uid or gid does); execve keeps it, unless the runtime is set-user-ID
- * or has file capabilities. If phaseprof died before the prctl, the parent
- * is init already and no signal will come: give up now.
+ * or has file capabilities. The signal comes when the thread that forked
+ * exits: phaseprof's main thread, which lives as long as phaseprof. If
+ * phaseprof died before the prctl, the parent is init already and no signal
+ * will come: give up now.
  */
 static int die_with_parent(pid_t parent)
 {

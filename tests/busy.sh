@@ -17,7 +17,8 @@ for _ in 1 2; do
 	hogs="$hogs $!"
 done
 # shellcheck disable=SC2086
-trap 'kill $hogs 2>/dev/null' EXIT INT TERM
+trap 'kill $hogs 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 failed=0
 for i in $(seq 1 "$runs"); do
 	t0=$(date +%s)

@@ -141,8 +141,13 @@ class Run:
         return False
 
     def kill(self):
+        """SIGKILL phaseprof, unless it has exited already (then nothing)."""
         self.snapshot()
-        os.kill(self.pid, signal.SIGKILL)
+        if self.p.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def finish(self, timeout=120):
         self.p.wait(timeout=timeout)
