@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,8 @@ struct compare_opts {
 	bool cpu, keep_cache;
 	const char *pass[MAX_PASS]; /* options passed on to record */
 	size_t npass;
+	char *owned[MAX_PASS]; /* the strings among them made here */
+	size_t nowned;
 	char **app;
 	size_t napp;
 };
@@ -142,6 +145,22 @@ static int parse_count(const char *arg, unsigned max, unsigned *out)
 	if (!*arg || *end || v > max)
 		return -EINVAL;
 	*out = (unsigned)v;
+	return 0;
+}
+
+/* NAME=VALUE passed to record as NAME?=VALUE: set where the runtime's profile has it */
+static int pass_option(struct compare_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *s;
+
+	if (!eq || eq == arg || eq[-1] == '?' || o->nowned == MAX_PASS)
+		return -EINVAL;
+	if (asprintf(&s, "%.*s?%s", (int)(eq - arg), arg, eq) < 0)
+		return -ENOMEM;
+	o->owned[o->nowned++] = s;
+	o->pass[o->npass++] = "--option";
+	o->pass[o->npass++] = s;
 	return 0;
 }
 
@@ -175,15 +194,15 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o, bool *done)
 				return cmd_usage_error("compare", "--warmup takes a number from 0 to 1000, not '%s'",
 						   optarg);
 			break;
+		/* every runtime gets them, so only where its profile has the option (NAME?=) */
 		case OPT_KEEP_CACHE:
 			o->keep_cache = true;
-			o->pass[o->npass++] = "--keep-cache";
+			o->pass[o->npass++] = "--option";
+			o->pass[o->npass++] = "no-cache?=off";
 			break;
 		case OPT_OPTION:
-			if (!strchr(optarg, '='))
+			if (pass_option(o, optarg))
 				return cmd_usage_error("compare", "--option takes NAME=on|off, not '%s'", optarg);
-			o->pass[o->npass++] = "--option";
-			o->pass[o->npass++] = optarg;
 			break;
 		case OPT_DEBUGINFO:
 			o->pass[o->npass++] = "--debuginfo";
@@ -606,6 +625,18 @@ static void print_anomalies(const struct ranked *rk, size_t k)
 		printf("  none: no runtime is slower than the others in any phase\n");
 }
 
+/* snprintf for paths: -ENAMETOOLONG rather than a silently shortened name */
+static int __attribute__((format(printf, 3, 4))) path_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static void json_stat(struct json *j, const char *key, const struct stat_row *st,
 		      const struct rt *r, int ph)
 {
@@ -634,7 +665,8 @@ static int write_results(const char *dir, const struct rt *v, size_t n,
 	struct json j;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/compare.json", dir);
+	if (path_fmt(path, sizeof(path), "%s/compare.json", dir))
+		return -ENAMETOOLONG;
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
@@ -708,7 +740,8 @@ static int write_results(const char *dir, const struct rt *v, size_t n,
 	json_finish(&j);
 	if (fclose(f))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/compare.csv", dir);
+	if (path_fmt(path, sizeof(path), "%s/compare.csv", dir))
+		return -ENAMETOOLONG;
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
@@ -735,12 +768,14 @@ static void collect_stacks(const char *dir, struct rt *v, size_t n, unsigned las
 		char *text;
 		FILE *f;
 
-		snprintf(src, sizeof(src), "%s/%s/run-%u/stacks.folded", dir, v[i].label, last_run);
+		if (path_fmt(src, sizeof(src), "%s/%s/run-%u/stacks.folded", dir, v[i].label,
+			     last_run))
+			continue;
 		text = read_all(src, &len);
 		if (!text)
 			continue;
-		snprintf(v[i].folded, sizeof(v[i].folded), "%s/%s.folded", dir, v[i].label);
-		f = fopen(v[i].folded, "w");
+		f = path_fmt(v[i].folded, sizeof(v[i].folded), "%s/%s.folded", dir, v[i].label) ?
+			    NULL : fopen(v[i].folded, "w");
 		if (!f || fwrite(text, 1, len, f) != len)
 			v[i].folded[0] = '\0';
 		if (f)
@@ -761,7 +796,8 @@ static void collect_stacks(const char *dir, struct rt *v, size_t n, unsigned las
 
 		if (&v[i] == fastest || !v[i].folded[0])
 			continue;
-		snprintf(out, sizeof(out), "%s/%s-vs-%s.svg", dir, v[i].label, fastest->label);
+		if (path_fmt(out, sizeof(out), "%s/%s-vs-%s.svg", dir, v[i].label, fastest->label))
+			continue;
 		snprintf(title, sizeof(title), "%s vs %s (the fastest)", v[i].label, fastest->label);
 		pid = fork();
 		if (pid == 0) {
@@ -797,7 +833,8 @@ static int run_all(const struct compare_opts *o, const char *dir, struct rt *v, 
 		char sub[PATH_MAX];
 
 		v[i].samples = calloc(o->runs, sizeof(*v[i].samples));
-		snprintf(sub, sizeof(sub), "%s/%s", dir, v[i].label);
+		if (path_fmt(sub, sizeof(sub), "%s/%s", dir, v[i].label))
+			return -ENAMETOOLONG;
 		if (!v[i].samples || make_dir(sub))
 			return -ENOMEM;
 	}
@@ -811,8 +848,9 @@ static int run_all(const struct compare_opts *o, const char *dir, struct rt *v, 
 				json[PATH_MAX + 16], why[512], which[32];
 			int status, exit_status;
 
-			snprintf(rundir, sizeof(rundir), "%s/%s/%s-%u", dir, r->label,
-				 warm ? "warmup" : "run", run);
+			if (path_fmt(rundir, sizeof(rundir), "%s/%s/%s-%u", dir, r->label,
+				     warm ? "warmup" : "run", run))
+				return -ENAMETOOLONG;
 			snprintf(out, sizeof(out), "%s.stdout", rundir);
 			snprintf(err, sizeof(err), "%s.stderr", rundir);
 			snprintf(json, sizeof(json), "%s/phases.json", rundir);
@@ -915,6 +953,8 @@ int cmd_compare(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		free(v[i].samples);
+	for (size_t i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
 	free(v);
 	free(rk);
 	free(ref.mm);

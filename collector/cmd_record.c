@@ -29,6 +29,7 @@
 #include "plancache.h"
 #include "profile.h"
 #include "report.h"
+#include "runtitle.h"
 #include "runtime.h"
 #include "session.h"
 #include "perf_backend.h"
@@ -41,7 +42,7 @@
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
-#define DEFAULT_STACK_COPY (32 << 10)
+#define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
 #define STACK_RING_MB 64
 
 enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
@@ -66,9 +67,11 @@ const struct opt_doc record_options[] = {
 	  "leave the process frame out of stacks.folded" },
 	{ "probes", OPT_PROBES, "FILE", "use this profile instead of choosing one by binary name" },
 	{ "option", OPT_OPTION, "NAME=on|off",
-	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable" },
+	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable; an option the "
+	  "profile lacks is an error, unless written NAME?=on|off" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL,
-	  "leave the runtime's compilation cache on (the profile's no-cache option off)" },
+	  "leave the runtime's compilation cache on (the profile's no-cache option off; an error "
+	  "if it has none)" },
 	{ "generic", OPT_GENERIC, NULL,
 	  "use the generic fallback (module file reads, JIT memory) instead of a profile" },
 	{ "no-fallback", OPT_NO_FALLBACK, NULL,
@@ -172,30 +175,57 @@ static int parse_call_graph(const char *arg, struct record_opts *o)
 	return 0;
 }
 
+/* NAME=on|off, or NAME?=on|off: set NAME only if the profile has it */
 static bool valid_option(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) - (eq > arg && eq[-1] == '?') : 0;
 
-	return eq && eq > arg && eq - arg < 64 && (!strcmp(eq + 1, "on") || !strcmp(eq + 1, "off"));
+	return eq && n > 0 && n < 64 && (!strcmp(eq + 1, "on") || !strcmp(eq + 1, "off"));
+}
+
+/* "a, b, c": what a profile's options are called, for a message */
+static void option_names(const struct profile *p, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; p && i < p->noptions && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", p->options[i].name);
+	if (!buf[0])
+		snprintf(buf, len, "none");
 }
 
 /*
  * Profile options from the command line. An option the profile does not have
- * is a warning, not an error: compare passes one set of options to every
- * runtime, and not every profile has every option.
+ * is a usage error, as a misspelt one would silently measure something else;
+ * NAME?= (what compare passes to every runtime) sets it only where it exists.
  */
-static void apply_profile_options(struct profile *p, const struct record_opts *o)
+static int apply_profile_options(struct profile *p, const struct record_opts *o)
 {
-	if (o->keep_cache)
-		profile__set_option(p, "no-cache", false);
+	char names[512];
+
+	option_names(p, names, sizeof(names));
+	if (o->keep_cache && profile__set_option(p, "no-cache", false)) {
+		pr_err("--keep-cache: profile %s has no compilation cache to keep (no 'no-cache' "
+		       "option; its options: %s); leave --keep-cache out",
+		       p ? p->name : "(none)", names);
+		return PP_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < o->noptions; i++) {
 		const char *eq = strchr(o->options[i], '=');
+		bool if_present = eq[-1] == '?';
 		char name[64];
 
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->options[i]), o->options[i]);
-		if (profile__set_option(p, name, !strcmp(eq + 1, "on")))
-			pr_warn("profile %s has no option '%s'; ignored", p->name, name);
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->options[i]) - if_present,
+			 o->options[i]);
+		if (!profile__set_option(p, name, !strcmp(eq + 1, "on")) || if_present)
+			continue;
+		pr_err("--option %s: profile %s has no option '%s'; its options: %s", o->options[i],
+		       p ? p->name : "(none)", name, names);
+		return PP_EXIT_USAGE;
 	}
+	return 0;
 }
 
 /* 0 to go on, or an exit code (PP_EXIT_OK after --help). */
@@ -239,8 +269,8 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 			break;
 		case OPT_OPTION:
 			if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
-				return cmd_usage_error("record", "--option takes NAME=on or NAME=off (at most 16), "
-						   "not '%s'", optarg);
+				return cmd_usage_error("record", "--option takes NAME=on, NAME=off or "
+						   "NAME?=on|off (at most 16), not '%s'", optarg);
 			o->options[o->noptions++] = optarg;
 			break;
 		case 'F':
@@ -588,20 +618,27 @@ static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn
 	return err;
 }
 
+struct flame_src {
+	const char *folded; /* the file just written */
+	const char *title;
+};
+
 /* The flame graph is drawn from the folded file just written, as a user would. */
-static int put_flamegraph(FILE *f, const void *folded_path)
+static int put_flamegraph(FILE *f, const void *what)
 {
+	const struct flame_src *src = what;
 	struct flame_opts fo;
 
 	flame_opts_init(&fo);
 	fo.palette = FLAME_PAL_WASM;
-	fo.title = "phaseprof";
-	return flame_render_file(folded_path, f, &fo);
+	fo.title = src->title;
+	return flame_render_file(src->folded, f, &fo);
 }
 
 static int write_outputs(const char *dir, const struct report *rep)
 {
-	char folded[PATH_MAX];
+	char folded[PATH_MAX], title[512];
+	struct flame_src src = { folded, title };
 	int dirfd = outdir_open(dir), err;
 
 	if (dirfd < 0) {
@@ -612,8 +649,10 @@ static int write_outputs(const char *dir, const struct report *rep)
 	if (rep->stacks) {
 		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
 		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
+		runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
+				(const char *const *)rep->argv, time(NULL));
 		if (!err)
-			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, folded);
+			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &src);
 	}
 	close(dirfd);
 	return err ? -1 : 0;
@@ -681,6 +720,39 @@ static void remove_perf_maps(struct run *r, const struct run_stats *st)
 	leftovers__forget_perfmap(r->s.child);
 }
 
+/* -vvv: one event a line, in words, timed from the first event */
+static void trace_event(const struct pp_event *e, uint64_t t0)
+{
+	static const char *const types[] = {
+		[PP_EV_EXEC] = "exec",        [PP_EV_FORK] = "fork",
+		[PP_EV_EXIT] = "exit",        [PP_EV_SITE] = "site",
+		[PP_EV_ONCPU] = "on-cpu",     [PP_EV_OFFCPU] = "off-cpu",
+		[PP_EV_MODULE_OPEN] = "module-open", [PP_EV_MODULE_READ] = "module-read",
+		[PP_EV_MODULE_CLOSE] = "module-close", [PP_EV_JIT] = "jit",
+		[PP_EV_MILESTONE] = "milestone",
+	};
+	static const char *const acts[] = { "", "opens", "closes", "marks" };
+	const char *type = e->type < sizeof(types) / sizeof(types[0]) && types[e->type] ?
+				   types[e->type] : "?";
+	unsigned act = (e->cookie >> PP_COOKIE_ACTION_SHIFT) & 0xff;
+
+	fprintf(stderr, "phaseprof: event %+10.3f ms %-12s tid %u/%u (%.16s) cpu %u", (e->ts - t0) / 1e6,
+		type, e->tgid, e->tid, e->comm, e->cpu);
+	if (e->type == PP_EV_SITE || e->type == PP_EV_MILESTONE)
+		fprintf(stderr, ": site %llu %s %s%s",
+			(unsigned long long)(e->cookie & PP_COOKIE_SITE_MASK),
+			act < 4 ? acts[act] : "?",
+			phase__name((int)((e->cookie >> PP_COOKIE_PHASE_SHIFT) & 0xff)),
+			e->cookie & PP_COOKIE_RETURN ? " (at return)" : "");
+	else if (e->type == PP_EV_FORK)
+		fprintf(stderr, ": child of tid %u", e->arg);
+	else if (e->type == PP_EV_EXIT)
+		fprintf(stderr, ": code %u%s", e->arg, e->arg2 ? ", last of its process" : "");
+	else if (e->type >= PP_EV_MODULE_OPEN && e->type <= PP_EV_MODULE_CLOSE)
+		fprintf(stderr, ": fd %u", e->arg);
+	fputc('\n', stderr);
+}
+
 static void count_hits(struct run *r)
 {
 	for (size_t i = 0; i < r->s.nev; i++) {
@@ -689,9 +761,7 @@ static void count_hits(struct run *r)
 		if (e->type == PP_EV_SITE)
 			plan__count_hit(&r->plan, e->cookie);
 		if (log_verbosity >= 3)
-			fprintf(stderr, "event %llu type %u tgid %u tid %u arg %u/%u cookie %llx cpu %u %.16s\n",
-				(unsigned long long)e->ts, e->type, e->tgid, e->tid, e->arg, e->arg2,
-				(unsigned long long)e->cookie, e->cpu, e->comm);
+			trace_event(e, r->s.ev[0].ts);
 	}
 }
 
@@ -819,7 +889,9 @@ static int plan_run(struct run *r)
 			r->argv[i + 1] = strdup(r->o.args[i]);
 		return 0;
 	}
-	apply_profile_options(r->profile, &r->o);
+	ret = apply_profile_options(r->profile, &r->o);
+	if (ret)
+		return ret;
 	if (profile__expand_argv(r->profile, r->path, r->o.args, r->o.nargs, &r->argv, &r->nargv)) {
 		pr_err("cannot build the command line from %s", r->profile->path);
 		return PP_EXIT_PROBE_FILE;
@@ -870,9 +942,10 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 					sample->size, &hidden, ips, PP_MAX_STACK_DEPTH, &stop);
 
 	if (log_verbosity >= 3)
-		fprintf(stderr, "stack sample tid %u ip %llx sp %llx bp %llx copied %u bytes: %d frames, stop %d\n",
+		fprintf(stderr, "phaseprof: stack sample tid %u: ip 0x%llx sp 0x%llx, %u bytes of "
+				"stack copied, %d frames unwound (%s)\n",
 			sample->tid, (unsigned long long)sample->ip, (unsigned long long)sample->sp,
-			(unsigned long long)sample->bp, sample->size, n, stop);
+			sample->size, n, stop == UNWIND_END ? "complete" : "cut short");
 
 	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
 		r->unwind_failed++;

@@ -7,15 +7,19 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PR_DOMAIN "resolve"
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "json.h"
 #include "log.h"
+#include "options.h"
+#include "runtime.h"
 #include "syms.h"
 
 #define MAX_SUGGEST 5
@@ -29,63 +33,54 @@ struct resolve_opts {
 	bool json;
 };
 
-/* One table feeds getopt_long() and --help. */
-static const struct option_doc {
-	struct option opt;
-	const char *arg;
-	const char *help;
-} options[] = {
-	{ { "exe", required_argument, NULL, 'x' }, "BINARY", "the ELF file to read (required)" },
-	{ { "debuginfo", required_argument, NULL, 'd' }, "DIR",
+/* One table feeds getopt_long(), --help and the man page test. */
+static const struct opt_doc resolve_options[] = {
+	{ "exe", 'x', "BINARY",
+	  "the ELF file to read: a name on PATH or a path (required)" },
+	{ "debuginfo", 'd', "DIR",
 	  "look for debug files in DIR first (DIR/.build-id/xx/rest.debug); repeatable" },
-	{ { "json", no_argument, NULL, 'j' }, NULL, "print a JSON array, one object per match" },
-	{ { "build-id", required_argument, NULL, 'b' }, "HEX",
-	  "the build-id BINARY must have; needed for raw 0xADDR probe specs" },
-	{ { "inputs-from", required_argument, NULL, 'i' }, "FILE",
-	  "read more SPECs and ADDRs from FILE, one a line ('-' for stdin)" },
-	{ { "verbose", no_argument, NULL, 'v' }, NULL, "say more on stderr" },
-	{ { "help", no_argument, NULL, 'h' }, NULL, "show this help" },
+	{ "json", 'j', NULL, "print a JSON array, one object per match" },
+	{ "build-id", 'b', "HEX", "the build-id BINARY must have; needed for raw 0xADDR probe specs" },
+	{ "inputs-from", 'i', "FILE", "read more SPECs and ADDRs from FILE, one a line ('-' for stdin)" },
+	{ "verbose", 'v', NULL, "say more on stderr" },
+	{ "help", 'h', NULL, "show this help" },
+	{ 0 },
 };
 
-#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+static const char resolve_usage[] =
+	"usage: phaseprof resolve -x BINARY [--debuginfo DIR]... [--json] "
+	"[--build-id HEX] [--inputs-from FILE] [SPEC|ADDR]...\n\n"
+	"List the functions a probe SPEC resolves to, or name an ADDR (0x hex vaddr).\n"
+	"With neither, list every function of BINARY.\n\n"
+	"SPEC: a glob on demangled function names without parameters (* ? [...]); it\n"
+	"matches inside template arguments only when it has a '<' itself; a glob on the\n"
+	"full signature when it has a '('; an exact symbol-table (mangled) name; NAME+OFF.\n"
+	"Compiler clones (.part.N .constprop.N .isra.N .lto_priv.N) match their base\n"
+	"name; .cold fragments never match.\n";
 
-static void usage(FILE *f)
+static const char resolve_examples[] =
+	"examples:\n"
+	"  phaseprof resolve -x node 'v8::internal::wasm::*Compile*'\n"
+	"  phaseprof resolve -x ./wasm3 CompileFunction        # and its .part.N clones\n"
+	"  phaseprof resolve -x /usr/bin/node --json 0x17a6d90\n"
+	"  phaseprof resolve -x app --debuginfo ./dbg --inputs-from addrs.txt\n"
+	"\n"
+	"exit status: 0 all found, 64 usage, 66 a SPEC matches nothing or no symbols,\n"
+	"127 BINARY not found, 126 not ELF, 125 other failure (see phaseprof(1))\n";
+
+/* 0 to go on, or an exit code (PP_EXIT_OK after --help, with *done set) */
+static int parse_args(int argc, char **argv, struct resolve_opts *o, bool *done)
 {
-	fprintf(f, "usage: phaseprof resolve -x BINARY [--debuginfo DIR]... [--json] "
-		   "[--build-id HEX] [--inputs-from FILE] [SPEC|ADDR]...\n\n"
-		   "List the functions a probe SPEC resolves to, or name an ADDR (0x hex vaddr).\n"
-		   "With neither, list every function of BINARY.\n\n"
-		   "SPEC: a glob on demangled names without parameters (* ? [...]), a glob on the\n"
-		   "full signature when it has a '(', an exact symbol-table (mangled) name, NAME+OFF.\n"
-		   "Compiler clones (.part.N .constprop.N .isra.N .lto_priv.N) match their base\n"
-		   "name; .cold fragments never match.\n\noptions:\n");
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", options[i].opt.val, options[i].opt.name,
-			 options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-		fprintf(f, "  %-28s %s\n", left, options[i].help);
-	}
-	fprintf(f, "\nexit status: 0 all found, %d usage, %d a SPEC matches nothing or no symbols,\n"
-		   "%d BINARY not found, %d not ELF, %d other failure\n",
-		PP_EXIT_USAGE, PP_EXIT_NO_SYMBOL, PP_EXIT_NOT_FOUND, PP_EXIT_NOT_ELF,
-		PP_EXIT_FAILURE);
-	fprintf(f, "\nEXAMPLES:\n"
-		   "  phaseprof resolve -x /usr/bin/node 'v8::internal::wasm::*Compile*'\n"
-		   "  phaseprof resolve -x ./wasm3 CompileFunction        # and its .part.N clones\n"
-		   "  phaseprof resolve -x /usr/bin/node --json 0x17a6d90\n"
-		   "  phaseprof resolve -x app --debuginfo ./dbg --inputs-from addrs.txt\n");
-}
-
-static int parse_args(int argc, char **argv, struct resolve_opts *o)
-{
-	struct option longopts[NOPTIONS + 1] = { 0 };
+	struct option longopts[16];
+	char shortopts[32];
 	int c;
 
-	for (size_t i = 0; i < NOPTIONS; i++)
-		longopts[i] = options[i].opt;
+	options_build(resolve_options, longopts, shortopts, sizeof(shortopts));
+	*done = false;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "x:d:jb:i:vh", longopts, NULL)) != -1) {
+	opterr = 0;
+	/* without the leading '+', getopt permutes: options may follow the SPECs */
+	while ((c = getopt_long(argc, argv, shortopts + 1, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x':
 			o->binary = optarg;
@@ -94,7 +89,7 @@ static int parse_args(int argc, char **argv, struct resolve_opts *o)
 			const char **p = realloc(o->debuginfo, (o->ndebuginfo + 1) * sizeof(*p));
 
 			if (!p)
-				return -ENOMEM;
+				return PP_EXIT_FAILURE;
 			p[o->ndebuginfo++] = optarg;
 			o->debuginfo = p;
 			break;
@@ -112,17 +107,42 @@ static int parse_args(int argc, char **argv, struct resolve_opts *o)
 			log_verbosity++;
 			break;
 		case 'h':
-			usage(stdout);
-			return 1;
+			options_help(stdout, resolve_usage, resolve_options, resolve_examples);
+			*done = true;
+			return PP_EXIT_OK;
+		case ':':
+			return cmd_usage_error("resolve", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return -EINVAL;
+			return cmd_usage_error("resolve", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (!o->binary) {
-		pr_err("resolve: missing -x BINARY; see 'phaseprof resolve --help'");
-		return -EINVAL;
-	}
+	if (!o->binary)
+		return cmd_usage_error("resolve", "%smissing -x BINARY", "");
 	return 0;
+}
+
+/*
+ * -x as every verb takes it: a name without '/' is looked up on PATH. Unlike
+ * a runtime, BINARY may be a library, so it is not checked to be executable.
+ */
+static int locate_binary(const char *spec, char *path, size_t len)
+{
+	int ret;
+
+	if (strchr(spec, '/')) {
+		snprintf(path, len, "%s", spec);
+		return 0;
+	}
+	ret = runtime_locate(spec, path, len);
+	if (!ret)
+		return 0;
+	if (ret == -ENOENT) {
+		pr_err("cannot find '%s': not on PATH; give its path (./%s for one here)", spec,
+		       spec);
+		return PP_EXIT_NOT_FOUND;
+	}
+	pr_err("cannot use '%s': %s", spec, strerror(-ret));
+	return PP_EXIT_FAILURE;
 }
 
 static bool is_addr(const char *s)
@@ -142,12 +162,17 @@ static const char *basename_of(const char *path)
 struct out {
 	struct json j;
 	bool json;
+	bool header_done; /* plain output: the column header went out */
 	const struct syms *syms;
 };
 
 static void print_sym(struct out *o, const char *input, const struct sym *s)
 {
 	if (!o->json) {
+		if (!o->header_done)
+			printf("%-18s %-10s %8s %s\n", "vaddr", "offset", "size",
+			       "function  [source file]");
+		o->header_done = true;
 		printf("0x%016" PRIx64 " 0x%08" PRIx64 " %8" PRIu64 " %s", s->vaddr, s->file_offset,
 		       s->size, s->demangled);
 		if (s->source_file)
@@ -314,16 +339,19 @@ int cmd_resolve(int argc, char **argv)
 	struct resolve_opts opts = { 0 };
 	struct syms_opts so;
 	struct out o = { 0 };
-	char err[4096];
+	char err[4096], path[PATH_MAX];
+	bool done;
 	int ret, worst = 0;
 
-	ret = parse_args(argc, argv, &opts);
-	if (ret) {
+	ret = parse_args(argc, argv, &opts, &done);
+	if (!ret && !done)
+		ret = locate_binary(opts.binary, path, sizeof(path));
+	if (ret || done) {
 		free(opts.debuginfo);
-		return ret > 0 ? PP_EXIT_OK : PP_EXIT_USAGE;
+		return ret;
 	}
 	so = (struct syms_opts){ opts.debuginfo, opts.ndebuginfo };
-	o.syms = syms__load(opts.binary, &so, err, sizeof(err));
+	o.syms = syms__load(path, &so, err, sizeof(err));
 	free(opts.debuginfo);
 	if (!o.syms) {
 		ret = load_exit_code(errno);

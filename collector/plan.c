@@ -120,7 +120,7 @@ static int resolve_site(struct plan *pl, const struct profile *p, size_t idx,
 			if (!why[0]) {
 				const char *near[1];
 
-				snprintf(why, sizeof(why), "symbol not found in %s", path);
+				snprintf(why, sizeof(why), "symbol not found in %.400s", path);
 				if (syms__suggest(sy, s->candidates[c].spec, near, 1))
 					snprintf(why + strlen(why), sizeof(why) - strlen(why),
 						 " (closest: %s)", near[0]);

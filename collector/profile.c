@@ -10,12 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/types.h>
 
 #include "phaseprof.h"
@@ -28,8 +30,8 @@
 #ifndef PHASEPROF_PROBES_DIR
 #define PHASEPROF_PROBES_DIR "probes"
 #endif
-#ifndef PHASEPROF_INSTALL_PROBES_DIR
-#define PHASEPROF_INSTALL_PROBES_DIR "/usr/local/share/phaseprof/probes"
+#ifndef PHASEPROF_INSTALL_PROBES_RELDIR
+#define PHASEPROF_INSTALL_PROBES_RELDIR "../share/phaseprof/probes"
 #endif
 
 _Static_assert(PP_PHASE_COUNT <= sizeof(((struct profile *)0)->optional_phase) / sizeof(bool),
@@ -1423,20 +1425,51 @@ static int push_dir(char ***v, size_t *n, const char *dir, size_t len)
 	return 0;
 }
 
+/*
+ * Where an installed phaseprof keeps its profiles: PREFIX/share/phaseprof/probes
+ * beside PREFIX/bin/phaseprof, found from the running binary so that a
+ * relocated prefix (cmake --install --prefix P, a package) works. Empty when
+ * this binary is not installed (the build tree's binary).
+ */
+static void installed_dir(char *dir, size_t len)
+{
+	char exe[PATH_MAX + 64], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	dir[0] = '\0';
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	if (strlen(exe) + sizeof(PHASEPROF_INSTALL_PROBES_RELDIR) + 1 > sizeof(exe) - 1)
+		return;
+	strcat(exe, "/" PHASEPROF_INSTALL_PROBES_RELDIR);
+	/* PREFIX/share/..., not PREFIX/bin/../share/..., in what is shown and saved */
+	if (stat(exe, &st) || !S_ISDIR(st.st_mode) || !realpath(exe, dir) || strlen(dir) >= len)
+		dir[0] = '\0';
+}
+
 int profile__default_dirs(char ***out, size_t *nout)
 {
-	static const char *const builtin[] = { PHASEPROF_PROBES_DIR, PHASEPROF_INSTALL_PROBES_DIR };
 	const char *env = getenv("PHASEPROF_PROBE_PATH"), *s, *e;
-	char **v = calloc(1, sizeof(*v));
-	size_t n = 0, i;
+	char **v = calloc(1, sizeof(*v)), installed[PATH_MAX];
+	size_t n = 0;
 	int ret = v ? 0 : -ENOMEM;
 
 	for (s = env; s && !ret; s = *e ? e + 1 : NULL) {
 		e = strchrnul(s, ':');
 		ret = push_dir(&v, &n, s, e - s);
 	}
-	for (i = 0; i < 2 && !ret; i++)
-		ret = push_dir(&v, &n, builtin[i], strlen(builtin[i]));
+	/* an installed binary uses its installed profiles, never a source tree's */
+	installed_dir(installed, sizeof(installed));
+	if (!ret && installed[0])
+		ret = push_dir(&v, &n, installed, strlen(installed));
+	else if (!ret)
+		ret = push_dir(&v, &n, PHASEPROF_PROBES_DIR, strlen(PHASEPROF_PROBES_DIR));
 	if (ret) {
 		profile__free_argv(v);
 		return ret;

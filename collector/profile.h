@@ -108,8 +108,9 @@ void profile__free_argv(char **argv);
 
 /*
  * The profile search path: the directories of $PHASEPROF_PROBE_PATH (colon
- * separated, empty entries skipped), the build tree's probes/, then the
- * installed share/phaseprof/probes. NULL-terminated, for profile__free_argv().
+ * separated, empty entries skipped), then, for an installed binary, its
+ * ../share/phaseprof/probes, else (the build tree's binary) the source tree's
+ * probes/. NULL-terminated, for profile__free_argv().
  */
 int profile__default_dirs(char ***out, size_t *nout);
 

@@ -352,11 +352,15 @@ enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, ui
 		snprintf(buf, len, "%s", r->name);
 		kind = FRAME_JIT;
 	} else {
-		/* perf names anonymous memory "//anon"; [vdso] and [heap] name themselves */
+		/*
+		 * perf names anonymous memory "//anon"; [vdso] and [heap] name
+		 * themselves. An address in no mapping is "[unknown frame]", never
+		 * "[unknown]": that is the generic fallback's phase frame.
+		 */
 		if (map && map->path[0] == '[')
 			snprintf(buf, len, "%s", map->path);
 		else
-			snprintf(buf, len, "[%s]", map ? "anon" : "unknown");
+			snprintf(buf, len, "%s", map ? "[anon]" : "[unknown frame]");
 		kind = FRAME_UNKNOWN;
 	}
 	if (kind == FRAME_UNKNOWN)

@@ -211,8 +211,58 @@ static void cut_clone_note(char *s)
 		*p = '\0';
 }
 
+/*
+ * name without its template arguments ("ns::Decoder<ns::Tag, 1>::Decode" to
+ * "ns::Decoder::Decode") into buf, so a glob without '<' matches what a
+ * function is called, not the types it was instantiated with. Arguments open
+ * right after an identifier; a '<' that opens a path segment is part of the
+ * name (Rust's "<impl Foo>::bar", "<Foo as Drop>::drop"), and so is the '<' of
+ * operator<, operator<< and operator<=>. False when buf is too small (the
+ * caller matches the whole name then).
+ */
+static bool strip_template_args(const char *name, char *buf, size_t len)
+{
+	size_t depth = 0, k = 0;
+
+	for (const char *p = name; *p; p++) {
+		if (depth) {
+			depth += *p == '<';
+			depth -= *p == '>';
+			continue;
+		}
+		if (!strncmp(p, "operator", 8) && p[8] && strchr("<>=-", p[8])) {
+			size_t ops = 8 + strspn(p + 8, "<>=-");
+
+			if (k + ops >= len)
+				return false;
+			memcpy(buf + k, p, ops);
+			k += ops;
+			p += ops - 1;
+			continue;
+		}
+		if (*p == '<' && k && (isalnum((unsigned char)buf[k - 1]) || buf[k - 1] == '_')) {
+			depth = 1;
+			continue;
+		}
+		if (k + 1 >= len)
+			return false;
+		buf[k++] = *p;
+	}
+	buf[k] = '\0';
+	return true;
+}
+
+/* the glob on a name: inside template arguments only if spec has a '<' itself */
+static bool glob_name(const char *spec, const char *name, char *buf, size_t len)
+{
+	if (strchr(name, '<') && !strchr(spec, '<') && strip_template_args(name, buf, len))
+		name = buf;
+	return fnmatch(spec, name, 0) == 0;
+}
+
 bool syms__match(const char *spec, const char *name)
 {
+	char buf[4096];
 	bool ok;
 	char *s;
 
@@ -229,7 +279,7 @@ bool syms__match(const char *spec, const char *name)
 	}
 	if (!s)
 		return false;
-	ok = fnmatch(spec, s, 0) == 0;
+	ok = glob_name(spec, s, buf, sizeof(buf));
 	free(s);
 	return ok;
 }
@@ -399,6 +449,26 @@ static uint64_t file_offset(const struct syms *s, uint64_t vaddr)
 	return g ? g->offset + (vaddr - g->vaddr) : vaddr;
 }
 
+/*
+ * Whether an STT_FILE names the source of the local functions after it. An
+ * empty one ends the previous file's run: GCC's LTO emits one before the
+ * functions of every merged unit, so without this they would all show the
+ * file before it. An object's name (clang's LTO "ld-temp.o", Scrt1.o) is no
+ * source file, and the C runtime's crtstuff.c holds only its own few
+ * functions: neither tells anything.
+ */
+static bool telling_file(const char *name)
+{
+	const char *base = name ? strrchr(name, '/') : NULL;
+	size_t n;
+
+	base = base ? base + 1 : name;
+	if (!base || !*base || *base == '<')
+		return false;
+	n = strlen(base);
+	return !(strncmp(base, "crt", 3) == 0 || (n > 2 && !strcmp(base + n - 2, ".o")));
+}
+
 static int collect(Dwfl_Module *mod, GElf_Addr bias, struct loader *l)
 {
 	int n = dwfl_module_getsymtab(mod);
@@ -414,12 +484,12 @@ static int collect(Dwfl_Module *mod, GElf_Addr bias, struct loader *l)
 		int type = GELF_ST_TYPE(sym.st_info);
 		struct rawsym r;
 
-		if (!name || !*name)
-			continue;
 		if (type == STT_FILE) {
-			file = loader_str(l, name, strlen(name));
+			file = telling_file(name) ? loader_str(l, name, strlen(name)) : SIZE_MAX;
 			continue;
 		}
+		if (!name || !*name)
+			continue;
 		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || shndx == SHN_UNDEF || !addr)
 			continue;
 		r = (struct rawsym){ .vaddr = addr - bias, .size = sym.st_size,
@@ -1056,14 +1126,21 @@ static bool has_words(const char *name, const struct words *ws)
 static bool glob_one(struct syms *s, size_t i, const char *spec, bool sig, char *buf,
 		     size_t buflen)
 {
+	bool ok;
+	char *full;
+
 	if (!sig) {
 		ensure_base(s, i);
-		return fnmatch(spec, s->x[i].base, 0) == 0;
+		return glob_name(spec, s->x[i].base, buf, buflen);
 	}
 	ensure_demangled(s, i);
-	snprintf(buf, buflen, "%s", s->v[i].demangled);
-	cut_clone_note(buf);
-	return fnmatch(spec, buf, 0) == 0;
+	full = strdup(s->v[i].demangled);
+	if (!full)
+		return false;
+	cut_clone_note(full);
+	ok = glob_name(spec, full, buf, buflen);
+	free(full);
+	return ok;
 }
 
 static int mark_glob(struct syms *s, const char *spec, bool *hit)

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * cmd.c: the verbs `phaseprof flamegraph` and `phaseprof diff`, and the
- * library calls behind them. One option table feeds getopt_long and --help.
+ * library calls behind them. One option table per verb feeds getopt_long, --help
+ * and the man page test.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcodes.h"
 #include "fg_internal.h"
+#include "options.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
-enum { VERB_FLAME = 1, VERB_DIFF = 2, VERB_BOTH = 3 };
+enum { VERB_FLAME = 1, VERB_DIFF = 2 };
 
 enum opt_id {
 	OPT_HELP = 'h',
@@ -36,62 +36,64 @@ enum opt_id {
 	OPT_NO_NORMALIZE,
 };
 
-struct fg_option {
-	const char *name;
-	int id;
-	const char *arg; /* NULL: takes no argument */
-	unsigned verbs;
-	const char *help;
+/* the options both verbs take, in both tables */
+#define FG_COMMON_OPTIONS(default_title)                                                        \
+	{ "title", OPT_TITLE, "TEXT", "title (default " default_title ")" },                       \
+	{ "subtitle", OPT_SUBTITLE, "TEXT", "second line under the title" },                    \
+	{ "width", OPT_WIDTH, "PX", "image width (default " STRINGIFY(FLAME_DEFAULT_WIDTH) ")" }, \
+	{ "height", OPT_HEIGHT, "PX",                                                           \
+	  "frame height (default " STRINGIFY(FLAME_DEFAULT_FRAME_HEIGHT) ")" },                 \
+	{ "minwidth", OPT_MINWIDTH, "PX|N%",                                                    \
+	  "leave out frames narrower than PX pixels or N% of the total (default "               \
+	  STRINGIFY(FLAME_DEFAULT_MINWIDTH) ")" },                                              \
+	{ "colors", OPT_COLORS, "PALETTE",                                                      \
+	  "hot (default), mem, io, java, js, wasm, green, blue, aqua, yellow, purple, orange, " \
+	  "red; java/js/wasm colour by the _[k] _[j] _[i] frame suffixes" },                    \
+	{ "hash", OPT_HASH, NULL, "colour by name hash: a name keeps its colour" },             \
+	{ "reverse", OPT_REVERSE, NULL, "reverse each stack before merging" },                  \
+	{ "inverted", OPT_INVERTED, NULL, "icicle graph: root at the top" },                    \
+	{ "countname", OPT_COUNTNAME, "NAME",                                                   \
+	  "what counts count (default \"" FLAME_DEFAULT_COUNTNAME "\")" },                      \
+	{ "nametype", OPT_NAMETYPE, "TEXT",                                                     \
+	  "label before a frame's details (default \"" FLAME_DEFAULT_NAMETYPE "\")" },          \
+	{ "fonttype", OPT_FONTTYPE, "FONT", "font family (default " FLAME_DEFAULT_FONTTYPE ")" }, \
+	{ "fontsize", OPT_FONTSIZE, "SIZE",                                                     \
+	  "font size (default " STRINGIFY(FLAME_DEFAULT_FONTSIZE) ")" },                        \
+	{ "bgcolors", OPT_BGCOLORS, "COLOR",                                                    \
+	  "background: yellow, blue, green, grey or #rrggbb (default by palette)" }
+
+/* One table per verb feeds getopt_long, --help and the man page test. */
+static const struct opt_doc flame_options[] = {
+	FG_COMMON_OPTIONS("for one DIR/stacks.folded with DIR/phases.json beside it: the run's "
+			  "runtime, version, app and date; else \"Flame Graph\""),
+	{ "help", OPT_HELP, NULL, "show this help" },
+	{ 0 },
 };
 
-static const struct fg_option options[] = {
-	{ "title", OPT_TITLE, "TEXT", VERB_BOTH,
-	  "title (default \"Flame Graph\", \"Differential Flame Graph\")" },
-	{ "subtitle", OPT_SUBTITLE, "TEXT", VERB_BOTH, "second line under the title" },
-	{ "width", OPT_WIDTH, "PX", VERB_BOTH,
-	  "image width (default " STR(FLAME_DEFAULT_WIDTH) ")" },
-	{ "height", OPT_HEIGHT, "PX", VERB_BOTH,
-	  "frame height (default " STR(FLAME_DEFAULT_FRAME_HEIGHT) ")" },
-	{ "minwidth", OPT_MINWIDTH, "PX|N%", VERB_BOTH,
-	  "leave out frames narrower than PX pixels or N% of the total (default "
-	  STR(FLAME_DEFAULT_MINWIDTH) ")" },
-	{ "colors", OPT_COLORS, "PALETTE", VERB_BOTH,
-	  "hot (default), mem, io, java, js, wasm, green, blue, aqua, yellow, purple, orange, "
-	  "red; java/js/wasm colour by the _[k] _[j] _[i] frame suffixes" },
-	{ "hash", OPT_HASH, NULL, VERB_BOTH, "colour by name hash: a name keeps its colour" },
-	{ "reverse", OPT_REVERSE, NULL, VERB_BOTH, "reverse each stack before merging" },
-	{ "inverted", OPT_INVERTED, NULL, VERB_BOTH, "icicle graph: root at the top" },
-	{ "countname", OPT_COUNTNAME, "NAME", VERB_BOTH,
-	  "what counts count (default \"" FLAME_DEFAULT_COUNTNAME "\")" },
-	{ "nametype", OPT_NAMETYPE, "TEXT", VERB_BOTH,
-	  "label before a frame's details (default \"" FLAME_DEFAULT_NAMETYPE "\")" },
-	{ "fonttype", OPT_FONTTYPE, "FONT", VERB_BOTH,
-	  "font family (default " FLAME_DEFAULT_FONTTYPE ")" },
-	{ "fontsize", OPT_FONTSIZE, "SIZE", VERB_BOTH,
-	  "font size (default " STR(FLAME_DEFAULT_FONTSIZE) ")" },
-	{ "bgcolors", OPT_BGCOLORS, "COLOR", VERB_BOTH,
-	  "background: yellow, blue, green, grey or #rrggbb (default by palette)" },
-	{ "folded", OPT_FOLDED, NULL, VERB_DIFF,
-	  "print 'stack COUNT_A COUNT_B' lines instead of an SVG" },
-	{ "no-normalize", OPT_NO_NORMALIZE, NULL, VERB_DIFF,
+static const struct opt_doc diff_options[] = {
+	FG_COMMON_OPTIONS("\"Differential Flame Graph\""),
+	{ "folded", OPT_FOLDED, NULL, "print 'stack COUNT_A COUNT_B' lines instead of an SVG" },
+	{ "no-normalize", OPT_NO_NORMALIZE, NULL,
 	  "compare raw counts instead of scaling A to B's total" },
-	{ "help", OPT_HELP, NULL, VERB_BOTH, "show this help" },
+	{ "help", OPT_HELP, NULL, "show this help" },
+	{ 0 },
 };
-
-#define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
 
 static const char flame_usage[] =
 	"usage: phaseprof flamegraph [OPTION...] [FILE.folded...] > out.svg\n"
 	"\n"
 	"Render folded stacks ('frame;frame;...;frame COUNT' lines, outermost frame first;\n"
 	"stdin when no FILE or '-') as an interactive SVG flame graph: hover for details,\n"
-	"click to zoom, Search or Ctrl-F to highlight frames matching a regular expression.\n";
+	"click to zoom, Search or Ctrl-F to highlight frames matching a regular expression.\n"
+	"Phase frames ([startup] [load] [compile] [instantiate] [execute] [teardown],\n"
+	"then [unknown]) come in run order, each in its own colour; other frames in name\n"
+	"order. The SVG goes to standard output, which must not be a terminal.\n";
 
 static const char flame_examples[] =
-	"\nEXAMPLES\n"
-	"  phaseprof flamegraph run/profile.folded > run.svg\n"
+	"examples:\n"
+	"  phaseprof flamegraph out/stacks.folded > out.svg\n"
 	"  phaseprof flamegraph --colors wasm --title 'wasmtime fib' a.folded b.folded > ab.svg\n"
-	"  phaseprof flamegraph --inverted --minwidth 0.5% < profile.folded > icicle.svg\n";
+	"  phaseprof flamegraph --inverted --minwidth 0.5% < stacks.folded > icicle.svg\n";
 
 static const char diff_usage[] =
 	"usage: phaseprof diff [OPTION...] A.folded B.folded > diff.svg\n"
@@ -100,28 +102,13 @@ static const char diff_usage[] =
 	"Differential flame graph of profile A (before) and B (after): frames shaped by B,\n"
 	"coloured by B minus A with A scaled to B's total: red where B spends more, blue\n"
 	"where it spends less, deeper colour for bigger changes. AB.folded holds\n"
-	"'stack COUNT_A COUNT_B' lines.\n";
+	"'stack COUNT_A COUNT_B' lines. A stack that starts 'process;[phase];...' is\n"
+	"compared without its process frame, so two runtimes line up phase by phase.\n";
 
 static const char diff_examples[] =
-	"\nEXAMPLES\n"
-	"  phaseprof diff before/profile.folded after/profile.folded > diff.svg\n"
-	"  phaseprof diff --folded before.folded after.folded > diff.folded\n";
-
-static void print_help(unsigned verb)
-{
-	char left[64];
-
-	fputs(verb == VERB_DIFF ? diff_usage : flame_usage, stdout);
-	fputs("\nOPTIONS\n", stdout);
-	for (size_t i = 0; i < NR_OPTIONS; i++) {
-		if (!(options[i].verbs & verb))
-			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", options[i].name, options[i].arg ? " " : "",
-			 options[i].arg ? options[i].arg : "");
-		printf("  %-22s %s\n", left, options[i].help);
-	}
-	fputs(verb == VERB_DIFF ? diff_examples : flame_examples, stdout);
-}
+	"examples:\n"
+	"  phaseprof diff node/stacks.folded wasm-interp/stacks.folded > diff.svg\n"
+	"  phaseprof diff --folded before/stacks.folded after/stacks.folded > diff.folded\n";
 
 static int parse_int(const char *s, long lo, long hi, int *out)
 {
@@ -230,37 +217,43 @@ static int apply_option(struct cmdline *c, const char *verb, int id, char *arg)
 
 static int parse_cmdline(int argc, char **argv, unsigned verb, struct cmdline *c)
 {
-	struct option longopts[NR_OPTIONS + 1];
-	size_t n = 0;
+	const struct opt_doc *docs = verb == VERB_DIFF ? diff_options : flame_options;
+	struct option longopts[32];
+	char shortopts[16];
 	int id;
 
-	memset(longopts, 0, sizeof(longopts));
-	for (size_t i = 0; i < NR_OPTIONS; i++) {
-		if (!(options[i].verbs & verb))
-			continue;
-		longopts[n++] = (struct option){ options[i].name,
-						  options[i].arg ? required_argument : no_argument,
-						  NULL, options[i].id };
-	}
+	options_build(docs, longopts, shortopts, sizeof(shortopts));
 	flame_opts_init(&c->opts);
 	optind = 0;
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((id = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (id == '?' || id == ':') {
 			const char *bad = argv[optind - 1];
 
-			if (optopt && optopt != '?' && optopt < 256)
+			if (id == ':')
+				fg_err("%s: option '%s' needs a value; see 'phaseprof %s --help'",
+				       argv[0], bad, argv[0]);
+			else if (optopt && optopt < 256)
 				fg_err("%s: unknown option '-%c'; see 'phaseprof %s --help'", argv[0],
 				       optopt, argv[0]);
 			else
-				fg_err("%s: unknown option or missing value: '%s'; see 'phaseprof %s --help'",
-				       argv[0], bad, argv[0]);
+				fg_err("%s: unknown option '%s'; see 'phaseprof %s --help'", argv[0],
+				       bad, argv[0]);
 			return -EINVAL;
 		}
 		if (apply_option(c, argv[0], id, optarg))
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* An SVG on a terminal is a screenful of markup: say where it should go instead. */
+static int refuse_terminal(const char *verb, const char *example)
+{
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	fg_err("%s: not writing SVG to a terminal; redirect it to a file: %s", verb, example);
+	return -ENOTTY;
 }
 
 void flame_opts_init(struct flame_opts *o)
@@ -350,6 +343,8 @@ int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 		return err;
 	}
 	t.reverse = opts->reverse;
+	/* two runtimes' process frames differ; their phases are what compare */
+	t.drop_process = true;
 	if (b_path) {
 		err = fg_tree_add_path(&t, a_path, FG_SLOT_A);
 		if (!err)
@@ -375,19 +370,31 @@ int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 	return err;
 }
 
-int cmd_flamegraph(int argc, char **argv)
+int cmd_flamegraph_titled(int argc, char **argv, flame_title_fn title_of)
 {
 	struct cmdline c = { 0 };
+	char title[512];
 
 	if (parse_cmdline(argc, argv, VERB_FLAME, &c))
 		return PP_EXIT_USAGE;
+	/* one file: a title from what it is a profile of, when the caller knows */
+	if (!c.opts.title && title_of && argc - optind == 1 && strcmp(argv[optind], "-") &&
+	    !title_of(argv[optind], title, sizeof(title)))
+		c.opts.title = title;
 	if (c.help) {
-		print_help(VERB_FLAME);
+		options_help(stdout, flame_usage, flame_options, flame_examples);
 		return PP_EXIT_OK;
 	}
+	if (refuse_terminal("flamegraph", "phaseprof flamegraph FILE.folded > out.svg"))
+		return PP_EXIT_USAGE;
 	if (flame_render_files((const char *const *)argv + optind, argc - optind, stdout, &c.opts))
 		return PP_EXIT_FAILURE;
 	return PP_EXIT_OK;
+}
+
+int cmd_flamegraph(int argc, char **argv)
+{
+	return cmd_flamegraph_titled(argc, argv, NULL);
 }
 
 int cmd_diff(int argc, char **argv)
@@ -398,7 +405,7 @@ int cmd_diff(int argc, char **argv)
 	if (parse_cmdline(argc, argv, VERB_DIFF, &c))
 		return PP_EXIT_USAGE;
 	if (c.help) {
-		print_help(VERB_DIFF);
+		options_help(stdout, diff_usage, diff_options, diff_examples);
 		return PP_EXIT_OK;
 	}
 	nr = argc - optind;
@@ -407,6 +414,8 @@ int cmd_diff(int argc, char **argv)
 		       "see 'phaseprof diff --help'", nr);
 		return PP_EXIT_USAGE;
 	}
+	if (!c.folded && refuse_terminal("diff", "phaseprof diff A.folded B.folded > diff.svg"))
+		return PP_EXIT_USAGE;
 	c.opts.label_a = nr == 2 ? argv[optind] : "COUNT_A";
 	c.opts.label_b = nr == 2 ? argv[optind + 1] : "COUNT_B";
 	if (flame_render_diff(argv[optind], nr == 2 ? argv[optind + 1] : NULL, stdout, &c.opts,

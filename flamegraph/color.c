@@ -19,18 +19,20 @@ const char *const fg_palette_names[FLAME_PAL_NR] = {
 	[FLAME_PAL_RED] = "red",
 };
 
+/* run order: the order siblings are placed in */
 static const char *const phase_names[] = {
-	"[load]", "[compile]", "[instantiate]", "[execute]", "[startup]", "[teardown]",
+	"[startup]", "[load]", "[compile]", "[instantiate]", "[execute]", "[teardown]", "[unknown]",
 };
 
 /* none inside the hot palette's range (red >= 205, blue <= 55) */
 static const struct fg_rgb phase_colors[] = {
+	{ 180, 180, 180 }, /* startup: light grey */
 	{ 86, 180, 233 },  /* load: sky blue */
 	{ 0, 158, 115 },   /* compile: bluish green */
 	{ 0, 114, 178 },   /* instantiate: blue */
 	{ 204, 121, 167 }, /* execute: reddish purple */
-	{ 180, 180, 180 }, /* startup: light grey */
 	{ 130, 130, 130 }, /* teardown: grey */
+	{ 160, 140, 200 }, /* unknown (the generic fallback's): lavender */
 };
 
 int flame_palette_parse(const char *name, enum flame_palette *pal)

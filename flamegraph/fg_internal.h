@@ -75,6 +75,8 @@ struct fg_tree {
 	size_t cap_frames, prev_n;
 
 	bool reverse;
+	/* "process;[phase];..." lines lose their process frame (diffs align by phase) */
+	bool drop_process;
 	uint64_t lines, skipped;
 	uint64_t first_bad_line; /* 1-based, 0 if none */
 };
@@ -129,7 +131,11 @@ struct fg_rgb {
 	uint8_t r, g, b;
 };
 
-/* 0..5 for [load] [compile] [instantiate] [execute] [startup] [teardown], else -1 */
+/*
+ * The phase frames in run order: 0..6 for [startup] [load] [compile]
+ * [instantiate] [execute] [teardown] [unknown], else -1. Siblings are placed
+ * in this order, then other frames by name.
+ */
 int fg_phase_index(const char *name, size_t len);
 struct fg_rgb fg_phase_color(int phase);
 /* a frame's colour; seed varies the shade (the name hash with --hash) */

@@ -80,6 +80,13 @@ int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 
 /* The verbs; argv[0] is the verb. They return an exit code (exitcodes.h). */
 int cmd_flamegraph(int argc, char **argv);
+/*
+ * A default title for one folded file (0 when it gave one in buf), which
+ * cmd_flamegraph_titled() uses when no --title is given: phaseprof names the
+ * run the file came from.
+ */
+typedef int (*flame_title_fn)(const char *folded_path, char *buf, size_t len);
+int cmd_flamegraph_titled(int argc, char **argv, flame_title_fn title_of);
 int cmd_diff(int argc, char **argv);
 
 #endif /* PHASEPROF_FLAMEGRAPH_H */

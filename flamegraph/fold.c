@@ -406,6 +406,10 @@ static int64_t split_frames(struct fg_tree *t, const char *s, size_t len)
 			break;
 		s = semi + 1;
 	}
+	if (t->drop_process && n >= 2 && fg_phase_index(t->frames[1].s, t->frames[1].len) >= 0) {
+		memmove(t->frames, t->frames + 1, (n - 1) * sizeof(*t->frames));
+		n--;
+	}
 	if (t->reverse) {
 		for (size_t i = 0; i < n / 2; i++) {
 			struct fg_span tmp = t->frames[i];

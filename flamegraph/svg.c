@@ -3,7 +3,7 @@
  * svg.c: lay the merged tree out and write the SVG.
  *
  * Siblings are placed in name order (as flamegraph.pl does, which sorts the
- * stacks), children from the parent's left edge. Only frames at least
+ * stacks), except phase frames, which come first and in run order, children from the parent's left edge. Only frames at least
  * minwidth wide are laid out: on a big profile that is a small part of the
  * tree. A narrow sibling still takes its space; its place among the wide
  * ones is found by binary search rather than by sorting every child.
@@ -47,9 +47,16 @@ static inline uint64_t width_of(const struct layout *l, uint32_t id)
 	return l->diff ? l->t->count_b[id] : l->t->nodes[id].count;
 }
 
+/* phase frames first, in run order, then the other frames by name */
 static int name_cmp(const struct fg_tree *t, uint32_t a, uint32_t b)
 {
-	return strcmp(fg_name(t, t->nodes[a].name), fg_name(t, t->nodes[b].name));
+	uint32_t na = t->nodes[a].name, nb = t->nodes[b].name;
+	int pa = fg_phase_index(fg_name(t, na), t->name_len[na]);
+	int pb = fg_phase_index(fg_name(t, nb), t->name_len[nb]);
+
+	if (pa != pb)
+		return (unsigned)pa < (unsigned)pb ? -1 : 1;
+	return pa >= 0 ? 0 : strcmp(fg_name(t, na), fg_name(t, nb));
 }
 
 static const struct fg_tree *sort_tree;

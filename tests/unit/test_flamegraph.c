@@ -199,8 +199,11 @@ static void test_colors(void)
 	struct fg_rgb a, b;
 	enum flame_palette p;
 
-	CHECK_INT(fg_phase_index("[compile]", 9), 1);
-	CHECK_INT(fg_phase_index("[unknown]", 9), -1);
+	CHECK_INT(fg_phase_index("[startup]", 9), 0);
+	CHECK_INT(fg_phase_index("[compile]", 9), 2);
+	CHECK_INT(fg_phase_index("[unknown]", 9), 6);
+	CHECK_INT(fg_phase_index("[unknown frame]", 15), -1);
+	CHECK_INT(fg_phase_index("[anon]", 6), -1);
 	CHECK_INT(fg_phase_index("compile", 7), -1);
 	a = fg_frame_color(FLAME_PAL_HOT, "x", 1, 1234);
 	b = fg_frame_color(FLAME_PAL_HOT, "x", 1, 1234);
@@ -275,11 +278,58 @@ static void test_layout(void)
 	opts.inverted = false;
 	opts.minwidth = 5;
 	opts.minwidth_pct = true;
-	add(&t, "p;[aaa] 2");
+	add(&t, "p;[startup] 2"); /* placed first, before [compile] */
 	svg = capture(render_fn, &r);
-	CHECK(strstr(svg, "<title>[aaa]") == NULL);
+	CHECK(strstr(svg, "<title>[startup]") == NULL);
 	CHECK(frame_attr(svg, "[compile]", "x") > 10 + 23.0);
 	free(svg);
+	fg_tree_free(&t);
+}
+
+/* phase frames in run order, whatever their names' order; then other frames by name */
+static void test_phase_order(void)
+{
+	static const char *const order[] = { "[startup]", "[load]", "[compile]", "[instantiate]",
+					     "[execute]", "[teardown]", "[unknown]", "aaa",
+					     "zzz" };
+	struct flame_opts opts;
+	struct fg_tree t;
+	struct render_arg r = { &t, &opts };
+	char *svg;
+
+	flame_opts_init(&opts);
+	fg_tree_init(&t, false);
+	for (int i = 8; i >= 0; i--) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "p;%s;f%d 10", order[i], i);
+		add(&t, line);
+	}
+	svg = capture(render_fn, &r);
+	for (int i = 1; i < 9; i++)
+		CHECK(frame_attr(svg, order[i - 1], "x") < frame_attr(svg, order[i], "x"));
+	/* a phase has one colour, in every graph: [execute] and [unknown] as fixed */
+	CHECK(strstr(svg, "fill=\"rgb(204,121,167)\"") != NULL);
+	CHECK(strstr(svg, "fill=\"rgb(160,140,200)\"") != NULL);
+	free(svg);
+	fg_tree_free(&t);
+}
+
+/* a diff of two runtimes lines up by phase: the process frame is left out */
+static void test_diff_by_phase(void)
+{
+	struct fg_tree t;
+
+	fg_tree_init(&t, true);
+	t.drop_process = true;
+	fg_tree_add_line(&t, "node;[compile];a 10", 19, FG_SLOT_A);
+	fg_tree_add_line(&t, "wasm-interp;[compile];a 30", 26, FG_SLOT_B);
+	fg_tree_add_line(&t, "wasm-interp;main 5", 18, FG_SLOT_B);
+	CHECK_INT(t.nodes[find(&t, "[compile];a")].count, 10);
+	CHECK_INT(t.count_b[find(&t, "[compile];a")], 30);
+	CHECK_INT(find(&t, "node"), 0);
+	/* without a phase frame after it, the first frame is not a process to drop */
+	CHECK(find(&t, "wasm-interp;main") != 0);
 	fg_tree_free(&t);
 }
 
@@ -293,5 +343,7 @@ int main(void)
 	test_escape();
 	test_colors();
 	test_layout();
+	test_phase_order();
+	test_diff_by_phase();
 	return checks_report("test_flamegraph");
 }

@@ -50,6 +50,24 @@ static void test_clones(void)
 	CHECK(!syms__match("foo", "foobar"));
 }
 
+/* a glob sees template arguments only when it has a '<' itself */
+static void test_template_args(void)
+{
+	/* ns::Decoder<ns::Compile>::Decode(int) */
+	const char *dec = "_ZN2ns7DecoderINS_7CompileEE6DecodeEi";
+	/* ns::Compiler::Run(int) */
+	const char *run = "_ZN2ns8Compiler3RunEi";
+	/* bool ns::operator< <int>(ns::A<int> const&, ns::A<int> const&) */
+	const char *lt = "_ZN2nsltIiEEbRKNS_1AIT_EES5_";
+
+	CHECK(!syms__match("ns::*Compile*", dec));
+	CHECK(syms__match("ns::*Compile*", run));
+	CHECK(syms__match("ns::Decoder::Decode", dec));
+	CHECK(syms__match("ns::Decoder<*Compile*>::Decode", dec));
+	CHECK(syms__match("ns::operator<*", lt));
+	CHECK(syms__match("ns::operator*", lt));
+}
+
 static void test_glob(void)
 {
 	const char *cb = "_ZN8wasmtime7compile7runtime62_$LT$impl$u20$wasmtime..compile..code_builder"
@@ -132,6 +150,7 @@ int main(void)
 	test_demangle();
 	test_clones();
 	test_glob();
+	test_template_args();
 	test_load("/proc/self/exe", "main");
 	if (!access("/usr/bin/node", R_OK))
 		test_load("/usr/bin/node", "v8::internal::wasm::WasmEngine::SyncCompile");
