@@ -10,6 +10,7 @@
  * scored in units of the runs' own spread, so noise is not called an anomaly.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,10 +28,12 @@
 #include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "flamegraph.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"
 #include "options.h"
+#include "outfile.h"
 #include "phases.h"
 #include "profile.h"
 
@@ -105,6 +108,9 @@ struct rt {
 	size_t mismatches;
 	struct stat_row st[NSTAT];
 	char folded[PATH_MAX]; /* a copy of one run's stacks.folded, or "" */
+	char *folded_text;     /* ... as read once from that run's folder */
+	size_t folded_len;
+	int dirfd;             /* DIR/LABEL, the runtime's folder */
 };
 
 struct compare_opts {
@@ -241,7 +247,7 @@ static int split_runtimes(char *arg, struct rt **out, size_t *n)
 
 		if (!*tok)
 			continue;
-		if (*n == MAX_RUNTIMES) {
+		if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || *n == MAX_RUNTIMES) {
 			free(v);
 			return -E2BIG;
 		}
@@ -256,15 +262,14 @@ static int split_runtimes(char *arg, struct rt **out, size_t *n)
 	return *n ? 0 : -EINVAL;
 }
 
-static char *read_all(const char *path, size_t *len)
+/* All of fd from its start (a run's stdout or stderr: the descriptor it was written through). */
+static char *read_fd(int fd, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
+	size_t cap = 0, n = 0;
+	ssize_t k;
 
 	*len = 0;
-	if (!f)
-		return NULL;
 	do {
 		if (n == cap) {
 			char *nb = realloc(buf, cap = cap ? 2 * cap : 4096);
@@ -273,17 +278,43 @@ static char *read_all(const char *path, size_t *len)
 				break;
 			buf = nb;
 		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
+		k = pread(fd, buf + n, cap - n, (off_t)n);
+		n += k > 0 ? (size_t)k : 0;
 	} while (k > 0);
-	fclose(f);
 	*len = n;
 	return buf ? buf : strdup("");
 }
 
+/* A regular file dirfd/name, never through a symlink or a FIFO; NULL if it is not one. */
+static char *read_file_at(int dirfd, const char *name, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *text = NULL;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+		text = read_fd(fd, len);
+	close(fd);
+	return text;
+}
+
+/* DIR/NAME as a directory of ours: made if missing, never a symlink. fd or -errno. */
+static int subdir_open(int dirfd, const char *name)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, 0755) && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Run `phaseprof record` on one runtime; stdout and stderr to files. The child's status. */
 static int run_record(const struct compare_opts *o, const struct rt *r, const char *dir,
-		      const char *out_path, const char *err_path)
+		      int out, int err)
 {
 	char *argv[MAX_PASS + 16 + 1024];
 	size_t n = 0;
@@ -310,10 +341,8 @@ static int run_record(const struct compare_opts *o, const struct rt *r, const ch
 		return -errno;
 	if (pid == 0) {
 		int in = open("/dev/null", O_RDONLY);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-		if (in < 0 || out < 0 || err < 0)
+		if (in < 0)
 			_exit(PP_EXIT_FAILURE);
 		dup2(in, 0);
 		dup2(out, 1);
@@ -328,10 +357,10 @@ static int run_record(const struct compare_opts *o, const struct rt *r, const ch
 }
 
 /* The last "phaseprof: " line record printed: why it failed. */
-static void last_phaseprof_line(const char *err_path, char *out, size_t len)
+static void last_phaseprof_line(int err_fd, char *out, size_t len)
 {
 	size_t n;
-	char *text = read_all(err_path, &n), *line, *save = NULL;
+	char *text = read_fd(err_fd, &n), *line, *save = NULL;
 
 	out[0] = '\0';
 	if (!text)
@@ -422,11 +451,11 @@ static void add_mismatch(struct reference *ref, const struct mismatch *m)
 
 /* Compare a run's stdout and status with the reference (the first good run); loud on mismatch. */
 static void check_output(struct reference *ref, struct rt *r, const char *which,
-			 const char *out_path, int status)
+			 int out_fd, int status)
 {
 	struct mismatch m = { 0 };
 	size_t len;
-	char *out = read_all(out_path, &len);
+	char *out = read_fd(out_fd, &len);
 
 	snprintf(m.who, sizeof(m.who), "%s %s", r->label, which);
 	if (!ref->have) {
@@ -657,19 +686,11 @@ static void json_stat(struct json *j, const char *key, const struct stat_row *st
 	json_end_object(j);
 }
 
-static int write_results(const char *dir, const struct rt *v, size_t n,
-			 const struct compare_opts *o, const struct ranked *rk, size_t k,
-			 const struct reference *ref)
+static int write_json(FILE *f, const struct rt *v, size_t n, const struct compare_opts *o,
+		      const struct ranked *rk, size_t k, const struct reference *ref)
 {
-	char path[PATH_MAX];
 	struct json j;
-	FILE *f;
 
-	if (path_fmt(path, sizeof(path), "%s/compare.json", dir))
-		return -ENAMETOOLONG;
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
 	json_init(&j, f, true);
 	json_begin_object(&j, NULL);
 	json_string(&j, "metric", o->cpu ? "cpu" : "wall");
@@ -738,13 +759,11 @@ static int write_results(const char *dir, const struct rt *v, size_t n,
 	json_end_array(&j);
 	json_end_object(&j);
 	json_finish(&j);
-	if (fclose(f))
-		return -errno;
-	if (path_fmt(path, sizeof(path), "%s/compare.csv", dir))
-		return -ENAMETOOLONG;
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
+	return 0;
+}
+
+static void write_csv(FILE *f, const struct rt *v, size_t n)
+{
 	fprintf(f, "runtime,phase,measured,n,median_ms,min_ms,max_ms,mad_ms,ratio,score,anomaly\n");
 	for (size_t i = 0; i < n; i++)
 		for (int ph = 0; ph < NSTAT; ph++) {
@@ -754,33 +773,97 @@ static int write_results(const char *dir, const struct rt *v, size_t n,
 				stat_name(ph), st->measured, st->n, st->median, st->min, st->max,
 				st->mad, st->ratio, st->score, st->anomaly);
 		}
-	return fclose(f) ? -errno : 0;
+}
+
+/* compare.json and compare.csv, each written to a temporary and renamed (outfile.h) */
+static int write_results(int dirfd, const struct rt *v, size_t n, const struct compare_opts *o,
+			 const struct ranked *rk, size_t k, const struct reference *ref)
+{
+	struct outfile out;
+	int err = outfile_begin(&out, dirfd, "compare.json");
+
+	if (err)
+		return err;
+	write_json(out.f, v, n, o, rk, k, ref);
+	err = outfile_commit(&out);
+	if (err)
+		return err;
+	err = outfile_begin(&out, dirfd, "compare.csv");
+	if (err)
+		return err;
+	write_csv(out.f, v, n);
+	return outfile_commit(&out);
+}
+
+/* text to dirfd/name through a temporary file: never through a link planted there */
+static int put_text(int dirfd, const char *name, const char *text, size_t len)
+{
+	struct outfile out;
+	int err = outfile_begin(&out, dirfd, name);
+
+	if (err)
+		return err;
+	if (fwrite(text, 1, len, out.f) != len) {
+		outfile_abort(&out);
+		return -EIO;
+	}
+	return outfile_commit(&out);
+}
+
+/* The last measured run's stacks, read once from its folder and kept as DIR/LABEL.folded. */
+static void keep_stacks(int dirfd, const char *dir, struct rt *r, unsigned last_run)
+{
+	char name[80];
+	int runfd;
+
+	snprintf(name, sizeof(name), "run-%u", last_run);
+	runfd = openat(r->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (runfd < 0)
+		return;
+	r->folded_text = read_file_at(runfd, "stacks.folded", &r->folded_len);
+	close(runfd);
+	if (!r->folded_text)
+		return;
+	snprintf(name, sizeof(name), "%s.folded", r->label);
+	if (path_fmt(r->folded, sizeof(r->folded), "%s/%s", dir, name) ||
+	    put_text(dirfd, name, r->folded_text, r->folded_len))
+		r->folded[0] = '\0';
+}
+
+/* DIR/A-vs-B.svg, drawn from the texts in memory */
+static void draw_diff(int dirfd, const char *dir, const struct rt *fastest, const struct rt *r)
+{
+	char name[160], title[512];
+	struct flame_opts fo;
+	struct outfile out;
+	int err;
+
+	snprintf(name, sizeof(name), "%s-vs-%s.svg", r->label, fastest->label);
+	snprintf(title, sizeof(title), "%s vs %s (the fastest)", r->label, fastest->label);
+	flame_opts_init(&fo);
+	fo.title = title;
+	fo.label_a = fastest->folded;
+	fo.label_b = r->folded;
+	err = outfile_begin(&out, dirfd, name);
+	if (!err) {
+		err = flame_render_diff_buffers(fastest->folded_text, fastest->folded_len,
+						r->folded_text, r->folded_len, out.f, &fo);
+		if (err)
+			outfile_abort(&out);
+		else
+			err = outfile_commit(&out);
+	}
+	if (err)
+		pr_warn("cannot draw the diff flame graph %s/%s: %s", dir, name, strerror(-err));
 }
 
 /* Keep one run's stacks (the last measured one) and draw diff flame graphs against the fastest. */
-static void collect_stacks(const char *dir, struct rt *v, size_t n, unsigned last_run)
+static void collect_stacks(int dirfd, const char *dir, struct rt *v, size_t n, unsigned last_run)
 {
 	const struct rt *fastest = NULL;
-	char src[PATH_MAX];
 
 	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		char *text;
-		FILE *f;
-
-		if (path_fmt(src, sizeof(src), "%s/%s/run-%u/stacks.folded", dir, v[i].label,
-			     last_run))
-			continue;
-		text = read_all(src, &len);
-		if (!text)
-			continue;
-		f = path_fmt(v[i].folded, sizeof(v[i].folded), "%s/%s.folded", dir, v[i].label) ?
-			    NULL : fopen(v[i].folded, "w");
-		if (!f || fwrite(text, 1, len, f) != len)
-			v[i].folded[0] = '\0';
-		if (f)
-			fclose(f);
-		free(text);
+		keep_stacks(dirfd, dir, &v[i], last_run);
 		if (v[i].folded[0] && v[i].nsamples &&
 		    (!fastest || v[i].st[PHASE_RUN].median < fastest->st[PHASE_RUN].median))
 			fastest = &v[i];
@@ -789,103 +872,241 @@ static void collect_stacks(const char *dir, struct rt *v, size_t n, unsigned las
 		pr_debug("no stacks.folded in the runs' directories: no flame graphs");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char out[PATH_MAX], title[512];
-		pid_t pid;
-		int status;
-
-		if (&v[i] == fastest || !v[i].folded[0])
-			continue;
-		if (path_fmt(out, sizeof(out), "%s/%s-vs-%s.svg", dir, v[i].label, fastest->label))
-			continue;
-		snprintf(title, sizeof(title), "%s vs %s (the fastest)", v[i].label, fastest->label);
-		pid = fork();
-		if (pid == 0) {
-			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-			if (fd < 0)
-				_exit(PP_EXIT_FAILURE);
-			dup2(fd, 1);
-			execl("/proc/self/exe", "phaseprof", "diff", "--title", title,
-			      fastest->folded, v[i].folded, (char *)NULL);
-			_exit(PP_EXIT_FAILURE);
-		}
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-		    WEXITSTATUS(status)) {
-			pr_warn("cannot draw the diff flame graph %s", out);
-			unlink(out);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (&v[i] != fastest && v[i].folded[0])
+			draw_diff(dirfd, dir, fastest, &v[i]);
 }
 
-static int make_dir(const char *path)
+/* A run folder name of ours: "run-N" or "warmup-N", alone or with .stdout/.stderr; N, or -1. */
+static long run_index(const char *name, bool *warmup, bool *folder)
 {
-	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+	const char *p = name, *q;
+	char *end;
+	long k;
+
+	*warmup = !strncmp(p, "warmup-", 7);
+	if (!*warmup && strncmp(p, "run-", 4))
+		return -1;
+	p += *warmup ? 7 : 4;
+	if (*p < '0' || *p > '9')
+		return -1;
+	k = strtol(p, &end, 10);
+	q = end;
+	*folder = !*q;
+	return *folder || !strcmp(q, ".stdout") || !strcmp(q, ".stderr") ? k : -1;
+}
+
+/* A run folder of an earlier compare: the files record writes there, then the folder if empty. */
+static void remove_run_folder(int dirfd, const char *name)
+{
+	static const char *const ours[] = { "phases.json", "stacks.folded", "flamegraph.svg" };
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		unlinkat(fd, ours[i], 0);
+	close(fd);
+	unlinkat(dirfd, name, AT_REMOVEDIR); /* fails, harmlessly, if the user put files there */
+}
+
+/* DIR/LABEL-vs-X.svg and DIR/X-vs-LABEL.svg of an earlier compare */
+static void remove_diffs_of(int dirfd, const char *label)
+{
+	size_t ll = strlen(label);
+	struct dirent *de;
+	int fd = dup(dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *nm = de->d_name;
+		size_t len = strlen(nm);
+		bool first = !strncmp(nm, label, ll) && !strncmp(nm + ll, "-vs-", 4);
+		bool svg = len > ll + 8 && !strcmp(nm + len - 4, ".svg");
+		bool second = svg && !strncmp(nm + len - ll - 8, "-vs-", 4) &&
+			      !strncmp(nm + len - ll - 4, label, ll);
+
+		if (svg && (first || second))
+			unlinkat(dirfd, nm, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * A reused DIR keeps nothing of an earlier compare that this one will not
+ * rewrite: run folders past this one's counts, and the stacks and diff graphs
+ * of its runtimes (made again below only when the runs have stacks).
+ */
+static void remove_stale(int dirfd, const struct rt *r, const struct compare_opts *o)
+{
+	char name[160];
+	struct dirent *de;
+	int fd = dup(r->dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		bool warmup, folder;
+		long k = run_index(de->d_name, &warmup, &folder);
+
+		if (k < 0 || k < (long)(warmup ? o->warmup : o->runs))
+			continue;
+		if (folder)
+			remove_run_folder(r->dirfd, de->d_name);
+		else
+			unlinkat(r->dirfd, de->d_name, 0);
+	}
+	closedir(d);
+	snprintf(name, sizeof(name), "%s.folded", r->label);
+	unlinkat(dirfd, name, 0);
+	remove_diffs_of(dirfd, r->label);
+}
+
+/* RUN.stdout and RUN.stderr in the runtime's folder, opened once and read back through the same fds */
+static int open_run_files(const struct rt *r, const char *run, int *out, int *err)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s.stdout", run);
+	*out = openat(r->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (*out < 0)
+		return -errno;
+	snprintf(name, sizeof(name), "%s.stderr", run);
+	*err = openat(r->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (*err < 0) {
+		int e = -errno;
+
+		close(*out);
+		return e;
+	}
+	return 0;
+}
+
+/* An earlier compare's phases.json in RUN/ must not pass for this run's if record fails. */
+static void forget_result(const struct rt *r, const char *run)
+{
+	int fd = openat(r->dirfd, run, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	unlinkat(fd, "phases.json", 0);
+	close(fd);
+}
+
+/* A run that wrote no phases.json: remember why, say it the first time. */
+static void run_failed(struct rt *r, int status, int err_fd, const char *dir, const char *run)
+{
+	r->failures++;
+	r->last_failure_status = status;
+	last_phaseprof_line(err_fd, r->last_failure, sizeof(r->last_failure));
+	if (!r->last_failure[0])
+		snprintf(r->last_failure, sizeof(r->last_failure),
+			 "record exited with status %d and wrote no phases.json", status);
+	if (r->failures == 1)
+		pr_err("%s: record failed (status %d): %s; see %s/%s/%s.stderr; going on with the "
+		       "other runtimes",
+		       r->label, status, r->last_failure, dir, r->label, run);
+}
+
+/* One record of runtime r: 0, or -errno when phaseprof itself could not be run. */
+static int one_run(const struct compare_opts *o, const char *dir, struct rt *r, bool warm,
+		   unsigned k, struct reference *ref)
+{
+	char run[32], rundir[PATH_MAX], json[PATH_MAX + 16], why[512], which[32];
+	int status, exit_status, out = -1, err = -1;
+
+	snprintf(run, sizeof(run), "%s-%u", warm ? "warmup" : "run", k);
+	if (path_fmt(rundir, sizeof(rundir), "%s/%s/%s", dir, r->label, run))
+		return -ENAMETOOLONG;
+	snprintf(json, sizeof(json), "%s/phases.json", rundir);
+	if (log_verbosity)
+		fprintf(stderr, "phaseprof: %s %s %u\n", r->label, warm ? "warm-up" : "run", k);
+	status = open_run_files(r, run, &out, &err);
+	if (status)
+		return status;
+	forget_result(r, run);
+	status = run_record(o, r, rundir, out, err);
+	if (status >= 0 && read_sample(json, o->cpu, r,
+				       warm ? &(struct sample){ 0 } : &r->samples[r->nsamples],
+				       &exit_status, why, sizeof(why))) {
+		run_failed(r, status, err, dir, run);
+	} else if (status >= 0) {
+		r->nsamples += !warm;
+		snprintf(which, sizeof(which), "%s %u", warm ? "warm-up" : "run", k);
+		check_output(ref, r, which, out, exit_status);
+	}
+	close(out);
+	close(err);
+	return status < 0 ? status : 0;
 }
 
 /* Every round runs every runtime once; the order rotates so none always goes first. */
-static int run_all(const struct compare_opts *o, const char *dir, struct rt *v, size_t n,
-		   struct reference *ref)
+static int run_all(const struct compare_opts *o, int dirfd, const char *dir, struct rt *v,
+		   size_t n, struct reference *ref)
 {
 	unsigned rounds = o->warmup + o->runs;
 
 	for (size_t i = 0; i < n; i++) {
-		char sub[PATH_MAX];
-
 		v[i].samples = calloc(o->runs, sizeof(*v[i].samples));
-		if (path_fmt(sub, sizeof(sub), "%s/%s", dir, v[i].label))
-			return -ENAMETOOLONG;
-		if (!v[i].samples || make_dir(sub))
+		if (!v[i].samples)
 			return -ENOMEM;
+		v[i].dirfd = subdir_open(dirfd, v[i].label);
+		if (v[i].dirfd < 0) {
+			pr_err("cannot use '%s/%s' for %s's runs: %s", dir, v[i].label, v[i].label,
+			       strerror(-v[i].dirfd));
+			return v[i].dirfd;
+		}
+		remove_stale(dirfd, &v[i], o);
 	}
 	for (unsigned round = 0; round < rounds; round++) {
 		bool warm = round < o->warmup;
 		unsigned run = warm ? round : round - o->warmup;
 
 		for (size_t k = 0; k < n; k++) {
-			struct rt *r = &v[(k + round) % n];
-			char rundir[PATH_MAX], out[PATH_MAX + 16], err[PATH_MAX + 16],
-				json[PATH_MAX + 16], why[512], which[32];
-			int status, exit_status;
+			int err = one_run(o, dir, &v[(k + round) % n], warm, run, ref);
 
-			if (path_fmt(rundir, sizeof(rundir), "%s/%s/%s-%u", dir, r->label,
-				     warm ? "warmup" : "run", run))
-				return -ENAMETOOLONG;
-			snprintf(out, sizeof(out), "%s.stdout", rundir);
-			snprintf(err, sizeof(err), "%s.stderr", rundir);
-			snprintf(json, sizeof(json), "%s/phases.json", rundir);
-			unlink(json);
-			if (log_verbosity)
-				fprintf(stderr, "phaseprof: %s %s %u\n", r->label,
-					warm ? "warm-up" : "run", run);
-			status = run_record(o, r, rundir, out, err);
-			if (status < 0) {
-				pr_err("cannot run phaseprof record: %s", strerror(-status));
-				return status;
+			if (err) {
+				pr_err("cannot run phaseprof record: %s", strerror(-err));
+				return err;
 			}
-			if (read_sample(json, o->cpu, r, warm ? &(struct sample){ 0 } :
-								&r->samples[r->nsamples],
-					&exit_status, why, sizeof(why))) {
-				r->failures++;
-				r->last_failure_status = status;
-				last_phaseprof_line(err, r->last_failure, sizeof(r->last_failure));
-				if (!r->last_failure[0])
-					snprintf(r->last_failure, sizeof(r->last_failure),
-						 "record exited with status %d and wrote no "
-						 "phases.json", status);
-				if (r->failures == 1)
-					pr_err("%s: record failed (status %d): %s; see %s; going on "
-					       "with the other runtimes",
-					       r->label, status, r->last_failure, err);
-				continue;
-			}
-			if (!warm)
-				r->nsamples++;
-			snprintf(which, sizeof(which), "%s %u", warm ? "warm-up" : "run", run);
-			check_output(ref, r, which, out, exit_status);
 		}
 	}
 	return 0;
+}
+
+/* DIR (made with its parents if missing) or a new temporary one, checked before any run. fd or -1. */
+static int open_compare_dir(const struct compare_opts *o, char *dir, size_t len)
+{
+	int fd, err;
+
+	if (o->output) {
+		snprintf(dir, len, "%s", o->output);
+	} else {
+		snprintf(dir, len, "%s/phaseprof-compare.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+		if (!mkdtemp(dir)) {
+			pr_err("cannot create a temporary directory: %s", strerror(errno));
+			return -1;
+		}
+		fprintf(stderr, "phaseprof: results and every run's output go to %s\n", dir);
+	}
+	fd = outdir_open(dir);
+	err = fd < 0 ? fd : outdir_check_writable(fd);
+	if (!err)
+		return fd;
+	pr_err("cannot use '%s' for output: %s; choose a directory you can write to", dir,
+	       strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -896,6 +1117,7 @@ int cmd_compare(int argc, char **argv)
 	struct ranked *rk = NULL;
 	char dir[PATH_MAX];
 	size_t n = 0, k = 0, failed = 0, mismatches = 0;
+	int dirfd;
 	bool done;
 	int ret = parse_opts(argc, argv, &o, &done);
 
@@ -906,25 +1128,14 @@ int cmd_compare(int argc, char **argv)
 		return ret == -ENOMEM ? PP_EXIT_FAILURE :
 		       cmd_usage_error("compare", "-x takes 1 to 16 runtimes separated by commas, not '%s'",
 				   o.runtimes_arg);
-	if (o.output) {
-		snprintf(dir, sizeof(dir), "%s", o.output);
-		if (make_dir(dir)) {
-			pr_err("cannot create output directory '%s': %s", dir, strerror(errno));
-			free(v);
-			return PP_EXIT_FAILURE;
-		}
-	} else {
-		snprintf(dir, sizeof(dir), "%s/phaseprof-compare.XXXXXX",
-			 getenv("TMPDIR") ?: "/tmp");
-		if (!mkdtemp(dir)) {
-			pr_err("cannot create a temporary directory: %s", strerror(errno));
-			free(v);
-			return PP_EXIT_FAILURE;
-		}
+	for (size_t i = 0; i < n; i++)
+		v[i].dirfd = -1;
+	dirfd = open_compare_dir(&o, dir, sizeof(dir));
+	if (dirfd < 0) {
+		free(v);
+		return PP_EXIT_FAILURE;
 	}
-	if (!o.output)
-		fprintf(stderr, "phaseprof: results and every run's output go to %s\n", dir);
-	ret = run_all(&o, dir, v, n, &ref);
+	ret = run_all(&o, dirfd, dir, v, n, &ref);
 	for (size_t i = 0; i < n; i++) {
 		compute_stats(&v[i]);
 		failed += v[i].failures > 0;
@@ -934,7 +1145,7 @@ int cmd_compare(int argc, char **argv)
 	rk = calloc(n * NSTAT + 1, sizeof(*rk));
 	if (rk)
 		k = ranking(v, n, rk);
-	collect_stacks(dir, v, n, o.runs - 1);
+	collect_stacks(dirfd, dir, v, n, o.runs - 1);
 	if (!ret) {
 		print_table(v, n, &o);
 		print_anomalies(rk, k);
@@ -942,7 +1153,7 @@ int cmd_compare(int argc, char **argv)
 			if (v[i].failures)
 				printf("  %s: %zu of %u runs failed: %s\n", v[i].label, v[i].failures,
 				       o.warmup + o.runs, v[i].last_failure);
-		ret = write_results(dir, v, n, &o, rk, k, &ref);
+		ret = write_results(dirfd, v, n, &o, rk, k, &ref);
 		if (ret)
 			pr_err("cannot write results in '%s': %s", dir, strerror(-ret));
 		if (mismatches)
@@ -951,8 +1162,13 @@ int cmd_compare(int argc, char **argv)
 				mismatches, mismatches == 1 ? "" : "es");
 		printf("results: %s/compare.json %s/compare.csv\n", dir, dir);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(v[i].samples);
+		free(v[i].folded_text);
+		if (v[i].dirfd >= 0)
+			close(v[i].dirfd);
+	}
+	close(dirfd);
 	for (size_t i = 0; i < o.nowned; i++)
 		free(o.owned[i]);
 	free(v);

@@ -35,6 +35,7 @@
 #include "probes_unit.h"
 #include "profile.h"
 #include "runtime.h"
+#include "privs.h"
 #include "tracefs.h"
 #include "uprobe_events.h"
 
@@ -507,21 +508,36 @@ static const char *unit_dir(void)
 	return d && *d ? d : DEFAULT_UNIT_DIR;
 }
 
-/* systemd expands % specifiers in ExecStart: a literal % is %% */
+/*
+ * One word of a unit setting, escaped as systemd.syntax(7) and
+ * systemd.service(5) say: % specifiers doubled (%%), $ variables doubled ($$)
+ * in ExecStart, and inside double quotes \\, \" and C escapes (\xNN) for any
+ * other byte that could end the line or the word. Paths reach here only after
+ * the safe-charset check; this is the second line of defence.
+ */
 static void put_unit_word(FILE *m, const char *s)
 {
-	bool quote = strpbrk(s, " \t\"\\") != NULL;
+	bool quote = !uprobe_path__safe(s);
 
 	if (quote)
 		fputc('"', m);
 	for (; *s; s++) {
-		if (*s == '%' || (quote && (*s == '"' || *s == '\\')))
-			fputc(*s == '%' ? '%' : '\\', m);
-		fputc(*s, m);
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '%' || c == '$')
+			fputc(c, m);
+		if (c == '"' || c == '\\')
+			fputc('\\', m);
+		if (c < 0x20 || c == 0x7f)
+			fprintf(m, "\\x%02x", c);
+		else
+			fputc(c, m);
 	}
 	if (quote)
 		fputc('"', m);
 }
+
+
 
 /* The unit from dist/phaseprof-probes.service.in, with our binary and options filled in. */
 static char *unit_text(const struct probes_opts *o)
@@ -539,7 +555,7 @@ static char *unit_text(const struct probes_opts *o)
 			put_unit_word(m, self);
 			s += 11;
 		} else if (!strncmp(s, "@CONFIG_DIR@", 12)) {
-			fputs(o->config, m);
+			fputs(o->config, m); /* a Condition takes no quotes: the path was checked safe */
 			s += 12;
 		} else if (!strncmp(s, "@OPTIONS@", 9)) {
 			if (!o->default_config) {
@@ -650,6 +666,38 @@ static void uninstall_unit(const struct probes_opts *o)
 		systemctl("daemon-reload");
 }
 
+/*
+ * --boot: root runs phaseprof with this profile at every boot, so neither
+ * may be changeable by anyone but root, nor any directory above them.
+ */
+static int check_boot_sources(const struct profile *p)
+{
+	char self[PATH_MAX], prof[PATH_MAX], why[PATH_MAX + 128];
+	const char *paths[] = { self, prof };
+
+	if (!realpath("/proc/self/exe", self) || !realpath(p->path, prof)) {
+		pr_err("cannot --boot: cannot resolve phaseprof's or the profile's path: %s",
+		       strerror(errno));
+		return PP_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (!uprobe_path__safe(paths[i])) {
+			pr_err("refusing --boot: a unit cannot safely name '%s' (letters, digits and "
+			       "/ . _ - + @ , ~ = only)",
+			       paths[i]);
+			return PP_EXIT_FAILURE;
+		}
+		if (privs_check_roots(paths[i], false, why, sizeof(why))) {
+			pr_err("refusing --boot: %s, so a user could change what root runs at every "
+			       "boot; install phaseprof and its profiles where only root can write "
+			       "(cmake --install build --prefix /usr/local) and run that copy",
+			       why);
+			return PP_EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
 /* ---- the verbs ---- */
 
 struct install_req {
@@ -668,15 +716,19 @@ static int install_one(const struct probes_opts *o, const struct install_req *q,
 	struct profile *p = NULL;
 	struct plan pl = { 0 };
 	size_t added = 0, ncur = 0;
+	struct fs_ident fs;
 	int ret, e;
 	bool have_old;
 
+	privs_user_fs(&fs); /* the runtime and the profile are read as the user could */
 	ret = cmd_locate_runtime(q->runtime, path, sizeof(path));
 	ret = ret ?: cmd_load_profile(q->probes, path, true, &p);
+	e = ret ? 0 : plan__build(p, path, &so, &pl, err, sizeof(err));
+	privs_restore_fs(&fs);
+	ret = ret ?: boot ? check_boot_sources(p) : 0;
 	ret = ret ?: get_tracefs(tracefs, sizeof(tracefs));
 	if (ret)
 		goto out;
-	e = plan__build(p, path, &so, &pl, err, sizeof(err));
 	if (e) {
 		pr_err("%s", err[0] ? err : strerror(-e));
 		ret = e == -ENOMEM ? PP_EXIT_FAILURE : PP_EXIT_NO_SYMBOL;
@@ -807,10 +859,14 @@ static int target_names(const struct probes_opts *o, char names[][UPROBE_NAME_LE
 		struct profile *p = NULL;
 		int ret;
 
+		struct fs_ident fs;
+
 		/* a runtime that is gone: its installations still name it */
+		privs_user_fs(&fs);
 		if (runtime_locate(o->runtime, path, sizeof(path)))
 			snprintf(path, sizeof(path), "%s", o->runtime);
 		ret = cmd_load_profile(o->probes, path, true, &p);
+		privs_restore_fs(&fs);
 		if (ret)
 			return ret;
 		snprintf(names[(*n)++], UPROBE_NAME_LEN, "%s", p->name);
@@ -1055,13 +1111,21 @@ static int parse_opts(int argc, char **argv, struct probes_opts *o, bool *done)
 	}
 	if (!config)
 		config = env && *env ? env : DEFAULT_CONFIG_DIR;
-	if (config[0] != '/' || strlen(config) >= sizeof(o->config))
+	if (config[0] != '/' || strlen(config) >= sizeof(o->config) || !uprobe_path__safe(config))
 		return cmd_usage_error("probes", "the configuration directory must be an absolute path "
-				   "shorter than 1024 bytes, not '%s'", config);
+				   "shorter than 1024 bytes of letters, digits and / . _ - + @ , ~ =, "
+				   "not '%s'", config);
+	for (size_t i = 0; i < o->nnames; i++)
+		if (strspn(o->names[i], "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+			    strlen(o->names[i]) || !o->names[i][0])
+			return cmd_usage_error("probes", "'%s' is not a profile name ([a-z0-9_-])",
+					   o->names[i]);
 	snprintf(o->config, sizeof(o->config), "%s", config);
 	o->default_config = !strcmp(config, DEFAULT_CONFIG_DIR);
 	return 0;
 }
+
+static int run_verb(const struct probes_opts *o);
 
 int cmd_probes(int argc, char **argv)
 {
@@ -1083,11 +1147,41 @@ int cmd_probes(int argc, char **argv)
 		       o.verb);
 		return PP_EXIT_NO_PRIVILEGE;
 	}
-	if (!strcmp(o.verb, "install"))
-		return cmd_install(&o);
-	if (!strcmp(o.verb, "list"))
-		return cmd_list(&o);
-	if (!strcmp(o.verb, "remove"))
-		return cmd_remove(&o);
-	return cmd_usage_error("probes", "'%s' is not a probes verb; use install, list or remove", o.verb);
+	return run_verb(&o);
+}
+
+/*
+ * The configuration directory holds what root re-creates at boot: it must be
+ * root's alone. The verbs keep root's state, so they run with root's file
+ * identity (privs.h); only the runtime and the profile are read as the user.
+ */
+static int run_verb(const struct probes_opts *o)
+{
+	char why[PATH_MAX + 128];
+	struct fs_ident fs;
+	int ret;
+
+	privs_root_fs(&fs);
+	if (strcmp(o->verb, "list") && privs_check_roots(o->config, true, why, sizeof(why))) {
+		pr_err("refusing configuration directory %s: %s; it must be root's and writable "
+		       "by root alone",
+		       o->config, why);
+		ret = PP_EXIT_FAILURE;
+	} else if (o->boot && !strcmp(o->verb, "install") &&
+		   privs_check_roots(unit_dir(), true, why, sizeof(why))) {
+		/* systemd runs what the unit says as root */
+		pr_err("refusing unit directory %s: %s; it must be root's and writable by root "
+		       "alone",
+		       unit_dir(), why);
+		ret = PP_EXIT_FAILURE;
+	} else if (!strcmp(o->verb, "install"))
+		ret = cmd_install(o);
+	else if (!strcmp(o->verb, "list"))
+		ret = cmd_list(o);
+	else if (!strcmp(o->verb, "remove"))
+		ret = cmd_remove(o);
+	else
+		ret = -1;
+	privs_restore_fs(&fs);
+	return ret >= 0 ? ret : cmd_usage_error("probes", "'%s' is not a probes verb; use install, list or remove", o->verb);
 }

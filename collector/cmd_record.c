@@ -406,6 +406,7 @@ struct run {
 	char fallback_why[2048];
 	char module[PATH_MAX];
 	uint64_t module_ino;
+	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 };
 
 /* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
@@ -596,11 +597,6 @@ static int put_json(FILE *f, const void *rep)
 	return 0;
 }
 
-static int put_folded(FILE *f, const void *stacks)
-{
-	return stacks__write_folded(f, stacks);
-}
-
 static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn, const void *what)
 {
 	struct outfile out;
@@ -618,43 +614,71 @@ static int write_file(int dirfd, const char *dir, const char *name, writer_fn fn
 	return err;
 }
 
-struct flame_src {
-	const char *folded; /* the file just written */
-	const char *title;
+struct folded_buf {
+	const char *text;
+	size_t len;
+	const char *title; /* the flame graph's */
 };
 
-/* The flame graph is drawn from the folded file just written, as a user would. */
+static int put_buffer(FILE *f, const void *what)
+{
+	const struct folded_buf *b = what;
+
+	return fwrite(b->text, 1, b->len, f) == b->len ? 0 : -EIO;
+}
+
+/* The flame graph is drawn from the folded stacks in memory: DIR/stacks.folded is never re-read. */
 static int put_flamegraph(FILE *f, const void *what)
 {
-	const struct flame_src *src = what;
+	const struct folded_buf *b = what;
 	struct flame_opts fo;
 
 	flame_opts_init(&fo);
 	fo.palette = FLAME_PAL_WASM;
-	fo.title = src->title;
-	return flame_render_file(src->folded, f, &fo);
+	fo.title = b->title;
+	return flame_render_buffer(b->text, b->len, f, &fo);
 }
 
-static int write_outputs(const char *dir, const struct report *rep)
+static int write_stacks(int dirfd, const char *dir, const struct report *rep)
 {
-	char folded[PATH_MAX], title[512];
-	struct flame_src src = { folded, title };
-	int dirfd = outdir_open(dir), err;
+	char title[512], *text = NULL;
+	struct folded_buf b = { .title = title };
+	FILE *m = open_memstream(&text, &b.len);
+	int err = m ? stacks__write_folded(m, rep->stacks) : -ENOMEM;
 
-	if (dirfd < 0) {
-		pr_err("cannot create output directory '%s': %s", dir, strerror(-dirfd));
-		return -1;
-	}
-	err = write_file(dirfd, dir, "phases.json", put_json, rep);
-	if (rep->stacks) {
-		snprintf(folded, sizeof(folded), "%s/stacks.folded", dir);
-		err = write_file(dirfd, dir, "stacks.folded", put_folded, rep->stacks) ?: err;
-		runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
-				(const char *const *)rep->argv, time(NULL));
-		if (!err)
-			err = write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &src);
-	}
-	close(dirfd);
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	b.text = text;
+	if (err)
+		pr_err("cannot fold the stacks: %s", strerror(-err));
+	runtitle_format(title, sizeof(title), rep->runtime_path, rep->version,
+			(const char *const *)rep->argv, time(NULL));
+	err = err ?: write_file(dirfd, dir, "stacks.folded", put_buffer, &b);
+	err = err ?: write_file(dirfd, dir, "flamegraph.svg", put_flamegraph, &b);
+	free(text);
+	return err;
+}
+
+/*
+ * A reused directory keeps no output of an earlier run that this one does not
+ * rewrite: a stale flame graph next to new phases would mislead.
+ */
+static void remove_stale(int dirfd)
+{
+	unlinkat(dirfd, "stacks.folded", 0);
+	unlinkat(dirfd, "flamegraph.svg", 0);
+}
+
+static int write_outputs(int dirfd, const char *dir, const struct report *rep)
+{
+	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
+
+	if (rep->stacks)
+		err = write_stacks(dirfd, dir, rep) ?: err;
+	else
+		remove_stale(dirfd);
+	if (err)
+		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
 }
 
@@ -845,7 +869,7 @@ static int finish(struct run *r, int run_err)
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	ret = r->o.output ? write_outputs(r->o.output, &rep) : 0;
+	ret = r->outdir >= 0 ? write_outputs(r->outdir, r->o.output, &rep) : 0;
 	phases__free(&st);
 	if (stacks)
 		stacks__free(stacks);
@@ -1080,6 +1104,23 @@ static int prepare(struct run *r)
 	return ret;
 }
 
+/* -o DIR is made and checked before anything runs: an output error never costs a run. */
+static int open_output(struct run *r)
+{
+	int err;
+
+	r->outdir = -1;
+	if (!r->o.output)
+		return 0;
+	r->outdir = outdir_open(r->o.output);
+	err = r->outdir < 0 ? r->outdir : outdir_check_writable(r->outdir);
+	if (!err)
+		return 0;
+	pr_err("cannot use '%s' for output: %s; choose a directory you can write to",
+	       r->o.output, strerror(-err));
+	return PP_EXIT_FAILURE;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -1092,7 +1133,8 @@ int cmd_record(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	leftovers__sweep();
 	step_done("start");
-	ret = prepare(&r);
+	ret = open_output(&r);
+	ret = ret ?: prepare(&r);
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)
@@ -1107,5 +1149,7 @@ int cmd_record(int argc, char **argv)
 	plan__free(&r.plan);
 	profile__free(r.profile);
 	profile__free_argv(r.argv);
+	if (r.outdir >= 0)
+		close(r.outdir);
 	return ret;
 }

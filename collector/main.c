@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "flamegraph.h"
+#include "privs.h"
 #include "runtitle.h"
 
 struct cmd {
@@ -72,6 +73,12 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	char why[256];
+
+	if (privs_init(why, sizeof(why))) {
+		fprintf(stderr, "phaseprof: %s\n", why);
+		return PP_EXIT_USAGE;
+	}
 	if (argc < 2) {
 		cmd_help(argc, argv);
 		return PP_EXIT_USAGE;

@@ -2,11 +2,14 @@
 /* mmaps.c: memory maps from perf records, see mmaps.h */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "vec.h"
@@ -108,7 +111,7 @@ static void on_mmap2(struct mmaps *m, const struct mmap2_record *r, size_t size)
 	snprintf(name, sizeof(name), "%.*s", (int)strnlen(r->filename, max), r->filename);
 	p = proc_get(m, r->pid, true);
 	map = (struct mapping){ r->addr, r->addr + r->len, r->pgoff, intern(m, name),
-				(r->prot & PROT_EXEC) != 0 };
+				(r->prot & PROT_EXEC) != 0, r->ino, r->maj, r->min };
 	if (p && map.path)
 		add_mapping(m, p, &map);
 }
@@ -253,6 +256,22 @@ static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
 	return 0;
 }
 
+int mapping__open(const struct mapping *map)
+{
+	int fd = open(map->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (map->ino && (st.st_ino != map->ino || major(st.st_dev) != map->maj ||
+			  minor(st.st_dev) != map->min))) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 struct mmaps *mmaps__new(void)
 {
 	return calloc(1, sizeof(struct mmaps));
@@ -261,17 +280,19 @@ struct mmaps *mmaps__new(void)
 /* One /proc/PID/maps line: "start-end perms offset dev inode   path". */
 static int parse_maps_line(char *line, struct mapping *map, const char **path)
 {
-	unsigned long long start, end, pgoff;
+	unsigned long long start, end, pgoff, ino;
+	unsigned maj, min;
 	char perms[8];
 	int pos = -1;
 	char *p;
 
-	if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &pgoff, &pos) < 4 ||
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff, &maj,
+		   &min, &ino, &pos) < 7 ||
 	    pos < 0 || end <= start)
 		return -EINVAL;
 	p = line + pos;
 	p[strcspn(p, "\n")] = '\0';
-	*map = (struct mapping){ start, end, pgoff, NULL, strchr(perms, 'x') != NULL };
+	*map = (struct mapping){ start, end, pgoff, NULL, strchr(perms, 'x') != NULL, ino, maj, min };
 	*path = *p ? p : "//anon";
 	return 0;
 }

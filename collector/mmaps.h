@@ -17,6 +17,9 @@ struct mapping {
 	uint64_t start, end, pgoff;
 	const char *path; /* "//anon" and "[vdso]" style names included */
 	bool exec;
+	/* the mapped file's device and inode (0 when unknown): what a reopen must find */
+	uint64_t ino;
+	uint32_t maj, min;
 };
 
 struct mmaps;
@@ -36,6 +39,13 @@ void mmaps__read(struct mmaps *m);
 /* The mapping of addr in process pid, latest first; NULL when unknown. */
 const struct mapping *mmaps__find(const struct mmaps *m, uint32_t pid, uint64_t addr);
 uint64_t mmaps__lost(const struct mmaps *m);
+/*
+ * Open the file of a mapping by its name, never through a symlink or a FIFO,
+ * and only if it is still the file that was mapped (device and inode, when
+ * known): the target may have replaced it since. fd, or -errno (-ESTALE when
+ * another file has the name now).
+ */
+int mapping__open(const struct mapping *map);
 void mmaps__free(struct mmaps *m);
 
 #endif /* PHASEPROF_MMAPS_H */

@@ -2,33 +2,57 @@
 /* outfile.c: safe output files, see outfile.h */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "outfile.h"
 
-/* The user who ran sudo, so files they asked for belong to them. */
-static void give_to_invoking_user(int dirfd, const char *name)
+/* mkdir -p: every missing directory of dir, mode 0755 (under sudo, made as the user: privs.h) */
+static int make_path(const char *dir)
 {
-	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+	char buf[PATH_MAX];
+	size_t len = strlen(dir);
 
-	if (geteuid() != 0 || !uid || !gid)
-		return;
-	if (fchownat(dirfd, name, (uid_t)atol(uid), (gid_t)atol(gid), AT_SYMLINK_NOFOLLOW))
-		return; /* best effort: the data is written either way */
+	if (len == 0 || len >= sizeof(buf))
+		return len ? -ENAMETOOLONG : -ENOENT;
+	memcpy(buf, dir, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
 }
 
 int outdir_open(const char *dir)
 {
-	int fd;
+	int fd, err = make_path(dir);
 
-	if (mkdir(dir, 0755) == 0)
-		give_to_invoking_user(AT_FDCWD, dir);
-	else if (errno != EEXIST)
-		return -errno;
+	if (err)
+		return err;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+int outdir_check_writable(int dirfd)
+{
+	char name[64];
+	int fd;
+
+	/* a real create, not access(2): it answers for this identity, ACLs and read-only mounts */
+	snprintf(name, sizeof(name), ".phaseprof-check.%d", (int)getpid());
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlinkat(dirfd, name, 0);
+	return 0;
 }
 
 int outfile_begin(struct outfile *o, int dirfd, const char *name)
@@ -70,7 +94,6 @@ int outfile_commit(struct outfile *o)
 		unlinkat(o->dirfd, o->tmp, 0);
 		return err;
 	}
-	give_to_invoking_user(o->dirfd, o->name);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "perf_backend.h"
 #include "phases.h"
 #include "plan.h"
+#include "privs.h"
 #include "tracefs.h"
 
 enum rec_kind { K_SITE, K_EXEC, K_FORK, K_EXIT, K_SWITCH };
@@ -56,8 +57,13 @@ static int read_text(const char *path, char **out, size_t *len)
 {
 	char buf[4096];
 	FILE *m = open_memstream(out, len);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct fs_ident fs;
 	ssize_t n;
+	int fd;
+
+	privs_root_fs(&fs); /* tracefs formats: root's */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	privs_restore_fs(&fs);
 
 	if (!m || fd < 0) {
 		int err = -errno;

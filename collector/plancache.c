@@ -12,12 +12,22 @@
  *	site INDEX CANDIDATE NFUNCS FILE HEXFUNC
  *	att FILE OFFSET COOKIE RETPROBE
  *	end
+ *
+ * The cache is root's state: its directory (and every directory above it,
+ * unless sticky) and each entry must be owned by root and writable by no one
+ * else, or the cache is not used (named with -v). A user who could write an
+ * entry could make root place an int3 anywhere. Entries are written with
+ * root's file identity (privs.h) and never handed to anyone; what an entry
+ * says is bounds-checked, and each probe offset is checked against the binary
+ * again (a function's start inside an executable segment) before it is used.
  */
 #define _GNU_SOURCE
 #define PR_DOMAIN "plancache"
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +37,7 @@
 #include "outfile.h"
 #include "phases.h"
 #include "plancache.h"
+#include "privs.h"
 
 #define MAX_ENTRY_BYTES (1 << 20)
 #define MAX_FILES 64
@@ -40,16 +51,35 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static char *slurp(const char *path, size_t max, size_t *len)
+/* root's, and writable by root alone */
+static bool root_only(const struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* An entry to trust: a regular file, root's alone, one link. */
+static bool trusted_entry(const char *path, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode) && root_only(st) && st->st_nlink == 1)
+		return true;
+	pr_debug("ignoring cache entry %s: owned by uid %u, mode %o, %lu links; only root's own "
+		 "entries are used",
+		 path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777),
+		 (unsigned long)st->st_nlink);
+	return false;
+}
+
+static char *slurp_checked(const char *path, size_t max, size_t *len, bool check)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char *buf = NULL;
 	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return NULL;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (size_t)st.st_size <= max &&
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (!check || trusted_entry(path, &st)) &&
+	    (size_t)st.st_size <= max &&
 	    (buf = malloc(st.st_size + 1))) {
 		n = read(fd, buf, st.st_size);
 		if (n != st.st_size) {
@@ -64,11 +94,28 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	return slurp_checked(path, max, len, false);
+}
+
 static const char *cache_dir(void)
 {
 	const char *env = getenv("PHASEPROF_CACHE_DIR");
 
 	return env && *env ? env : "/var/cache/phaseprof/plans";
+}
+
+/* The cache directory and every one above it are root's alone, or the cache is not used. */
+static bool trusted_dir(const char *dir)
+{
+	char why[PATH_MAX + 100];
+
+	if (!privs_check_roots(dir, false, why, sizeof(why)))
+		return true;
+	pr_debug("not using the plan cache %s: %s; it must be root's and writable by root alone",
+		 dir, why);
+	return false;
 }
 
 /* The entry's file name: what the resolution read, hashed. */
@@ -206,6 +253,7 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 		     const struct syms_opts *so)
 {
 	const char *files[MAX_FILES];
+	struct fs_ident fs;
 	struct outfile out;
 	size_t nfiles;
 	char name[64];
@@ -216,9 +264,16 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 			return; /* a site that may resolve later (a library installed): not cached */
 	if (plan_files(pl, files, &nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
 		return;
-	mkdir("/var/cache/phaseprof", 0755);
+	if (geteuid() != 0)
+		return; /* the cache is root's: a capabilities-only user reads it, never writes it */
+	privs_root_fs(&fs);
 	dirfd = outdir_open(cache_dir());
+	if (dirfd >= 0 && !trusted_dir(cache_dir())) {
+		close(dirfd);
+		dirfd = -EPERM;
+	}
 	if (dirfd < 0) {
+		privs_restore_fs(&fs);
 		pr_debug("no plan cache: %s: %s", cache_dir(), strerror(-dirfd));
 		return;
 	}
@@ -231,6 +286,7 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 			err = outfile_commit(&out);
 	}
 	close(dirfd);
+	privs_restore_fs(&fs);
 	pr_debug("plan %s %s", name, err ? "not cached" : "cached");
 }
 
@@ -238,6 +294,7 @@ struct reader {
 	struct plan *pl;
 	const struct profile *p;
 	char *files[MAX_FILES];
+	uint64_t sizes[MAX_FILES];
 	size_t nfiles;
 };
 
@@ -251,6 +308,7 @@ static bool read_file_line(struct reader *rd, char *rest)
 		   &want.dev, &want.ino, &want.size, &want.mtime, &want.ctime, path) != 6 ||
 	    !from_hex(path) || identity_of(path, &now) || memcmp(&want, &now, sizeof(now)))
 		return false; /* a changed or missing file: the plan is stale */
+	rd->sizes[rd->nfiles] = now.size;
 	rd->files[rd->nfiles] = strdup(path);
 	return rd->files[rd->nfiles++] != NULL;
 }
@@ -264,7 +322,7 @@ static bool read_site_line(struct reader *rd, char *rest)
 	struct plan_site *ps;
 
 	if (sscanf(rest, "%zu %d %zu %zd %8191s", &idx, &cand, &nfuncs, &file, func) != 5 ||
-	    idx >= rd->pl->nsites || cand < 0 || (size_t)cand >= rd->p->sites[idx].ncandidates ||
+	    idx >= rd->pl->nsites || rd->pl->sites[idx].first_func || cand < 0 || (size_t)cand >= rd->p->sites[idx].ncandidates ||
 	    file < 0 || (size_t)file >= rd->nfiles || !from_hex(func))
 		return false;
 	ps = &rd->pl->sites[idx];
@@ -285,7 +343,7 @@ static bool read_att_line(struct reader *rd, char *rest)
 
 	if (sscanf(rest, "%zd %" SCNx64 " %" SCNx64 " %d", &file, &a.offset, &a.cookie, &ret) !=
 		    4 ||
-	    file < 0 || (size_t)file >= rd->nfiles ||
+	    file < 0 || (size_t)file >= rd->nfiles || a.offset >= rd->sizes[file] ||
 	    (size_t)pp_cookie_site(a.cookie) >= rd->pl->nsites)
 		return false;
 	a.path = rd->files[file];
@@ -296,6 +354,107 @@ static bool read_att_line(struct reader *rd, char *rest)
 	rd->pl->att = v;
 	rd->pl->att[rd->pl->natt++] = a;
 	return true;
+}
+
+/* The address off maps to in an executable segment of elf, or false when it is in none. */
+static bool exec_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
+{
+	size_t nph = 0;
+	GElf_Phdr ph;
+
+	elf_getphdrnum(elf, &nph);
+	for (size_t i = 0; i < nph; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+		    off >= ph.p_offset && off - ph.p_offset < ph.p_filesz) {
+			*vaddr = off - ph.p_offset + ph.p_vaddr;
+			return true;
+		}
+	return false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Mark each wanted address (sorted) where a function symbol of elf starts. */
+static void tick_functions(Elf *elf, const uint64_t *want, bool *found, size_t n)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const uint64_t *hit;
+			size_t at;
+
+			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			hit = bsearch(&sym.st_value, want, n, sizeof(*want), cmp_u64);
+			if (!hit)
+				continue;
+			/* entry and return probes share an address: side by side once sorted */
+			for (at = hit - want; at > 0 && want[at - 1] == sym.st_value; at--)
+				;
+			for (; at < n && want[at] == sym.st_value; at++)
+				found[at] = true;
+		}
+	}
+}
+
+/* Every probe offset into file k starts a function in an executable segment. */
+static bool file_offsets_hold(const struct reader *rd, size_t k, Elf *elf)
+{
+	uint64_t *want = calloc(rd->pl->natt + 1, sizeof(*want));
+	bool *found = calloc(rd->pl->natt + 1, sizeof(*found));
+	size_t n = 0;
+	bool ok = want && found;
+
+	for (size_t i = 0; ok && i < rd->pl->natt; i++)
+		if (rd->pl->att[i].path == rd->files[k])
+			ok = exec_vaddr(elf, rd->pl->att[i].offset, &want[n++]);
+	if (ok && n) {
+		qsort(want, n, sizeof(*want), cmp_u64);
+		tick_functions(elf, want, found, n);
+		for (size_t i = 0; ok && i < n; i++)
+			ok = found[i];
+	}
+	free(want);
+	free(found);
+	return ok;
+}
+
+/*
+ * Each probe offset of the entry, checked against its file as it is now: a
+ * function's first byte in an executable segment, never the middle of one.
+ */
+static bool offsets_hold(const struct reader *rd)
+{
+	bool ok = true;
+
+	elf_version(EV_CURRENT);
+	for (size_t k = 0; ok && k < rd->nfiles; k++) {
+		int fd = open(rd->files[k], O_RDONLY | O_CLOEXEC);
+		Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ_MMAP, NULL);
+
+		ok = elf && file_offsets_hold(rd, k, elf);
+		if (!ok)
+			pr_debug("cached plan does not fit %s any more: resolving again",
+				 rd->files[k]);
+		if (elf)
+			elf_end(elf);
+		if (fd >= 0)
+			close(fd);
+	}
+	return ok;
 }
 
 static bool read_entry(struct reader *rd, char *text)
@@ -324,6 +483,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 		    const struct syms_opts *so)
 {
 	struct reader rd = { .pl = pl, .p = p };
+	struct fs_ident fs;
 	char name[64], path[4200];
 	size_t len;
 	char *text;
@@ -333,7 +493,9 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 	if (entry_name(p, runtime_path, so, name, sizeof(name)))
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", cache_dir(), name);
-	text = slurp(path, MAX_ENTRY_BYTES, &len);
+	privs_root_fs(&fs);
+	text = trusted_dir(cache_dir()) ? slurp_checked(path, MAX_ENTRY_BYTES, &len, true) : NULL;
+	privs_restore_fs(&fs);
 	if (!text)
 		return -ENOENT;
 	pl->sites = calloc(p->nsites ? p->nsites : 1, sizeof(*pl->sites));
@@ -342,7 +504,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 		pl->sites[i].site = &p->sites[i];
 		pl->sites[i].candidate = -1;
 	}
-	ok = pl->sites && read_entry(&rd, text);
+	ok = pl->sites && read_entry(&rd, text) && offsets_hold(&rd);
 	free(text);
 	pl->paths = (char **)calloc(rd.nfiles + 1, sizeof(char *));
 	if (ok && pl->paths) {

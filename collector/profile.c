@@ -574,6 +574,12 @@ static int do_profile(struct parser *ps)
 		return perr(ps, t->col, "'profile' needs a name");
 	if (!t[1].s[0])
 		return perr(ps, t[1].col, "empty profile name");
+	/* the name becomes file and tracefs group names: nothing that could leave a directory */
+	if (strspn(t[1].s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(t[1].s) ||
+	    strlen(t[1].s) > PROFILE_NAME_MAX)
+		return perr(ps, t[1].col,
+			    "profile name '%s' may use only a-z, 0-9, '_' and '-' (at most %d)",
+			    t[1].s, PROFILE_NAME_MAX);
 	if (no_extra(ps, 2, "the profile name"))
 		return -EINVAL;
 	ps->p->name = strdup(t[1].s);

@@ -47,6 +47,9 @@ struct profile_option {
 	int line;
 };
 
+/* a profile name: [a-z0-9_-], so that probe_NAME fits a tracefs group and NAME.conf a file */
+#define PROFILE_NAME_MAX 48
+
 struct profile {
 	char *name;
 	char *path; /* the .probe file */

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
+#include "privs.h"
 #include "runtime.h"
 
 static bool is_executable_file(const char *path)
@@ -119,17 +120,15 @@ int elf_build_id(const char *path, char *hex, size_t len)
 
 int drop_to_invoking_user(void)
 {
-	const char *uid_s = getenv("SUDO_UID"), *gid_s = getenv("SUDO_GID");
+	char why[160];
+	struct passwd *pw;
 	uid_t uid;
 	gid_t gid;
-	struct passwd *pw;
+	int ret = invoking_user(&uid, &gid, why, sizeof(why));
 
-	if (geteuid() != 0 || !uid_s || !gid_s)
-		return 0;
-	uid = (uid_t)strtoul(uid_s, NULL, 10);
-	gid = (gid_t)strtoul(gid_s, NULL, 10);
-	if (uid == 0)
-		return 0;
+	/* a malformed SUDO_UID must never leave the target running as root */
+	if (ret <= 0)
+		return ret;
 	pw = getpwuid(uid);
 	if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) || setgid(gid) || setuid(uid))
 		return -errno;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* symbolize.c: names for sampled addresses, see symbolize.h */
 #define _GNU_SOURCE
+#define PR_DOMAIN "symbolize"
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -8,8 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "vec.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "log.h"
+#include "privs.h"
 #include "symbolize.h"
+#include "vec.h"
 
 /* an address range with a name: perf-map entries and kernel symbols */
 struct range {
@@ -179,6 +185,9 @@ ssize_t symbolizer__parse_perfmap(const char *buf, size_t len, perfmap_fn fn, vo
 	return count;
 }
 
+/* V8 writes a line per compiled function: a big app's map is tens of MiB */
+#define PERFMAP_MAX_BYTES (256 << 20)
+
 static int perfmap_add(void *ctx, uint64_t start, uint64_t size, const char *name, size_t len)
 {
 	return ranges_add(ctx, start, size, name, len);
@@ -190,7 +199,7 @@ static char *read_all(FILE *f, size_t *len)
 	size_t cap = 65536, n = 0, got;
 	char *buf = malloc(cap), *p;
 
-	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+	while (buf && n < PERFMAP_MAX_BYTES && (got = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += got;
 		if (n == cap) {
 			p = realloc(buf, cap *= 2);
@@ -205,15 +214,41 @@ static char *read_all(FILE *f, size_t *len)
 	return buf;
 }
 
-/* /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime, WAMR). */
-static void load_perfmap(struct ranges *r, uint32_t pid)
+/*
+ * /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime,
+ * WAMR). As perf does, only a regular file of the target's user (or root) is
+ * read, never through a symlink or a FIFO, and no more than PERFMAP_MAX_BYTES.
+ */
+static FILE *open_perfmap(uint32_t pid)
 {
-	char path[64], *buf;
-	size_t len;
+	char path[64];
+	struct stat st;
 	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
-	f = fopen(path, "re");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != privs_user_uid() && st.st_uid != 0) || st.st_size > PERFMAP_MAX_BYTES) {
+		pr_debug("ignoring %s: not a regular file of uid %u or root under %d MiB", path,
+			 (unsigned)privs_user_uid(), PERFMAP_MAX_BYTES >> 20);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static void load_perfmap(struct ranges *r, uint32_t pid)
+{
+	char *buf;
+	size_t len;
+	FILE *f = open_perfmap(pid);
+
 	if (!f)
 		return;
 	buf = read_all(f, &len);
@@ -285,9 +320,17 @@ static struct module *module_add(struct symbolizer *z, const char *path)
 	return v;
 }
 
-static struct syms *module_syms(struct symbolizer *z, const char *path)
+/*
+ * The symbols of a file, loaded once. A mapped file (map) is loaded only if
+ * its name still leads to the file that was mapped, a regular file. libdwfl
+ * opens it again by name: that reopen runs with the invoking user's file
+ * identity (privs.h), so a swap in between reaches nothing the user could not.
+ */
+static struct syms *module_syms(struct symbolizer *z, const char *path,
+				const struct mapping *map)
 {
 	struct module *m;
+	int fd;
 
 	for (size_t i = 0; i < z->nmods; i++)
 		if (!strcmp(z->mods[i].path, path))
@@ -295,6 +338,11 @@ static struct syms *module_syms(struct symbolizer *z, const char *path)
 	m = module_add(z, path);
 	if (!m)
 		return NULL;
+	fd = map ? mapping__open(map) : 0;
+	if (fd < 0)
+		return NULL;
+	if (map)
+		close(fd);
 	m->syms = syms__load(path, &z->opts, NULL, 0);
 	return m->syms;
 }
@@ -321,7 +369,7 @@ static enum frame_kind from_file(struct symbolizer *z, const struct mapping *map
 				 char *buf, size_t len)
 {
 	uint64_t off = addr - map->start + map->pgoff, vaddr, in;
-	struct syms *s = module_syms(z, map->path);
+	struct syms *s = module_syms(z, map->path, map);
 	const struct sym *sym;
 
 	if (s && !syms__vaddr_of_offset(s, off, &vaddr) && (sym = syms__find(s, vaddr, &in))) {
@@ -397,7 +445,7 @@ static void load_kallsyms(struct ranges *r)
 
 void symbolizer__load_file(struct symbolizer *z, const char *path)
 {
-	module_syms(z, path);
+	module_syms(z, path, NULL);
 }
 
 void symbolizer__load_kernel(struct symbolizer *z)

@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include "privs.h"
 #include "tracefs.h"
 
 #ifndef TRACEFS_MAGIC
@@ -20,7 +21,7 @@ static int is_tracefs(const char *dir)
 	return statfs(dir, &st) == 0 && st.f_type == TRACEFS_MAGIC;
 }
 
-int tracefs_ensure(char *dir, size_t len, char *why, size_t whylen)
+static int find_or_mount(char *dir, size_t len, char *why, size_t whylen)
 {
 	const char *places[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	const char *env = getenv("PHASEPROF_TRACEFS");
@@ -43,4 +44,16 @@ int tracefs_ensure(char *dir, size_t len, char *why, size_t whylen)
 		return -err;
 	}
 	return snprintf(dir, len, "%s", places[0]) < (int)len ? 0 : -ENAMETOOLONG;
+}
+
+/* tracefs is root's (mode 0700): look for it and mount it with root's file identity */
+int tracefs_ensure(char *dir, size_t len, char *why, size_t whylen)
+{
+	struct fs_ident fs;
+	int err;
+
+	privs_root_fs(&fs);
+	err = find_or_mount(dir, len, why, whylen);
+	privs_restore_fs(&fs);
+	return err;
 }

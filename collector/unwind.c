@@ -165,13 +165,16 @@ static Elf *open_vdso(struct module *m)
 	return elf_memory(m->image, size);
 }
 
-/* A module with no CFI at all is kept too (eh NULL), so the file is opened once. */
-static void module_open(struct module *m)
+/*
+ * A module with no CFI at all is kept too (eh NULL), so the file is opened once;
+ * so is one whose name now leads to another file than the one mapped.
+ */
+static void module_open(struct module *m, const struct mapping *map)
 {
 	if (!strcmp(m->path, "[vdso]")) {
 		m->elf = open_vdso(m);
 	} else {
-		m->fd = open(m->path, O_RDONLY | O_CLOEXEC);
+		m->fd = mapping__open(map);
 		if (m->fd >= 0)
 			m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
 	}
@@ -188,8 +191,9 @@ static bool has_file(const char *path)
 	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7);
 }
 
-static struct module *module_get(struct unwinder *u, const char *path)
+static struct module *module_get(struct unwinder *u, const struct mapping *map)
 {
+	const char *path = map->path;
 	uint32_t b = path_hash(path) % MOD_BUCKETS;
 	struct module *m;
 
@@ -207,7 +211,7 @@ static struct module *module_get(struct unwinder *u, const char *path)
 		free(m);
 		return NULL;
 	}
-	module_open(m);
+	module_open(m, map);
 	u->stats.files++;
 	m->next = u->mods[b];
 	u->mods[b] = m;
@@ -216,14 +220,15 @@ static struct module *module_get(struct unwinder *u, const char *path)
 
 /* By the path's pointer first: mmaps interns paths, so the pointer rarely changes. The
  * strcmp() guards against another mmaps reusing the memory of a freed path. */
-static struct module *module_of(struct unwinder *u, const char *path)
+static struct module *module_of(struct unwinder *u, const struct mapping *map)
 {
+	const char *path = map->path;
 	struct path_memo *pm = &u->memo[((uintptr_t)path >> 4) % PATH_MEMO];
 
 	if (pm->path == path && (pm->mod ? !strcmp(pm->mod->path, path) : !has_file(path)))
 		return pm->mod;
 	pm->path = path;
-	pm->mod = module_get(u, path);
+	pm->mod = module_get(u, map);
 	return pm->mod;
 }
 
@@ -562,7 +567,7 @@ static bool step(struct unwinder *u, struct walk *w, enum unwind_stop *stop)
 {
 	uint64_t pc = w->val[R_IP] - (w->exact_pc ? 0 : 1), vaddr;
 	const struct mapping *map = mmaps__find(w->mm, w->pid, pc);
-	struct module *m = map ? module_of(u, map->path) : NULL;
+	struct module *m = map ? module_of(u, map) : NULL;
 	const struct rules *rs = NULL;
 
 	if (m && !module_vaddr(m, pc - map->start + map->pgoff, &vaddr)) {

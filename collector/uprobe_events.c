@@ -8,7 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "privs.h"
 #include "uprobe_events.h"
+
+/* tracefs is root's: open its files with root's file identity (privs.h) */
+static int root_open(const char *file, int flags)
+{
+	struct fs_ident fs;
+	int fd, err;
+
+	privs_root_fs(&fs);
+	fd = open(file, flags | O_CLOEXEC);
+	err = errno;
+	privs_restore_fs(&fs);
+	errno = err;
+	return fd;
+}
+
+static FILE *root_fopen_read(const char *file)
+{
+	int fd = root_open(file, O_RDONLY);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
 
 /* "p:GRP/EV PATH:0xOFF [more]" -> d; false for a line we do not understand */
 static bool parse_line(const char *line, struct uprobe_def *d)
@@ -48,7 +73,7 @@ int uprobe_events__list(const char *tracefs, struct uprobe_def **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	snprintf(file, sizeof(file), "%s/uprobe_events", tracefs);
-	f = fopen(file, "re");
+	f = root_fopen_read(file);
 	if (!f)
 		return -errno;
 	while (getline(&line, &lcap, f) > 0) {
@@ -99,7 +124,7 @@ static int write_command(const char *tracefs, const char *cmd)
 	int fd, err = 0;
 
 	snprintf(file, sizeof(file), "%s/uprobe_events", tracefs);
-	fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+	fd = root_open(file, O_WRONLY | O_APPEND);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, cmd, len) != (ssize_t)len)
@@ -116,7 +141,7 @@ static void last_error_log_line(const char *tracefs, char *buf, size_t len)
 
 	buf[0] = '\0';
 	snprintf(file, sizeof(file), "%s/error_log", tracefs);
-	f = fopen(file, "re");
+	f = root_fopen_read(file);
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -129,21 +154,59 @@ static void last_error_log_line(const char *tracefs, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+bool uprobe_path__safe(const char *path)
+{
+	/* the kernel splits a definition at blanks, ends it at '#' and its offset at ':' */
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789/._-+@,~=";
+
+	return path[0] == '/' && strspn(path, ok) == strlen(path);
+}
+
+/* Read the definition back: the kernel must hold exactly what we meant. */
+static int check_defined(const char *tracefs, const struct uprobe_def *d, char *why,
+			 size_t whylen)
+{
+	struct uprobe_def *v;
+	const struct uprobe_def *got;
+	size_t n;
+	int err = uprobe_events__list(tracefs, &v, &n);
+
+	if (err)
+		return 0; /* cannot read back: the write itself succeeded */
+	got = uprobe_events__find(v, n, d->group, d->event);
+	if (!got || !uprobe_def__same(got, d)) {
+		snprintf(why, whylen, "tracefs holds '%s/%s' as %s:0x%" PRIx64 ", not as asked",
+			 d->group, d->event, got ? got->path : "(nothing)",
+			 got ? got->offset : 0);
+		err = -EINVAL;
+	}
+	free(v);
+	return err;
+}
+
 int uprobe_events__add(const char *tracefs, const struct uprobe_def *d, char *why, size_t whylen)
 {
 	char cmd[PATH_MAX + 200], klog[256];
 	int err;
 
-	if (strpbrk(d->path, " \t\n")) {
-		snprintf(why, whylen, "tracefs cannot name a file with blanks in its path ('%s')",
+	if (!uprobe_path__safe(d->path)) {
+		snprintf(why, whylen,
+			 "tracefs cannot safely name '%s': a uprobe path must be absolute and use "
+			 "only letters, digits and / . _ - + @ , ~ = (no blanks, '#', ':' or "
+			 "control characters); copy or link the binary to such a path",
 			 d->path);
 		return -EINVAL;
 	}
 	snprintf(cmd, sizeof(cmd), "%c:%s/%s %s:0x%" PRIx64 "\n", d->retprobe ? 'r' : 'p',
 		 d->group, d->event, d->path, d->offset);
 	err = write_command(tracefs, cmd);
-	if (!err)
-		return 0;
+	if (!err) {
+		err = check_defined(tracefs, d, why, whylen);
+		if (err)
+			uprobe_events__remove(tracefs, d->group, d->event);
+		return err;
+	}
 	last_error_log_line(tracefs, klog, sizeof(klog));
 	snprintf(why, whylen, "%s%s%s", strerror(-err), klog[0] ? ": " : "", klog);
 	return err;
@@ -164,7 +227,7 @@ int uprobe_events__id(const char *tracefs, const char *group, const char *event)
 	int id = -1;
 
 	snprintf(file, sizeof(file), "%s/events/%s/%s/id", tracefs, group, event);
-	f = fopen(file, "re");
+	f = root_fopen_read(file);
 	if (!f)
 		return -errno;
 	if (fscanf(f, "%d", &id) != 1)

@@ -29,7 +29,9 @@ int uprobe_events__list(const char *tracefs, struct uprobe_def **out, size_t *n)
 /* The definition of GROUP/EVENT in v, or NULL. */
 const struct uprobe_def *uprobe_events__find(const struct uprobe_def *v, size_t n,
 					     const char *group, const char *event);
-/* Define one event. 0, or -errno with why filled (the kernel's error_log line when it has one). */
+/* Whether tracefs can take path as is: absolute, [A-Za-z0-9/._+@,~=-] only. */
+bool uprobe_path__safe(const char *path);
+/* Define one event (read back and compared; removed again if tracefs holds something else). 0, or -errno with why filled (the kernel's error_log line when it has one). */
 int uprobe_events__add(const char *tracefs, const struct uprobe_def *d, char *why, size_t whylen);
 /* Delete GROUP/EVENT; -EBUSY while a perf event or perf record uses it, -ENOENT when absent. */
 int uprobe_events__remove(const char *tracefs, const char *group, const char *event);

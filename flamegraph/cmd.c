@@ -325,16 +325,63 @@ int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
 	return err;
 }
 
+int flame_render_buffer(const char *buf, size_t len, FILE *out, const struct flame_opts *opts)
+{
+	struct fg_tree t;
+	struct fg_out o;
+	int err = fg_tree_init(&t, false);
+
+	if (err) {
+		fg_err("cannot render: out of memory");
+		return err;
+	}
+	t.reverse = opts->reverse;
+	err = fg_tree_add_buffer(&t, buf, len, FG_SLOT_A);
+	if (!err)
+		err = check_input(&t);
+	if (!err && fg_out_init(&o, out)) {
+		fg_err("cannot render: out of memory");
+		err = -ENOMEM;
+	} else if (!err) {
+		err = finish_output(&o, fg_render_svg(&t, &o, opts, false));
+	}
+	fg_tree_free(&t);
+	return err;
+}
+
 int flame_render_file(const char *folded_path, FILE *out, const struct flame_opts *opts)
 {
 	return flame_render_files(&folded_path, 1, out, opts);
+}
+
+/* Render (or fold) a diff tree whose inputs are read (err: how reading went); frees t. */
+static int render_diff_tree(struct fg_tree *t, int err, FILE *out, const struct flame_opts *opts,
+			    bool folded)
+{
+	struct fg_out o;
+
+	if (!err)
+		err = check_input(t);
+	if (!err && !t->nodes[FG_ROOT].count)
+		fg_warn("diff: profile A has no samples; every frame counts as new");
+	if (!err && !t->count_b[FG_ROOT])
+		fg_warn("diff: profile B has no samples; the graph is shaped by B, so it is empty");
+	if (!err && fg_out_init(&o, out)) {
+		fg_err("cannot render: out of memory");
+		err = -ENOMEM;
+	} else if (!err) {
+		err = folded ? fg_write_diff_folded(t, &o, opts->normalize) :
+			       fg_render_svg(t, &o, opts, true);
+		err = finish_output(&o, err);
+	}
+	fg_tree_free(t);
+	return err;
 }
 
 int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 		      const struct flame_opts *opts, bool folded)
 {
 	struct fg_tree t;
-	struct fg_out o;
 	int err;
 
 	err = fg_tree_init(&t, true);
@@ -352,22 +399,24 @@ int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 	} else {
 		err = fg_tree_add_path(&t, a_path, FG_SLOT_AB);
 	}
-	if (!err)
-		err = check_input(&t);
-	if (!err && !t.nodes[FG_ROOT].count)
-		fg_warn("diff: profile A has no samples; every frame counts as new");
-	if (!err && !t.count_b[FG_ROOT])
-		fg_warn("diff: profile B has no samples; the graph is shaped by B, so it is empty");
-	if (!err && fg_out_init(&o, out)) {
+	return render_diff_tree(&t, err, out, opts, folded);
+}
+
+int flame_render_diff_buffers(const char *a, size_t alen, const char *b, size_t blen, FILE *out,
+			      const struct flame_opts *opts)
+{
+	struct fg_tree t;
+	int err = fg_tree_init(&t, true);
+
+	if (err) {
 		fg_err("cannot render: out of memory");
-		err = -ENOMEM;
-	} else if (!err) {
-		err = folded ? fg_write_diff_folded(&t, &o, opts->normalize) :
-			       fg_render_svg(&t, &o, opts, true);
-		err = finish_output(&o, err);
+		return err;
 	}
-	fg_tree_free(&t);
-	return err;
+	t.reverse = opts->reverse;
+	err = fg_tree_add_buffer(&t, a, alen, FG_SLOT_A);
+	if (!err)
+		err = fg_tree_add_buffer(&t, b, blen, FG_SLOT_B);
+	return render_diff_tree(&t, err, out, opts, false);
 }
 
 int cmd_flamegraph_titled(int argc, char **argv, flame_title_fn title_of)

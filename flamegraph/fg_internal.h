@@ -88,6 +88,8 @@ int fg_tree_add_line(struct fg_tree *t, const char *line, size_t len, enum fg_sl
 /* all lines of a file (NULL or "-": stdin); reports skipped lines on stderr */
 int fg_tree_add_path(struct fg_tree *t, const char *path, enum fg_slot slot);
 int fg_tree_add_fd(struct fg_tree *t, int fd, enum fg_slot slot);
+/* Folded lines already in memory (the last may lack its newline). */
+int fg_tree_add_buffer(struct fg_tree *t, const char *buf, size_t len, enum fg_slot slot);
 /* find a child by name, or 0 */
 uint32_t fg_tree_child(const struct fg_tree *t, uint32_t parent, const char *name);
 /* count of what a node holds itself (not its children) in count or count_b */

@@ -68,6 +68,8 @@ int flame_palette_parse(const char *name, enum flame_palette *pal);
 
 /* Render one or more folded files (NULL or "-": stdin), merged, as an SVG to out. */
 int flame_render_file(const char *folded_path, FILE *out, const struct flame_opts *opts);
+/* Render folded stacks held in memory: what a caller just wrote, never re-read by name. */
+int flame_render_buffer(const char *buf, size_t len, FILE *out, const struct flame_opts *opts);
 int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
 		       const struct flame_opts *opts);
 /*
@@ -77,6 +79,9 @@ int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
  */
 int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 		      const struct flame_opts *opts, bool folded);
+/* The same SVG from two folded texts in memory (A before, B after). */
+int flame_render_diff_buffers(const char *a, size_t alen, const char *b, size_t blen, FILE *out,
+			      const struct flame_opts *opts);
 
 /* The verbs; argv[0] is the verb. They return an exit code (exitcodes.h). */
 int cmd_flamegraph(int argc, char **argv);

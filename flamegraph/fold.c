@@ -526,6 +526,13 @@ static int64_t feed(struct fg_tree *t, const char *buf, size_t len, enum fg_slot
 	return p - buf;
 }
 
+int fg_tree_add_buffer(struct fg_tree *t, const char *buf, size_t len, enum fg_slot slot)
+{
+	int64_t used = feed(t, buf, len, slot, true);
+
+	return used < 0 ? (int)used : 0;
+}
+
 int fg_tree_add_fd(struct fg_tree *t, int fd, enum fg_slot slot)
 {
 	size_t cap = READ_CHUNK, have = 0;

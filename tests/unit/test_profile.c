@@ -110,7 +110,7 @@ static void test_quoting_and_attributes(void)
 	struct profile *p;
 	const struct probe_site *s;
 	const char *text =
-		"\xef\xbb\xbfprofile \"my runtime\"\r\n"
+		"\xef\xbb\xbfprofile \"my-runtime\"\r\n"
 		"binaries rt\n"
 		"phase compile\n"
 		"  during \"v8::(anonymous namespace)::WebAssemblyCompile\" # a comment \"x\n"
@@ -124,7 +124,7 @@ static void test_quoting_and_attributes(void)
 	CHECK_STR(err, "");
 	if (!p)
 		return;
-	CHECK_STR(p->name, "my runtime");
+	CHECK_STR(p->name, "my-runtime");
 	CHECK_STR(p->dir, ".");
 	/* no argv line: the default */
 	CHECK_INT(p->nargv, 2);
@@ -183,6 +183,8 @@ static const struct bad bad_files[] = {
 	{ "profile\n", "t.probe:1:1: ", "'profile' needs a name" },
 	{ "profile x y\n", "t.probe:1:11: ", "unexpected 'y' after the profile name" },
 	{ "profile \"\"\n", "t.probe:1:9: ", "empty profile name" },
+	{ "profile ../../x\n", "t.probe:1:9: ", "profile name '../../x' may use only a-z, 0-9" },
+	{ "profile Node\n", "t.probe:1:9: ", "profile name 'Node' may use only" },
 	{ "profile x\nbinaries\n", "t.probe:2:1: ", "'binaries' needs at least one file name" },
 	{ "profile x\nbinaries a /usr/bin/b\n", "t.probe:2:12: ", "'/usr/bin/b' is a path" },
 	{ HDR "binaries y\n", "t.probe:3:1: ", "duplicate 'binaries'" },
