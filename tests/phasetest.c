@@ -18,10 +18,14 @@
  *   exec PROG [ARGS...]            exec PROG with the remaining arguments (ends the steps)
  *
  * With PHASETEST_CLOCK=FILE in the environment, each phase function's call
- * is timed here too and appended to FILE as "PHASE WALL_NS CPU_NS" lines
- * (CLOCK_MONOTONIC and CLOCK_PROCESS_CPUTIME_ID around the call; a lazy
- * compile is its own line, not part of its execute): the tests' ground truth
- * from the same run, so that a loaded machine moves both numbers alike.
+ * is timed here too, twice: around the call (outside) and from the function's
+ * first to its last statement (inside), in wall time (CLOCK_MONOTONIC) and
+ * CPU time (CLOCK_PROCESS_CPUTIME_ID), appended to FILE as
+ * "PHASE OUT_WALL OUT_CPU IN_WALL IN_CPU" lines (a lazy compile is its own
+ * line, not part of its execute). phaseprof's probes fire on the function's
+ * entry and return, in between: its numbers lie between the two, whatever the
+ * scheduler does (a preemption right after a probe's trap included). That is
+ * the tests' ground truth from the same run.
  *
  * Defaults: sleep, 1 worker. The busy loops spin on the monotonic clock, so
  * their wall time is exact whatever the scheduler does. N:fib instead of
@@ -77,20 +81,34 @@ static struct stamp stamp(void)
 	return (struct stamp){ now_ns(), ts.tv_sec * 1000000000LL + ts.tv_nsec };
 }
 
-/* Time nested in the phase being timed, which belongs to another phase. */
-static struct stamp nested;
+/* Inside stamps, taken by the phase functions: a lazy compile has its own. */
+static struct stamp in[2], lazy_in[2];
+/* A lazy compile nested in execute, timed outside and inside: not execute's. */
+static struct stamp nested_out, nested_in;
 
-/* Append one phase call's wall and CPU time to PHASETEST_CLOCK's file. */
-static void clock_phase(const char *phase, struct stamp t0)
+static struct stamp diff(struct stamp a, struct stamp b)
 {
-	struct stamp t1 = stamp();
+	return (struct stamp){ b.wall - a.wall, b.cpu - a.cpu };
+}
 
+static void clock_line(const char *phase, struct stamp out, struct stamp inside)
+{
 	if (clock_file) {
-		fprintf(clock_file, "%s %lld %lld\n", phase, t1.wall - t0.wall - nested.wall,
-			t1.cpu - t0.cpu - nested.cpu);
+		fprintf(clock_file, "%s %lld %lld %lld %lld\n", phase, out.wall, out.cpu, inside.wall,
+			inside.cpu);
 		fflush(clock_file);
 	}
-	nested = (struct stamp){ 0, 0 };
+}
+
+/* One phase call: t0 and now around it, in[] inside it, less a nested phase. */
+static void clock_phase(const char *phase, struct stamp t0)
+{
+	struct stamp out = diff(t0, stamp()), inside = diff(in[0], in[1]);
+
+	out = diff(nested_in, out);
+	inside = diff(nested_out, inside);
+	clock_line(phase, out, inside);
+	nested_out = nested_in = (struct stamp){ 0, 0 };
 }
 
 static void spend(struct work w)
@@ -112,9 +130,26 @@ static void spend(struct work w)
 		__asm__ volatile("" ::: "memory");
 }
 
-NOINLINE void pt_load(struct work w) { spend(w); }
-NOINLINE void pt_instantiate(struct work w) { spend(w); }
-NOINLINE void pt_lazy_compile(struct work w) { spend(w); }
+NOINLINE void pt_load(struct work w)
+{
+	in[0] = stamp();
+	spend(w);
+	in[1] = stamp();
+}
+
+NOINLINE void pt_instantiate(struct work w)
+{
+	in[0] = stamp();
+	spend(w);
+	in[1] = stamp();
+}
+
+NOINLINE void pt_lazy_compile(struct work w)
+{
+	lazy_in[0] = stamp();
+	spend(w);
+	lazy_in[1] = stamp();
+}
 
 NOINLINE void *pt_compile_worker(void *arg)
 {
@@ -127,24 +162,28 @@ NOINLINE void pt_compile(struct work w, int nworkers)
 	pthread_t tids[64];
 	int n = nworkers > 64 ? 64 : nworkers;
 
+	in[0] = stamp();
 	for (int i = 0; i < n; i++)
 		pthread_create(&tids[i], NULL, pt_compile_worker, &w);
 	for (int i = 0; i < n; i++)
 		pthread_join(tids[i], NULL);
+	in[1] = stamp();
 }
 
 NOINLINE void pt_execute(struct work w)
 {
+	in[0] = stamp();
 	if (lazy.ms) {
-		struct stamp t0 = stamp(), t1;
+		struct stamp t0 = stamp();
 
 		pt_lazy_compile(lazy);
+		nested_out = diff(t0, stamp());
+		nested_in = diff(lazy_in[0], lazy_in[1]);
 		lazy.ms = 0;
-		clock_phase("compile", t0);
-		t1 = stamp();
-		nested = (struct stamp){ t1.wall - t0.wall, t1.cpu - t0.cpu };
+		clock_line("compile", nested_out, nested_in);
 	}
 	spend(w);
+	in[1] = stamp();
 }
 
 
