@@ -27,9 +27,9 @@ def load_schema(path=None):
         optional = name.endswith("?")
         name = name.rstrip("?")
         enum = None
-        m = re.fullmatch(r"string\((.*)\)", types.strip())
+        m = re.fullmatch(r"string\(([^)]*)\)(\|null)?", types.strip())
         if m:
-            enum, types = m.group(1).split("|"), "string"
+            enum, types = m.group(1).split("|"), "string" + (m.group(2) or "")
         schema[name] = (set(types.strip().split("|")), enum, optional)
     return schema
 
@@ -62,7 +62,7 @@ def _walk(value, path, schema, problems):
     if not _type_ok(value, types):
         problems.append(f"{path}: {value!r} is not {'|'.join(sorted(types))}")
         return
-    if enum is not None and value not in enum:
+    if enum is not None and value is not None and value not in enum:
         problems.append(f"{path}: {value!r} is not one of {enum}")
     if isinstance(value, list):
         for v in value:
@@ -103,6 +103,8 @@ def _rules(doc, problems):
                 problems.append(f"phase {n}: not seen, but has numbers {p}")
             if p.get("intervals"):
                 problems.append(f"phase {n}: not seen, but {p['intervals']} intervals")
+        if p.get("unresolved") != ("why" in p) or (p.get("unresolved") and p.get("seen")):
+            problems.append(f"phase {n}: unresolved goes with why, and is not seen: {p}")
     sampled = "samples" in doc
     if sampled != ("complete_stacks" in doc):
         problems.append("samples and complete_stacks go together")
