@@ -8,5 +8,6 @@ int cmd_resolve(int argc, char **argv);
 int cmd_probes(int argc, char **argv);
 int cmd_runtimes(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_suite(int argc, char **argv);
 
 #endif /* PHASEPROF_COMMANDS_H */

@@ -35,6 +35,7 @@ static const struct cmd commands[] = {
 	{ "diff", cmd_diff, "render a differential flame graph of two folded files" },
 	{ "runtimes", cmd_runtimes, "list known runtimes: installed?, version, which probes resolve" },
 	{ "compare", cmd_compare, "run several runtimes on one app, N times, and rank phase anomalies" },
+	{ "suite", cmd_suite, "run runtimes over a benchmark suite into SQLite; rank, gate, merge" },
 	{ "help", cmd_help, "show this help, or a command's: help COMMAND" },
 	{ "version", cmd_version, "show phaseprof's version" },
 	{ 0 },

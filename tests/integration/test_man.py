@@ -22,7 +22,10 @@ PAGES = {
     "diff": "phaseprof-diff.1",
     "runtimes": "phaseprof-runtimes.1",
     "compare": "phaseprof-compare.1",
+    "suite": "phaseprof-suite.1",
 }
+# verbs made of subcommands: each subcommand's --help against its .SS section of the page
+SUBCOMMANDS = {"suite": ("run", "report", "gate", "merge")}
 HELP_OPTION = re.compile(r"^\s+(?:-([A-Za-z]), )?--([a-z][a-z0-9-]*)")
 
 
@@ -74,7 +77,27 @@ def help_options(text):
     return opts
 
 
+def subsection(roff, name):
+    m = re.search(rf"^\.SS {name}\n(.*?)(?=^\.S[HS] |\Z)", roff, re.M | re.S)
+    return m.group(1) if m else ""
+
+
+def check_subcommand(verb, sub, page):
+    """`phaseprof VERB SUB --help` against the .TP tags of the page's '.SS VERB SUB'."""
+    r = pp.run([pp.PHASEPROF, verb, sub, "--help"])
+    pp.check(r.returncode == 0 and "\nexamples:\n" in r.stdout, f"{verb} {sub} --help, with examples")
+    in_help = help_options(r.stdout)
+    in_man = man_options(".SH OPTIONS\n" + subsection(read_page(page), f"{verb} {sub}"), sub)
+    for o in sorted(in_help ^ in_man):
+        pp.check(False, f"{verb} {sub}: {o} is in only one of '{verb} {sub} --help' "
+                        f"({sorted(in_help)}) and '.SS {verb} {sub}' of man/{page} ({sorted(in_man)})")
+
+
 def check_verb(verb, page):
+    if verb in SUBCOMMANDS:
+        for sub in SUBCOMMANDS[verb]:
+            check_subcommand(verb, sub, page)
+        return
     r = pp.run([pp.PHASEPROF, verb, "--help"])
     pp.check(r.returncode == 0, f"phaseprof {verb} --help exits 0: {r.returncode}")
     h = pp.run([pp.PHASEPROF, "help", verb])

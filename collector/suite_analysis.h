@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * suite_analysis.h: from the stored runs to what `suite report` and `suite
+ * gate` say: per case, runtime and phase statistics; which runtimes are
+ * excluded from a case and why; the WarpDiff ranking of the cases, with the
+ * runtime and phase that drive each and a rank test of significance.
+ */
+#ifndef PHASEPROF_SUITE_ANALYSIS_H
+#define PHASEPROF_SUITE_ANALYSIS_H
+
+#include "suite_stats.h"
+#include "suite_store.h"
+
+#define SIGNIFICANCE 0.05
+#define NOISE_FLOOR_MS 0.05 /* timer and scheduling jitter below this is not a signal */
+
+/* One case on one runtime. */
+struct cell {
+	size_t nruns;		      /* measured runs that ran */
+	double *samples[SUITE_NSTAT]; /* per phase, nruns values (ms) */
+	struct summary st[SUITE_NSTAT];
+	bool measured[SUITE_NSTAT]; /* the profile times this phase */
+	char excluded[640];	    /* why it is left out, or "" */
+};
+
+/* One ranked case. */
+struct ranked_case {
+	size_t c;
+	double dist;	  /* WarpDiff: distance of the normalised vector to the mean one */
+	size_t slow;	  /* the runtime farthest above the usual ratio */
+	double ratio;	  /* its normalised time over the mean's */
+	int phase;	  /* the phase where it spends the most extra time, or -1 */
+	double extra_ms;  /* its median there minus the other runtimes' mean */
+	double p;	  /* one-sided Mann-Whitney: that phase on it vs on the others */
+	bool significant; /* p < SIGNIFICANCE and extra_ms above the noise floor */
+};
+
+struct analysis {
+	const struct sdata *d;
+	bool cpu;
+	int metric;	    /* the phase the ranking uses (SUITE_PHASE_RUN by default) */
+	struct cell *cells; /* d->ncases x d->nrts */
+	bool *rt_used;	    /* per runtime: in the ranking's vectors */
+	size_t nused;
+	struct ranked_case *rank;
+	size_t nrank;
+	char **unranked; /* per case: why it is not ranked, or NULL when it is */
+};
+
+int analysis__run(struct analysis *a, const struct sdata *d, bool cpu, int metric);
+void analysis__free(struct analysis *a);
+static inline struct cell *analysis__cell(const struct analysis *a, size_t c, size_t r)
+{
+	return &a->cells[c * a->d->nrts + r];
+}
+
+#endif /* PHASEPROF_SUITE_ANALYSIS_H */
