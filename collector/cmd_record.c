@@ -885,6 +885,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
+	rep.backend = r->backend.ops ? r->backend.ops->name : NULL;
 	rep.truncated_stacks = truncated_stacks(r);
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
