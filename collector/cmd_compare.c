@@ -40,7 +40,7 @@
 #define DEFAULT_RUNS 5
 #define DEFAULT_WARMUP 1
 #define NO_TIMEOUT 1e7 /* seconds: compare waits for the app however long it takes */
-#define TABLE_COLS 7 /* the anomalies' */
+#define TABLE_COLS 7   /* the anomalies' */
 #define TABLE_MAX_COLS 24
 #define TABLE_CELL 96
 
@@ -61,38 +61,42 @@ const struct opt_doc compare_options[] = {
 	{ "warmup", OPT_WARMUP, "K",
 	  "unmeasured runs per runtime first (default " STRINGIFY(DEFAULT_WARMUP) ")" },
 	{ "output", 'o', "DIR",
-	  "write DIR/compare.json, compare.csv, results.sqlite and each run (default: a new temp dir)" },
+	  "write compare.json, compare.csv, results.sqlite and each run there (default: a temp "
+	  "dir)" },
 	{ "cpu", OPT_CPU, NULL, "compare CPU time instead of wall time" },
 	{ "freq", 'F', "HZ", "passed to record: sample stacks HZ times a second (0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "MODE", "passed to record: how stacks are unwound" },
 	{ "backend", OPT_BACKEND, "NAME", "passed to record: bpf, perf or auto" },
 	{ "generic", OPT_GENERIC, NULL, "passed to record: use the generic fallback" },
-	{ "keep-cache", OPT_KEEP_CACHE, NULL, "leave runtimes' compilation caches on (passed to record)" },
-	{ "option", OPT_OPTION, "NAME=on|off", "set a profile option in every runtime that has it (passed to record)" },
-	{ "debuginfo", OPT_DEBUGINFO, "DIR", "look for debug files in DIR first (passed to record)" },
+	{ "keep-cache", OPT_KEEP_CACHE, NULL,
+	  "leave runtimes' compilation caches on (passed to record)" },
+	{ "option", OPT_OPTION, "NAME=on|off",
+	  "set a profile option in every runtime that has it (passed to record)" },
+	{ "debuginfo", OPT_DEBUGINFO, "DIR",
+	  "look for debug files in DIR first (passed to record)" },
 	{ "verbose", 'v', NULL, "say more; show each record's report" },
 	{ "help", 'h', NULL, "show this help" },
 	{ 0 },
 };
 
 static const char compare_usage[] =
-	"usage: phaseprof compare -x RT1,RT2,... [options] -- APP.wasm [ARGS...]\n"
-	"\n"
-	"Run APP on each runtime N times, interleaved, under `phaseprof record`\n"
-	"(a suite of one case, see phaseprof-suite(1)); report per runtime and phase\n"
-	"the median, min, max and spread; leave out of the ranking a runtime that\n"
-	"failed or printed another stdout or exit status; rank the phases in which a\n"
-	"runtime is slower than the mean of the others beyond the noise of the runs.\n";
+    "usage: phaseprof compare -x RT1,RT2,... [options] -- APP.wasm [ARGS...]\n"
+    "\n"
+    "Run APP on each runtime N times, interleaved, under `phaseprof record`\n"
+    "(a suite of one case, see phaseprof-suite(1)); report per runtime and phase\n"
+    "the median, min, max and spread; leave out of the ranking a runtime that\n"
+    "failed or printed another stdout or exit status; rank the phases in which a\n"
+    "runtime is slower than the mean of the others beyond the noise of the runs.\n";
 
 static const char compare_examples[] =
-	"examples:\n"
-	"  sudo phaseprof compare -x wasmtime,wasmer,iwasm,wasm3 -- app.wasm\n"
-	"  sudo phaseprof compare -x node,wasm-interp -n 10 --warmup 2 -o out -- app.wasm\n"
-	"  sudo phaseprof compare -x wasm3,iwasm -F 0 --backend perf -- app.wasm\n"
-	"\n"
-	"exit status: 0 when every runtime ran every time with the same output; 1 when\n"
-	"outputs or exit statuses differ or a runtime's record failed; 64 usage; 125 other\n"
-	"failure.\n";
+    "examples:\n"
+    "  sudo phaseprof compare -x wasmtime,wasmer,iwasm,wasm3 -- app.wasm\n"
+    "  sudo phaseprof compare -x node,wasm-interp -n 10 --warmup 2 -o out -- app.wasm\n"
+    "  sudo phaseprof compare -x wasm3,iwasm -F 0 --backend perf -- app.wasm\n"
+    "\n"
+    "exit status: 0 when every runtime ran every time with the same output; 1 when\n"
+    "outputs or exit statuses differ or a runtime's record failed; 64 usage; 125 other\n"
+    "failure.\n";
 
 /* What compare knows of a runtime beyond the analysis (index: the store's). */
 struct crt {
@@ -164,31 +168,52 @@ static int parse_opt(int c, struct compare *C, char **argv)
 	struct run_opts *o = &C->ro;
 
 	switch (c) {
-	case 'x': o->runtimes_arg = optarg; return 0;
-	case 'o': o->output = optarg; return 0;
-	case 'F': o->freq = optarg; return 0;
-	case OPT_CPU: C->cpu = true; return 0;
+	case 'x':
+		o->runtimes_arg = optarg;
+		return 0;
+	case 'o':
+		o->output = optarg;
+		return 0;
+	case 'F':
+		o->freq = optarg;
+		return 0;
+	case OPT_CPU:
+		C->cpu = true;
+		return 0;
 	case 'n':
 		return parse_count(optarg, 1, 10000, &o->runs)
-			       ? cmd_usage_error("compare", "-n takes a number of runs from 1 to 10000, not '%s'", optarg)
-			       : 0;
+			   ? cmd_usage_error("compare",
+					     "-n takes a number of runs from 1 to 10000, not '%s'",
+					     optarg)
+			   : 0;
 	case OPT_WARMUP:
 		return parse_count(optarg, 0, 1000, &o->warmup)
-			       ? cmd_usage_error("compare", "--warmup takes a number from 0 to 1000, not '%s'", optarg)
-			       : 0;
+			   ? cmd_usage_error("compare",
+					     "--warmup takes a number from 0 to 1000, not '%s'",
+					     optarg)
+			   : 0;
 	/* every runtime gets it, so only where its profile has the option (NAME?=) */
-	case OPT_KEEP_CACHE: return pass_on(C, "--option", "no-cache?=off");
-	case OPT_OPTION: return pass_option(C, optarg);
-	case OPT_DEBUGINFO: return pass_on(C, "--debuginfo", optarg);
-	case OPT_CALL_GRAPH: return pass_on(C, "--call-graph", optarg);
-	case OPT_BACKEND: return pass_on(C, "--backend", optarg);
-	case OPT_GENERIC: C->generic = true; return pass_on(C, "--generic", NULL);
+	case OPT_KEEP_CACHE:
+		return pass_on(C, "--option", "no-cache?=off");
+	case OPT_OPTION:
+		return pass_option(C, optarg);
+	case OPT_DEBUGINFO:
+		return pass_on(C, "--debuginfo", optarg);
+	case OPT_CALL_GRAPH:
+		return pass_on(C, "--call-graph", optarg);
+	case OPT_BACKEND:
+		return pass_on(C, "--backend", optarg);
+	case OPT_GENERIC:
+		C->generic = true;
+		return pass_on(C, "--generic", NULL);
 	case 'v':
 		log_verbosity++;
 		o->show_reports = true;
 		return 0;
-	case ':': return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
-	default: return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+	case ':':
+		return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
+	default:
+		return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
 	}
 }
 
@@ -221,7 +246,8 @@ static int parse_opts(int argc, char **argv, struct compare *C, bool *done)
 	C->app = argv + optind;
 	C->napp = argc - optind;
 	if (!C->napp)
-		return cmd_usage_error("compare", "no app given; put it after --: -- APP.wasm ARGS...%s", "");
+		return cmd_usage_error("compare",
+				       "no app given; put it after --: -- APP.wasm ARGS...%s", "");
 	return 0;
 }
 
@@ -246,19 +272,8 @@ static void app_case(const struct compare *C, struct suite_case *c)
 	c->timeout = NO_TIMEOUT;
 }
 
-/* what compare reads back of a run: its stdout, stderr, stacks.folded */
+/* what compare reads back of a run: its phases.json and stacks.folded */
 #define COMPARE_MAX_FILE (256 << 20)
-
-/* All of fd from its start (a run's stdout or stderr: the descriptor it was written through). */
-static char *read_fd(int fd, size_t *len)
-{
-	char *text = NULL;
-
-	*len = 0;
-	if (lseek(fd, 0, SEEK_SET) < 0 || read_whole_fd(fd, COMPARE_MAX_FILE, &text, len))
-		return strdup("");
-	return text;
-}
 
 /* A regular file dirfd/name, never through a symlink or a FIFO; NULL if it is not one. */
 static char *read_file_at(int dirfd, const char *name, size_t *len)
@@ -270,15 +285,16 @@ static char *read_file_at(int dirfd, const char *name, size_t *len)
 	*len = 0;
 	if (fd < 0)
 		return NULL;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
-		text = read_fd(fd, len);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    read_whole_fd(fd, COMPARE_MAX_FILE, &text, len))
+		text = NULL;
 	close(fd);
 	return text;
 }
 
-
 /* snprintf for paths: -ENAMETOOLONG rather than a silently shortened name */
-static int __attribute__((format(printf, 3, 4))) path_fmt(char *buf, size_t len, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+path_fmt(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -288,7 +304,6 @@ static int __attribute__((format(printf, 3, 4))) path_fmt(char *buf, size_t len,
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
-
 
 /* text to dirfd/name through a temporary file: never through a link planted there */
 static int put_text(int dirfd, const char *name, const char *text, size_t len)
@@ -304,7 +319,6 @@ static int put_text(int dirfd, const char *name, const char *text, size_t len)
 	}
 	return outfile_commit(&out);
 }
-
 
 /* DIR/A-vs-B.svg, drawn from the texts in memory */
 static void draw_diff(int dirfd, const char *dir, const struct crt *fastest, const struct crt *r)
@@ -333,7 +347,6 @@ static void draw_diff(int dirfd, const char *dir, const struct crt *fastest, con
 		pr_warn("cannot draw the diff flame graph %s/%s: %s", dir, name, strerror(-err));
 }
 
-
 /* DIR/LABEL-vs-X.svg and DIR/X-vs-LABEL.svg of an earlier compare */
 static void remove_diffs_of(int dirfd, const char *label)
 {
@@ -360,7 +373,6 @@ static void remove_diffs_of(int dirfd, const char *label)
 	}
 	closedir(d);
 }
-
 
 /* dirfd/CASE/LABEL/run-K of this batch, never through a link. fd or -errno. */
 static int open_run(const struct compare *C, const char *label, unsigned k)
@@ -568,6 +580,8 @@ static const char *not_ranked(const struct compare *C, char *buf, size_t len)
 {
 	size_t n = fewest_runs(C);
 
+	if (C->d.nrts < 2)
+		return "one runtime: nothing to compare it with";
 	if (C->a.nused < 2)
 		return "fewer than two runtimes ran cleanly";
 	if (n < 2) {
@@ -580,12 +594,13 @@ static const char *not_ranked(const struct compare *C, char *buf, size_t len)
 static void print_anomalies(const struct compare *C, struct table *t)
 {
 	static const char *const head[TABLE_COLS] = { "runtime", "phase", "median ms", "others ms",
-						       "ratio",	  "score", "p" };
+						      "ratio",	 "score", "p" };
 	char why[96];
 	const char *no = not_ranked(C, why, sizeof(why));
 
 	printf("anomalies (median vs the mean of the other runtimes' medians, in units of pooled "
-	       "spread; flagged at >= %.0f and %.1fx):\n", ANOMALY_SCORE, ANOMALY_RATIO);
+	       "spread; flagged at >= %.0f and %.1fx):\n",
+	       ANOMALY_SCORE, ANOMALY_RATIO);
 	if (no) {
 		printf("  none ranked: %s\n", no);
 		return;
@@ -866,8 +881,8 @@ static int analyse(struct compare *C)
 				c->failures += C->d.runs[i].outcome != RUN_OK;
 				fallback |= C->d.runs[i].fallback;
 			}
-		c->mismatch = cl->excluded[0] && cl->nruns && !c->failures &&
-			      (C->generic || !fallback);
+		c->mismatch =
+		    cl->excluded[0] && cl->nruns && !c->failures && (C->generic || !fallback);
 	}
 	return err;
 }
@@ -879,8 +894,7 @@ static size_t report(const struct compare *C)
 	size_t mismatches = 0;
 
 	/* room for both tables: the phases by runtime, then the top 10 anomalies */
-	if (tab_init(&t, C->d.nrts + 1 > TABLE_COLS ? C->d.nrts + 1 : TABLE_COLS,
-		     SUITE_NSTAT + 12))
+	if (tab_init(&t, C->d.nrts + 1 > TABLE_COLS ? C->d.nrts + 1 : TABLE_COLS, SUITE_NSTAT + 12))
 		return 0;
 	t.ncols = C->d.nrts + 1;
 	print_table(C, &t);
@@ -893,13 +907,15 @@ static size_t report(const struct compare *C)
 			continue;
 		printf("  excluded: %s: %s\n", C->rts[r].label, cl->excluded);
 		if (C->rts[r].mismatch) {
-			fprintf(stderr, "phaseprof: MISMATCH: %s: %s\n", C->rts[r].label, cl->excluded);
+			fprintf(stderr, "phaseprof: MISMATCH: %s: %s\n", C->rts[r].label,
+				cl->excluded);
 			mismatches++;
 		}
 	}
 	if (mismatches)
-		fprintf(stderr, "phaseprof: MISMATCH: the runtimes' outputs or exit statuses differ; "
-				"timings compare different work\n");
+		fprintf(stderr,
+			"phaseprof: MISMATCH: the runtimes' outputs or exit statuses differ; "
+			"timings compare different work\n");
 	free(t.cells);
 	return mismatches;
 }
@@ -934,7 +950,8 @@ int cmd_compare(int argc, char **argv)
 	if (ret || done)
 		goto out;
 	if (suite_split_runtimes(C.ro.runtimes_arg, &C.R.rts, &C.R.nrts)) {
-		ret = cmd_usage_error("compare", "-x takes 1 to 16 runtimes separated by commas, not '%s'",
+		ret = cmd_usage_error("compare",
+				      "-x takes 1 to 16 runtimes separated by commas, not '%s'",
 				      C.ro.runtimes_arg);
 		goto out;
 	}

@@ -420,8 +420,7 @@ static int cmp_score(const void *x, const void *y)
 	return a->score > b->score ? -1 : a->score < b->score;
 }
 
-int analysis__phase_scores(const struct analysis *a, size_t c, struct phase_score **out,
-			   size_t *n)
+int analysis__phase_scores(const struct analysis *a, size_t c, struct phase_score **out, size_t *n)
 {
 	struct phase_score *v = calloc(a->d->nrts * SUITE_NSTAT + 1, sizeof(*v));
 

@@ -71,8 +71,7 @@ int analysis__run(struct analysis *a, const struct sdata *d, bool cpu, int metri
 int analysis__run_with(struct analysis *a, const struct sdata *d, bool cpu, int metric,
 		       bool fallback_ok);
 /* Every used runtime's measured phases on case c, scored, the highest score first. */
-int analysis__phase_scores(const struct analysis *a, size_t c, struct phase_score **out,
-			   size_t *n);
+int analysis__phase_scores(const struct analysis *a, size_t c, struct phase_score **out, size_t *n);
 void analysis__free(struct analysis *a);
 static inline struct cell *analysis__cell(const struct analysis *a, size_t c, size_t r)
 {
