@@ -227,7 +227,7 @@ static int parse_opts(int argc, char **argv, struct compare *C, bool *done)
 	C->ro.runs = DEFAULT_RUNS;
 	C->ro.warmup = DEFAULT_WARMUP;
 	C->ro.shard_k = C->ro.shard_n = 1;
-	C->ro.verb = "phaseprof compare ";
+	C->ro.verb = "phaseprof "; /* argv[0] is "compare" */
 	*done = false;
 	optind = 1;
 	opterr = 0;

@@ -2,9 +2,10 @@
 /*
  * suite_run.c: `phaseprof suite run`: every case of a suite on every runtime,
  * N times, interleaved (each round runs every runtime once, the order
- * rotating), each run through `phaseprof record` as a child, as compare does:
- * record's phases.json is read back and stored, one row per run, in
- * DIR/results.sqlite.
+ * rotating), each run through `phaseprof record` as a child: record's
+ * phases.json is read back and stored, one row per run, in
+ * DIR/results.sqlite. `phaseprof compare` runs one app through it too, as a
+ * suite of one case.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -24,7 +24,7 @@ struct run_opts {
 	unsigned drill; /* --drill K: re-run the top K anomalies with stacks */
 	const char *pass[MAX_PASS];
 	size_t npass;
-	const char *verb;  /* "phaseprof compare " for the batch's command line (default: suite) */
+	const char *verb;  /* before argv in the batch's command (default "phaseprof suite ") */
 	bool show_reports; /* echo each record's stderr, its report included (compare -v) */
 };
 
