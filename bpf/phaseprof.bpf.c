@@ -388,8 +388,10 @@ int BPF_PROG(fallback_enter, struct pt_regs *regs, long nr)
 		break;
 	case NR_MMAP:
 		key = fd_key(tgid, BPF_CORE_READ(regs, r8));
+		/* arg2 = 1: mapped; reads through the mapping are page faults, not seen */
 		if (bpf_map_lookup_elem(&module_fds, &key))
-			milestone(tgid, PP_EV_MODULE_READ, key, -1);
+			emit(PP_EV_MODULE_READ, tgid, (__u32)bpf_get_current_pid_tgid(), (__u32)key,
+			     1, 0, NULL);
 		else if ((BPF_CORE_READ(regs, dx) & PROT_EXEC_) &&
 			 (BPF_CORE_READ(regs, r10) & MAP_ANONYMOUS_))
 			first_jit(tgid);

@@ -81,7 +81,7 @@ enum pp_event_type {
 	PP_EV_OFFCPU,   /* a tracked thread was switched out */
 	/* the generic fallback's view: the module file and JIT code */
 	PP_EV_MODULE_OPEN,  /* the module file was opened: arg = fd */
-	PP_EV_MODULE_READ,  /* read or mapped: arg = fd */
+	PP_EV_MODULE_READ,  /* read or mapped: arg = fd, arg2 = 1 when mapped */
 	PP_EV_MODULE_CLOSE, /* arg = fd */
 	PP_EV_JIT,          /* first anonymous executable memory of a process */
 	/* a process-wide phase change the fallback derived: cookie as a MARK site's */

@@ -38,6 +38,7 @@
 #include "vec.h"
 #include "symbolize.h"
 #include "fallback.h"
+#include "wasmfile.h"
 #include "flamegraph.h"
 
 #define DEFAULT_BUFFER_MB 32
@@ -411,6 +412,7 @@ struct run {
 	char fallback_why[2048];
 	char module[PATH_MAX];
 	uint64_t module_ino;
+	enum module_kind module_kind; /* of the module among the arguments */
 	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 };
 
@@ -861,6 +863,7 @@ static int finish(struct run *r, int run_err)
 	int ret;
 
 	report_target(r, &rep);
+	rep.module_kind = module_kind_name(r->module_kind);
 	count_hits(r);
 	if ((r->fallback && add_fallback_milestones(r)) ||
 	    phases__compute(r->events.v, r->events.n, r->target.pid, &st)) {
@@ -904,6 +907,65 @@ static int finish(struct run *r, int run_err)
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
+/*
+ * The module among the arguments: what kind it is (AOT code or a module to
+ * interpret or compile), for the report, and whether it imports WASI, which
+ * some runtimes must be told. Unknown (not a binary module) imports nothing.
+ */
+static bool module_imports_wasi(struct run *r)
+{
+	char path[PATH_MAX];
+	uint64_t ino;
+
+	if (fallback__module(r->o.args, r->o.nargs, r->o.module, path, sizeof(path), &ino))
+		return false;
+	r->module_kind = wasm_file_kind(path);
+	return wasm_file_imports_wasi(path) == 1;
+}
+
+/*
+ * An option the binary was built without (`unsupported NAME TEXT`) cannot run
+ * this module: say so before the run instead of letting the runtime fail.
+ */
+static int check_supported(struct run *r)
+{
+	for (size_t i = 0; i < r->profile->noptions; i++) {
+		const struct profile_option *opt = &r->profile->options[i];
+
+		if (!opt->on || !opt->unsupported_text ||
+		    file_contains(r->path, opt->unsupported_text) != 1)
+			continue;
+		pr_err("cannot run this module with %s: it needs option '%s' (%s), and this build "
+		       "lacks it (the binary says \"%s\"); use a build that has it, or another "
+		       "runtime",
+		       r->path, opt->name, opt->when == OPTION_IF_WASI ? "the module imports WASI" :
+		       opt->when == OPTION_IF_NOT_WASI ? "the module does not import WASI" :
+		       "turned on", opt->unsupported_text);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/*
+ * Phases whose sites did not resolve are left out, the others kept: say which
+ * before the run. --no-fallback asks for every phase or nothing.
+ */
+static int warn_unresolved(struct run *r)
+{
+	for (int p = 0; p < PP_PHASE_COUNT; p++) {
+		const char *why = plan__unresolved(&r->plan, p);
+
+		if (!why)
+			continue;
+		if (r->o.no_fallback) {
+			pr_err("%s", why);
+			return PP_EXIT_NO_SYMBOL;
+		}
+		pr_warn("phase %s will be reported unresolved: %s", phase__name(p), why);
+	}
+	return 0;
+}
+
 /* The profile's sites resolved, and the command line built from its template. */
 static int plan_run(struct run *r)
 {
@@ -928,6 +990,9 @@ static int plan_run(struct run *r)
 		pr_err("%s", err[0] ? err : strerror(-ret));
 		return ret == -ENOMEM ? PP_EXIT_FAILURE : PP_EXIT_NO_SYMBOL;
 	}
+	ret = r->fallback ? 0 : warn_unresolved(r);
+	if (ret)
+		return ret;
 	if (r->o.raw) {
 		r->argv = calloc(r->o.nargs + 2, sizeof(char *));
 		if (!r->argv)
@@ -937,7 +1002,8 @@ static int plan_run(struct run *r)
 			r->argv[i + 1] = strdup(r->o.args[i]);
 		return 0;
 	}
-	ret = apply_profile_options(r->profile, &r->o);
+	profile__choose_options(r->profile, module_imports_wasi(r));
+	ret = apply_profile_options(r->profile, &r->o) ?: check_supported(r);
 	if (ret)
 		return ret;
 	if (profile__expand_argv(r->profile, r->path, r->o.args, r->o.nargs, &r->argv, &r->nargv)) {

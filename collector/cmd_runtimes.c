@@ -6,6 +6,7 @@
  * which phases a runtime will report (and why not).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -25,13 +26,19 @@
 #include "plan.h"
 #include "profile.h"
 #include "runtime.h"
+#include "verify.h"
 
 #define MAX_DEBUGINFO_DIRS 16
 
-enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_JSON, OPT_NO_VERSION };
+enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_JSON, OPT_NO_VERSION, OPT_VERIFY };
+#define MAX_RUNTIME_ARGS 64
 
 const struct opt_doc runtimes_options[] = {
 	{ "json", OPT_JSON, NULL, "print a JSON array, one object per runtime" },
+	{ "verify", OPT_VERIFY, NULL,
+	  "run a tiny bundled WASI app under each runtime found and tell, per phase, whether "
+	  "its sites fired: ready, degraded or broken, and why (needs root)" },
+	{ "runtime", 'x', "RUNTIME", "show (or verify) this runtime only; repeatable" },
 	{ "probes", OPT_PROBES, "FILE", "use this profile for every RUNTIME given" },
 	{ "debuginfo", OPT_DEBUGINFO, "DIR", "look for debug files in DIR first (repeatable)" },
 	{ "no-version", OPT_NO_VERSION, NULL, "do not run the runtimes to ask their versions" },
@@ -52,13 +59,16 @@ static const char runtimes_examples[] =
 	"  phaseprof runtimes                      # every profile, runtimes found on PATH\n"
 	"  phaseprof runtimes node ./iwasm-2.4.3   # these runtimes only\n"
 	"  phaseprof runtimes --json --probes my.probe ./myrt\n"
+	"  sudo phaseprof runtimes --verify -x wasmedge   # after upgrading a runtime\n"
 	"\n"
 	"exit status: 0 every runtime shown is ready; 66 a found runtime lacks a phase's\n"
-	"symbols; 67 no profile for a RUNTIME; 65 a probe file error; 127 a RUNTIME\n"
-	"given was not found; 64 usage.\n";
+	"symbols (--verify: is degraded); 125 --verify found one broken; 67 no profile\n"
+	"for a RUNTIME; 65 a probe file error; 127 a RUNTIME given was not found; 77\n"
+	"--verify without root; 64 usage.\n";
 
 struct runtimes_opts {
-	bool json, no_version;
+	bool json, no_version, verify;
+	char *xnames[MAX_RUNTIME_ARGS]; /* -x RUNTIME, then the positional names */
 	const char *probes;
 	const char *debuginfo[MAX_DEBUGINFO_DIRS];
 	size_t ndebuginfo;
@@ -75,6 +85,9 @@ struct entry {
 	struct plan plan;
 	bool planned;  /* plan__build ran */
 	bool ready;    /* every required phase resolved */
+	bool build_failed; /* plan__build failed: err says why */
+	struct verify_result verify;
+	bool verified; /* --verify ran the app (or judged without running) */
 	char err[2048];
 	int status;    /* exit status this entry asks for */
 };
@@ -93,6 +106,12 @@ static int parse_opts(int argc, char **argv, struct runtimes_opts *o, bool *done
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o->json = true; break;
+		case OPT_VERIFY: o->verify = true; break;
+		case 'x':
+			if (o->nnames == MAX_RUNTIME_ARGS)
+				return cmd_usage_error("runtimes", "too many runtimes (at most 64)%s", "");
+			o->xnames[o->nnames++] = optarg;
+			break;
 		case OPT_PROBES: o->probes = optarg; break;
 		case OPT_NO_VERSION: o->no_version = true; break;
 		case 'v': log_verbosity++; break;
@@ -111,8 +130,12 @@ static int parse_opts(int argc, char **argv, struct runtimes_opts *o, bool *done
 			return cmd_usage_error("runtimes", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	o->names = argv + optind;
-	o->nnames = argc - optind;
+	for (int i = optind; i < argc; i++) {
+		if (o->nnames == MAX_RUNTIME_ARGS)
+			return cmd_usage_error("runtimes", "too many runtimes (at most 64)%s", "");
+		o->xnames[o->nnames++] = argv[i];
+	}
+	o->names = o->xnames;
 	if (o->probes && !o->nnames)
 		return cmd_usage_error("runtimes", "--probes needs a RUNTIME to apply to%s", "");
 	return 0;
@@ -134,7 +157,14 @@ static void examine(struct entry *e, const struct runtimes_opts *o)
 	profile__free_argv(vargv);
 	ret = plan__build(e->profile, e->path, &so, &e->plan, e->err, sizeof(e->err));
 	e->planned = true;
-	e->ready = !ret;
+	e->build_failed = ret != 0;
+	e->ready = !ret && !plan__degraded(&e->plan);
+	for (int ph = 0; !ret && ph < PP_PHASE_COUNT; ph++)
+		if (plan__unresolved(&e->plan, ph) && !e->err[0])
+			snprintf(e->err, sizeof(e->err), "phase %s unresolved: %s", phase__name(ph),
+				 plan__unresolved(&e->plan, ph));
+	if (!e->ready)
+		e->status = PP_EXIT_NO_SYMBOL;
 	if (ret && !e->err[0])
 		snprintf(e->err, sizeof(e->err), "%s", strerror(-ret));
 	if (ret)
@@ -269,6 +299,78 @@ static const char *kind_name(enum site_kind k)
 	return k == SITE_DURING ? "during" : k == SITE_OPEN ? "open" : "close";
 }
 
+/* on, off, or chosen per module (wasi: on for modules that import WASI). */
+static const char *option_state(const struct profile_option *o)
+{
+	if (o->when == OPTION_IF_WASI)
+		return "wasi (on for modules that import WASI)";
+	if (o->when == OPTION_IF_NOT_WASI)
+		return "no-wasi (on for modules that do not import WASI)";
+	return o->on ? "on" : "off";
+}
+
+/*
+ * Is the installed version the one the profile was proven on? The proven
+ * version must appear in the runtime's version line as a whole number
+ * (2.4.3 matches "iwasm 2.4.3", not "12.4.3" or "2.4.30").
+ */
+static bool version_matches(const char *installed, const char *proven)
+{
+	size_t n = strlen(proven);
+
+	for (const char *s = installed; (s = strstr(s, proven)); s++) {
+		const unsigned char *e = (const unsigned char *)s + n;
+		bool left = s == installed || !(isdigit((unsigned char)s[-1]) || s[-1] == '.');
+		bool right = !isdigit(e[0]) && !(e[0] == '.' && isdigit(e[1]));
+
+		if (left && right)
+			return true;
+	}
+	return false;
+}
+
+/* The profile's `proven` line beside the installed version, and a warning when they differ. */
+static void print_proven(const struct entry *e)
+{
+	const struct profile *p = e->profile;
+
+	if (!p->proven_version) {
+		printf("  proven: not stated in the profile; check with --verify\n");
+		return;
+	}
+	if (!profile__proven_on_binary(p)) {
+		printf("  proven: never: written from source (%s, %s), not run on a real binary; "
+		       "expect unresolved phases, check with --verify\n", p->proven_kind,
+		       p->proven_date);
+		return;
+	}
+	printf("  proven on %s (%s) %s\n", p->proven_version, p->proven_kind, p->proven_date);
+	if (e->path[0] && e->version[0] && !version_matches(e->version, p->proven_version))
+		printf("  warning: installed version \"%s\" is not the proven %s; check it "
+		       "with `phaseprof runtimes --verify -x %s`\n",
+		       e->version, p->proven_version, e->path);
+}
+
+static void print_verify(const struct entry *e)
+{
+	const struct verify_result *r = &e->verify;
+
+	if (!e->verified)
+		return;
+	printf("  verify: %s%s%s\n", verdict_name(r->verdict), r->reason[0] ? ": " : "",
+	       r->reason);
+	for (int ph = 0; r->ran && ph < PP_PHASE_COUNT; ph++) {
+		if (!r->phase[ph].required && !r->phase[ph].fired)
+			continue;
+		printf("    %-11s %-12s", phase__name(ph),
+		       r->phase[ph].fired ? "fired" : r->phase[ph].unresolved ? "unresolved" :
+		       "never fired");
+		if (r->phase[ph].wall_ms >= 0)
+			printf(" %10.2f ms", r->phase[ph].wall_ms);
+		printf("\n");
+	}
+}
+
 static void print_plain(const struct entry *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -280,6 +382,7 @@ static void print_plain(const struct entry *v, size_t n)
 			for (size_t b = 0; b < e->profile->nbinaries; b++)
 				printf(" %s", e->profile->binaries[b]);
 			printf(")  profile %s\n", e->profile->path);
+			print_proven(e);
 			continue;
 		}
 		for (size_t s = 0; s < e->plan.nsites; s++)
@@ -291,7 +394,7 @@ static void print_plain(const struct entry *v, size_t n)
 		for (size_t k = 0; k < e->profile->noptions; k++) {
 			const struct profile_option *opt = &e->profile->options[k];
 
-			printf("  option %s=%s:", opt->name, opt->on ? "on" : "off");
+			printf("  option %s=%s:", opt->name, option_state(opt));
 			for (size_t w = 0; w < opt->nwords; w++)
 				printf(" %s", opt->words[w]);
 			printf("\n");
@@ -314,7 +417,60 @@ static void print_plain(const struct entry *v, size_t n)
 		}
 		if (!e->ready && e->err[0])
 			printf("  why: %s\n", e->err);
+		print_proven(e);
+		print_verify(e);
 	}
+}
+
+static void json_proven(struct json *j, const struct entry *e)
+{
+	const struct profile *p = e->profile;
+
+	if (!p->proven_version) {
+		json_null(j, "proven");
+		return;
+	}
+	json_begin_object(j, "proven");
+	json_bool(j, "source_only", !profile__proven_on_binary(p));
+	json_string(j, "version", profile__proven_on_binary(p) ? p->proven_version : NULL);
+	json_string(j, "kind", p->proven_kind);
+	json_string(j, "date", p->proven_date);
+	if (profile__proven_on_binary(p) && e->version[0])
+		json_bool(j, "installed_matches", version_matches(e->version, p->proven_version));
+	else
+		json_null(j, "installed_matches");
+	json_end_object(j);
+}
+
+static void json_verify(struct json *j, const struct entry *e)
+{
+	const struct verify_result *r = &e->verify;
+
+	if (!e->verified) {
+		json_null(j, "verify");
+		return;
+	}
+	json_begin_object(j, "verify");
+	json_string(j, "verdict", verdict_name(r->verdict));
+	json_string(j, "reason", r->reason[0] ? r->reason : NULL);
+	json_bool(j, "ran", r->ran);
+	json_begin_array(j, "phases");
+	for (int ph = 0; ph < PP_PHASE_COUNT; ph++) {
+		if (!r->phase[ph].required && !r->phase[ph].fired)
+			continue;
+		json_begin_object(j, NULL);
+		json_string(j, "name", phase__name(ph));
+		json_bool(j, "required", r->phase[ph].required);
+		json_bool(j, "fired", r->phase[ph].fired);
+		json_bool(j, "unresolved", r->phase[ph].unresolved);
+		if (r->phase[ph].wall_ms >= 0)
+			json_double(j, "wall_ms", r->phase[ph].wall_ms);
+		else
+			json_null(j, "wall_ms");
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
 }
 
 static void print_json(const struct entry *v, size_t n)
@@ -339,12 +495,15 @@ static void print_json(const struct entry *v, size_t n)
 		json_string(&j, "version", e->version[0] ? e->version : NULL);
 		json_string(&j, "build_id", e->build_id[0] ? e->build_id : NULL);
 		json_bool(&j, "ready", e->ready);
+		json_proven(&j, e);
+		json_verify(&j, e);
 		json_string(&j, "error", e->planned && !e->ready ? e->err : NULL);
 		json_begin_array(&j, "options");
 		for (size_t k = 0; k < p->noptions; k++) {
 			json_begin_object(&j, NULL);
 			json_string(&j, "name", p->options[k].name);
 			json_bool(&j, "on", p->options[k].on);
+			json_string(&j, "default", option_state(&p->options[k]));
 			json_begin_array(&j, "words");
 			for (size_t w = 0; w < p->options[k].nwords; w++)
 				json_string(&j, NULL, p->options[k].words[w]);
@@ -390,6 +549,30 @@ static void print_json(const struct entry *v, size_t n)
 	json_finish(&j);
 }
 
+/* --verify: run the bundled app under a found runtime; the exit status it asks for. */
+static int verify_entry(struct entry *e)
+{
+	int ret;
+
+	if (!e->path[0])
+		return 0;
+	ret = verify_runtime(e->profile, e->path, &e->plan, e->build_failed ? e->err : NULL,
+			     &e->verify);
+	if (ret == -ENOENT) {
+		pr_err("cannot verify %s: the bundled app %s is missing; build the examples "
+		       "(cmake --build build), or set PHASEPROF_VERIFY_APP", e->path, verify_app());
+		return PP_EXIT_FAILURE;
+	}
+	if (ret) {
+		pr_err("cannot verify %s: %s", e->path, strerror(-ret));
+		return PP_EXIT_FAILURE;
+	}
+	e->verified = true;
+	e->status = e->verify.verdict == VERDICT_READY ? 0 :
+		    e->verify.verdict == VERDICT_DEGRADED ? PP_EXIT_NO_SYMBOL : PP_EXIT_FAILURE;
+	return 0;
+}
+
 int cmd_runtimes(int argc, char **argv)
 {
 	struct runtimes_opts o;
@@ -400,7 +583,14 @@ int cmd_runtimes(int argc, char **argv)
 
 	if (status || done)
 		return status;
+	if (o.verify && !have_bpf_privileges()) {
+		pr_err("cannot verify runtimes: running them under phaseprof needs root, or "
+		       "CAP_BPF and CAP_PERFMON; run it with sudo");
+		return PP_EXIT_NO_PRIVILEGE;
+	}
 	status = o.nnames ? list_named(&o, &v, &n) : list_known(&o, &v, &n);
+	for (size_t i = 0; o.verify && i < n; i++)
+		status = verify_entry(&v[i]) ?: status;
 	if (o.json)
 		print_json(v, n);
 	else

@@ -95,7 +95,7 @@ static int64_t since(uint64_t ts, uint64_t start)
 void fallback__view(const struct pp_event *ev, size_t n, uint64_t start_ts,
 		    struct fallback_view *v)
 {
-	*v = (struct fallback_view){ -1, -1, -1, -1, 0 };
+	*v = (struct fallback_view){ -1, -1, -1, -1, 0, false };
 	for (size_t i = 0; i < n; i++) {
 		const struct pp_event *e = &ev[i];
 
@@ -107,6 +107,7 @@ void fallback__view(const struct pp_event *ev, size_t n, uint64_t start_ts,
 		case PP_EV_MODULE_READ:
 			v->reads++;
 			v->last_read_ns = since(e->ts, start_ts);
+			v->mapped |= e->arg2 == 1;
 			break;
 		case PP_EV_MODULE_CLOSE:
 			if (v->module_close_ns < 0)
@@ -120,17 +121,23 @@ void fallback__view(const struct pp_event *ev, size_t n, uint64_t start_ts,
 	}
 }
 
-/* A module that stays open ends its load at the last read. */
+/*
+ * Load is the module-read span: from the open to the last read (or mapping)
+ * of the module file. A runtime that keeps the file open (mapped, or read
+ * lazily) closes it only at exit: what it does between the last read and the
+ * close is not load, and the fallback cannot tell what it is, so from the
+ * last read on the run is unknown. Reads through a mapping are page faults,
+ * which the fallback does not see: the report says the file was mapped.
+ */
 static size_t close_load(struct pp_event *ev, size_t n, uint32_t root)
 {
 	const struct pp_event *open = NULL, *last_read = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].type == PP_EV_MODULE_CLOSE)
-			return n;
 		if (ev[i].type == PP_EV_MODULE_OPEN && !open)
 			open = &ev[i];
-		if (ev[i].type == PP_EV_MODULE_READ && (!last_read || ev[i].ts > last_read->ts))
+		if (ev[i].type == PP_EV_MODULE_READ && open && ev[i].ts >= open->ts &&
+		    (!last_read || ev[i].ts > last_read->ts))
 			last_read = &ev[i];
 	}
 	if (!open || !last_read)

@@ -4,8 +4,9 @@
  * profile's functions cannot be found (a stripped binary). It sees only what
  * any process shows: exec, the module file opened, read and closed, the first
  * executable anonymous memory (JIT code), and exit. So it tells startup (exec
- * until the module is opened) and load (until it is closed) apart; the rest
- * is `unknown`, never guessed.
+ * until the module is opened) and load (the module-read span: until its last
+ * read or mapping) apart; the rest, and the time a module stays open after
+ * its last read, is `unknown`, never guessed.
  */
 #ifndef PHASEPROF_FALLBACK_H
 #define PHASEPROF_FALLBACK_H
@@ -21,6 +22,7 @@
 struct fallback_view {
 	int64_t module_open_ns, module_close_ns, last_read_ns, jit_ns;
 	uint64_t reads;
+	bool mapped; /* the module was mapped: reads through the mapping are not seen */
 };
 
 /*
@@ -35,8 +37,8 @@ int fallback__profile(struct profile **out);
 void fallback__view(const struct pp_event *ev, size_t n, uint64_t start_ts,
 		    struct fallback_view *v);
 /*
- * The milestones the kernel half cannot make: the end of load at the last read
- * when the module stays open (it sees closes only), and, without a module
+ * The milestones the kernel half cannot make: the end of load at the module's
+ * last read (it sees closes only; a module kept open is closed at exit), and, without a module
  * file, unknown from exec on. ev must have room for two more events; returns
  * the new count.
  */

@@ -10,6 +10,9 @@
 #include "plan.h"
 #include "runtime.h"
 
+_Static_assert(PP_PHASE_COUNT <= sizeof(((struct plan *)0)->unresolved) / sizeof(char *),
+	       "plan.unresolved[] must hold every phase");
+
 static struct syms *syms_for(struct plan *pl, const char *path, const struct syms_opts *so,
 			     char *err, size_t errlen)
 {
@@ -146,10 +149,20 @@ static int resolve_site(struct plan *pl, const struct profile *p, size_t idx,
 	return 0;
 }
 
-/* Every phase the profile names and does not call optional needs a resolved site. */
-static int check_phases(const struct plan *pl, const struct profile *p, const char *runtime_path,
+/*
+ * Degrade per phase: a required phase none of whose sites resolves is marked
+ * unresolved (its why names the first site, the reason and a hint); the others
+ * keep their probes. Only a profile of which nothing resolves fails, so a
+ * runtime that lost one phase's symbols still reports the rest.
+ */
+static int check_phases(struct plan *pl, const struct profile *p, const char *runtime_path,
 			char *err, size_t errlen)
 {
+	bool any = false;
+	char why[2048];
+
+	for (size_t i = 0; i < pl->nsites; i++)
+		any |= pl->sites[i].candidate >= 0;
 	for (int phase = 0; phase < PP_PHASE_COUNT; phase++) {
 		const struct plan_site *first = NULL;
 		bool named = false, resolved = false;
@@ -164,14 +177,33 @@ static int check_phases(const struct plan *pl, const struct profile *p, const ch
 		}
 		if (!named || resolved || p->optional_phase[phase])
 			continue;
-		snprintf(err, errlen,
+		snprintf(why, sizeof(why),
 			 "cannot attach uprobe to %s:%s: %s (%s:%d); try --debuginfo DIR, or "
 			 "`phaseprof resolve -x %s PATTERN` to find the runtime's names",
 			 p->name, first->site->text, first->why, p->path, first->site->line,
 			 runtime_path);
-		return -ENOENT;
+		if (!any) {
+			snprintf(err, errlen, "%s", why);
+			return -ENOENT;
+		}
+		pl->unresolved[phase] = strdup(why);
+		if (!pl->unresolved[phase])
+			return -ENOMEM;
 	}
 	return 0;
+}
+
+const char *plan__unresolved(const struct plan *pl, int phase)
+{
+	return phase >= 0 && phase < PP_PHASE_COUNT ? pl->unresolved[phase] : NULL;
+}
+
+bool plan__degraded(const struct plan *pl)
+{
+	for (int phase = 0; phase < PP_PHASE_COUNT; phase++)
+		if (pl->unresolved[phase])
+			return true;
+	return false;
 }
 
 int plan__build(const struct profile *p, const char *runtime_path, const struct syms_opts *so,
@@ -212,6 +244,8 @@ void plan__free(struct plan *pl)
 		free(pl->sites[i].first_func);
 		free(pl->sites[i].why);
 	}
+	for (int phase = 0; phase < PP_PHASE_COUNT; phase++)
+		free(pl->unresolved[phase]);
 	for (size_t i = 0; i < pl->nsyms; i++)
 		syms__free(pl->syms[i]);
 	free(pl->syms);

@@ -41,16 +41,24 @@ struct plan {
 	size_t nsyms;
 	/* a plan from the cache has no symbol tables: its file names, NULL-terminated */
 	char **paths;
+	/* per phase (enum pp_phase): why a required phase has no resolved site, or NULL */
+	char *unresolved[8];
 };
 
 /*
- * Resolve every site of p. Fails with -ENOENT (err names the phase, the sites
- * and the file, with a hint) when a phase that is not optional has no site
- * that resolves, or with the symbol engine's error when a file has no symbols.
+ * Resolve every site of p. A required phase none of whose sites resolves is
+ * left unresolved (plan__unresolved() says why) while the other phases keep
+ * their probes. Fails with -ENOENT (err names the phase, the sites and the
+ * file, with a hint) only when no site of the profile resolves at all, or with
+ * the symbol engine's error when a file has no symbols.
  */
 int plan__build(const struct profile *p, const char *runtime_path, const struct syms_opts *so,
 		struct plan *out, char *err, size_t errlen);
 void plan__free(struct plan *pl);
+/* Why a required phase could not be probed (with a hint), or NULL when it can be. */
+const char *plan__unresolved(const struct plan *pl, int phase);
+/* Does some required phase have no resolved site? */
+bool plan__degraded(const struct plan *pl);
 /* Count a probe hit (from its cookie) against its site. */
 void plan__count_hit(struct plan *pl, uint64_t cookie);
 

@@ -302,16 +302,20 @@ static char **dup_tokens(const struct token *t, size_t n)
 
 /* Argv templates */
 
-enum placeholder { PH_NONE = -1, PH_RUNTIME, PH_ARGS, PH_PROFILE_DIR, PH_OPTION };
+enum placeholder { PH_NONE = -1, PH_RUNTIME, PH_ARGS, PH_PROFILE_DIR, PH_MODULE, PH_MODULE_ARGS,
+		   PH_OPTION };
 
 static const char *const placeholders[] = {
 	[PH_RUNTIME] = "runtime",
 	[PH_ARGS] = "args",
 	[PH_PROFILE_DIR] = "profile_dir",
+	[PH_MODULE] = "module",
+	[PH_MODULE_ARGS] = "module_args",
 };
 
 #define PLACEHOLDER_HINT \
-	"placeholders: {runtime} {args} {profile_dir} {option:NAME}; '{{' is a literal '{'"
+	"placeholders: {runtime} {args} {module} {module_args} {profile_dir} {option:NAME}; " \
+	"'{{' is a literal '{'"
 #define OPTION_PREFIX "option:"
 
 /* Where a template word is: which placeholders it may use. */
@@ -362,6 +366,12 @@ static int check_option_ref(struct parser *ps, const struct token *t, const char
 	return 0;
 }
 
+/* The placeholders that stand for the user's arguments (zero or more words). */
+static bool is_args(enum placeholder ph)
+{
+	return ph == PH_ARGS || ph == PH_MODULE || ph == PH_MODULE_ARGS;
+}
+
 static int check_template(struct parser *ps, const struct token *t, enum template_kind kind)
 {
 	const char *s = t->s, *b = s, *e;
@@ -381,12 +391,14 @@ static int check_template(struct parser *ps, const struct token *t, enum templat
 		if (ph == PH_NONE)
 			return perr(ps, tcol(ps, t, b - s), "unknown placeholder '%.*s' (%s)",
 				    (int)(e - b + 1), b, PLACEHOLDER_HINT);
-		if (ph == PH_ARGS && kind == TMPL_OPTION)
+		if (is_args(ph) && kind == TMPL_OPTION)
 			return perr(ps, tcol(ps, t, b - s),
-				    "'{args}' is not allowed in an option; put it in 'argv'");
-		if (ph == PH_ARGS && (b != s || e[1]))
+				    "'%.*s' is not allowed in an option; put it in 'argv'",
+				    (int)(e - b + 1), b);
+		if (is_args(ph) && (b != s || e[1]))
 			return perr(ps, tcol(ps, t, b - s),
-				    "'{args}' must be a word of its own: it is several words");
+				    "'%.*s' must be a word of its own: it is zero or more words",
+				    (int)(e - b + 1), b);
 		if (ph == PH_OPTION) {
 			err = check_option_ref(ps, t, b, e, kind);
 			if (err)
@@ -465,14 +477,41 @@ int profile__set_option(struct profile *p, const char *name, bool on)
 	if (i < 0)
 		return -ENOENT;
 	p->options[i].on = on;
+	p->options[i].when = OPTION_FIXED;
 	return 0;
+}
+
+/* Which of the user's arguments a template word stands for: [from, to); false for none. */
+static bool args_range(const char *word, size_t nargs, size_t *from, size_t *to)
+{
+	*from = 0;
+	*to = nargs;
+	if (!strcmp(word, "{module}"))
+		*to = nargs ? 1 : 0;
+	else if (!strcmp(word, "{module_args}"))
+		*from = nargs ? 1 : 0;
+	else if (strcmp(word, "{args}"))
+		return false;
+	return true;
+}
+
+void profile__choose_options(struct profile *p, bool wasi)
+{
+	for (size_t i = 0; p && i < p->noptions; i++)
+		if (p->options[i].when != OPTION_FIXED)
+			p->options[i].on = (p->options[i].when == OPTION_IF_WASI) == wasi;
+}
+
+bool profile__proven_on_binary(const struct profile *p)
+{
+	return p->proven_version && strcmp(p->proven_version, "source");
 }
 
 static int expand(const struct profile *p, char *const *tmpl, size_t ntmpl, const char *runtime,
 		  char *const *args, size_t nargs, char ***out, size_t *nout)
 {
 	const char *dir = p->dir ? p->dir : ".";
-	size_t i, j, n = 0, cap = 1;
+	size_t i, j, n = 0, cap = 1, from, to;
 	char **v;
 	int ret = 0;
 
@@ -481,6 +520,7 @@ static int expand(const struct profile *p, char *const *tmpl, size_t ntmpl, cons
 	for (i = 0; i < ntmpl; i++) {
 		opt = template_option(p, tmpl[i]);
 		cap += opt ? opt->nwords : strcmp(tmpl[i], "{args}") ? 1 : nargs;
+		cap += !strcmp(tmpl[i], "{module_args}") ? nargs : 0;
 	}
 	v = calloc(cap, sizeof(*v));
 	if (!v)
@@ -494,12 +534,12 @@ static int expand(const struct profile *p, char *const *tmpl, size_t ntmpl, cons
 			}
 			continue;
 		}
-		if (strcmp(tmpl[i], "{args}")) {
+		if (!args_range(tmpl[i], nargs, &from, &to)) {
 			ret = expand_word(tmpl[i], runtime, dir, &v[n]);
 			n += !ret;
 			continue;
 		}
-		for (j = 0; j < nargs && !ret; j++) {
+		for (j = from; j < to && !ret; j++) {
 			v[n] = strdup(args[j]);
 			ret = v[n++] ? 0 : -ENOMEM;
 		}
@@ -647,12 +687,69 @@ static bool is_option_name(const char *s)
 	return *s && s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_")] == '\0';
 }
 
+/* An option's default: on, off, or chosen by the module's imports (off until chosen). */
+static int option_when(const struct token *t, enum option_when *when, bool *on)
+{
+	static const struct {
+		const char *word;
+		enum option_when when;
+		bool on;
+	} v[] = { { "on", OPTION_FIXED, true },
+		  { "off", OPTION_FIXED, false },
+		  { "wasi", OPTION_IF_WASI, false },
+		  { "no-wasi", OPTION_IF_NOT_WASI, true } };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (is_word(t, v[i].word)) {
+			*when = v[i].when;
+			*on = v[i].on;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* unsupported NAME TEXT: a binary carrying TEXT cannot take option NAME. */
+static int do_unsupported(struct parser *ps)
+{
+	struct token *t = ps->toks;
+	ssize_t i;
+
+	if (ps->ntoks != 3 || !t[2].s[0])
+		return perr(ps, t->col, "'unsupported' needs an option name and a text: "
+				       "unsupported NAME \"TEXT\"");
+	i = option_index(ps->p, t[1].s, strlen(t[1].s));
+	if (i < 0)
+		return perr(ps, t[1].col, "'%s' names no option; declare it above", t[1].s);
+	if (ps->p->options[i].unsupported_text)
+		return perr(ps, t->col, "duplicate 'unsupported' for option '%s'", t[1].s);
+	ps->p->options[i].unsupported_text = strdup(t[2].s);
+	return ps->p->options[i].unsupported_text ? 0 : -ENOMEM;
+}
+
+/* proven VERSION KIND DATE: the build this profile was proven on (or `source`). */
+static int do_proven(struct parser *ps)
+{
+	struct token *t = ps->toks;
+	struct profile *p = ps->p;
+
+	if (p->proven_version)
+		return perr(ps, t->col, "duplicate 'proven'");
+	if (ps->ntoks != 4 || !t[1].s[0] || !t[2].s[0] || !t[3].s[0])
+		return perr(ps, t->col, "'proven' needs a version (or 'source'), a build kind and "
+				       "a date: proven VERSION \"KIND\" YYYY-MM-DD");
+	p->proven_version = strdup(t[1].s);
+	p->proven_kind = strdup(t[2].s);
+	p->proven_date = strdup(t[3].s);
+	return p->proven_version && p->proven_kind && p->proven_date ? 0 : -ENOMEM;
+}
+
 /* option NAME on|off WORD...: must come before the argv line that uses it. */
 static int do_option(struct parser *ps)
 {
 	struct token *t = ps->toks;
 	struct profile_option *o;
-	bool *used;
+	enum option_when when;
+	bool *used, on;
 	ssize_t prev;
 	size_t i;
 	int err;
@@ -669,8 +766,10 @@ static int do_option(struct parser *ps)
 	if (prev >= 0)
 		return perr(ps, t[1].col, "duplicate option '%s' (first at line %d)", t[1].s,
 			    ps->p->options[prev].line);
-	if (!is_word(&t[2], "on") && !is_word(&t[2], "off"))
-		return perr(ps, t[2].col, "option '%s' needs 'on' or 'off' (its default), not '%s'",
+	if (option_when(&t[2], &when, &on))
+		return perr(ps, t[2].col,
+			    "option '%s' needs 'on' or 'off' (its default), or 'wasi' or "
+			    "'no-wasi' (on when the module does or does not import WASI), not '%s'",
 			    t[1].s, t[2].s);
 	for (i = 3; i < ps->ntoks; i++) {
 		err = check_template(ps, &t[i], TMPL_OPTION);
@@ -689,7 +788,8 @@ static int do_option(struct parser *ps)
 	o += ps->p->noptions;
 	memset(o, 0, sizeof(*o));
 	o->name = strdup(t[1].s);
-	o->on = t[2].s[1] == 'n';
+	o->on = on;
+	o->when = when;
 	o->words = dup_tokens(t + 3, ps->ntoks - 3);
 	o->nwords = ps->ntoks - 3;
 	o->line = ps->line;
@@ -1019,7 +1119,8 @@ static const struct directive {
 } directives[] = {
 	{ "profile", do_profile, true },   { "binaries", do_binaries, true },
 	{ "argv", do_argv, true },         { "version", do_version, true },
-	{ "option", do_option, true },
+	{ "option", do_option, true },     { "unsupported", do_unsupported, true },
+	{ "proven", do_proven, true },
 	{ "phase", do_phase, false },      { "during", do_site, false },
 	{ "open", do_site, false },        { "close", do_site, false },
 };
@@ -1065,8 +1166,8 @@ static int unknown_directive(struct parser *ps, const struct token *t)
 		return perr(ps, t->col, "unknown directive '%s' (did you mean '%s'?)", t->s,
 			    directives[bi].name);
 	return perr(ps, t->col,
-		    "unknown directive '%s' (directives: profile binaries option argv version "
-		    "phase during open close)",
+		    "unknown directive '%s' (directives: profile binaries option unsupported "
+		    "argv version proven phase during open close)",
 		    t->s);
 }
 
@@ -1258,9 +1359,13 @@ void profile__free(struct profile *p)
 	profile__free_argv(p->version_argv);
 	for (i = 0; i < p->noptions; i++) {
 		free(p->options[i].name);
+		free(p->options[i].unsupported_text);
 		profile__free_argv(p->options[i].words);
 	}
 	free(p->options);
+	free(p->proven_version);
+	free(p->proven_kind);
+	free(p->proven_date);
 	free(p->name);
 	free(p->path);
 	free(p->dir);

@@ -39,9 +39,19 @@ struct probe_site {
  * where argv says {option:NAME} while the option is on (its default state
  * from the file, changed by profile__set_option()), left out while it is off.
  */
+/* When an option is on: fixed (its state), or chosen by what the module imports. */
+enum option_when {
+	OPTION_FIXED,
+	OPTION_IF_WASI,     /* default `wasi`: on when the module imports WASI */
+	OPTION_IF_NOT_WASI, /* default `no-wasi`: on when it does not */
+};
+
 struct profile_option {
 	char *name;
 	bool on;
+	enum option_when when; /* set back to OPTION_FIXED by profile__set_option() */
+	/* `unsupported NAME TEXT`: a binary that contains TEXT cannot take this option */
+	char *unsupported_text;
 	char **words; /* NULL-terminated; may use {runtime} and {profile_dir} */
 	size_t nwords;
 	int line;
@@ -64,6 +74,12 @@ struct profile {
 	struct profile_option *options; /* in file order */
 	size_t noptions;
 	bool optional_phase[8]; /* indexed by enum pp_phase: `phase NAME optional` */
+	/*
+	 * `proven VERSION KIND DATE`: the runtime build the profile was last
+	 * proven on by real runs; VERSION `source` for a profile written from the
+	 * runtime's source and never run. NULL without a `proven` line.
+	 */
+	char *proven_version, *proven_kind, *proven_date;
 	struct probe_site *sites;
 	size_t nsites;
 };
@@ -89,7 +105,8 @@ int profile__find(const char *const *dirs, size_t ndirs, const char *binary_name
 
 /*
  * Build the runtime's argv from p->argv (default {runtime} {args}): {runtime}
- * -> runtime_path, {profile_dir} -> p->dir, {args} -> args[0..nargs) as
+ * -> runtime_path, {profile_dir} -> p->dir, {module} -> args[0] and
+ * {module_args} -> args[1..nargs) (the module, then its own arguments), {args} -> args[0..nargs) as
  * separate words, {option:NAME} -> the option's words while it is on, {{ -> {. *out is NULL-terminated and malloc'd (free it with
  * profile__free_argv()); *nout (if not NULL) counts its words. 0 or -errno.
  */
@@ -100,6 +117,13 @@ int profile__expand_argv(const struct profile *p, const char *runtime_path, char
  * 0, or -ENOENT when the profile declares no such option.
  */
 int profile__set_option(struct profile *p, const char *name, bool on);
+/*
+ * Settle the options whose default is `wasi` or `no-wasi` for a module that
+ * does (wasi true) or does not import WASI.
+ */
+void profile__choose_options(struct profile *p, bool wasi);
+/* Is the profile proven on a binary (not source-derived, not unstated)? */
+bool profile__proven_on_binary(const struct profile *p);
 /* The option called name, or NULL. */
 const struct profile_option *profile__option(const struct profile *p, const char *name);
 

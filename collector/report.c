@@ -22,6 +22,12 @@ static void print_outcome(FILE *f, const struct report *r)
 	fprintf(f, " after %.2f ms; %u thread%s in %u process%s\n", ms(st->wall_ns),
 		(unsigned)st->nthreads, st->nthreads == 1 ? "" : "s", st->processes,
 		st->processes == 1 ? "" : "es");
+	/* which engine's code ran: AOT code is not the runtime's interpreter or JIT */
+	if (r->module_kind && !strcmp(r->module_kind, "wamr-aot"))
+		fprintf(f, "  module: AOT code (a WAMR .aot file, made by wamrc)\n");
+	else if (r->module_kind && !strcmp(r->module_kind, "wasmedge-aot"))
+		fprintf(f, "  module: a WasmEdge universal wasm (it carries AOT code; WasmEdge "
+			   "runs it only when its build and run mode allow, else interprets)\n");
 }
 
 /* Is the phase in the report at all, and did the profile (or fallback) see it? */
@@ -30,9 +36,15 @@ static bool phase_listed(const struct report *r, int p)
 	return p != PP_PHASE_UNKNOWN || r->fallback;
 }
 
+/* A required phase whose sites did not resolve: reported as such, never as zero. */
+static const char *phase_unresolved(const struct report *r, int p)
+{
+	return r->fallback || !r->plan ? NULL : plan__unresolved(r->plan, p);
+}
+
 static bool phase_seen(const struct report *r, int p)
 {
-	return !r->fallback || fallback__sees(p);
+	return r->fallback ? fallback__sees(p) : !phase_unresolved(r, p);
 }
 
 static void print_phases(FILE *f, const struct report *r)
@@ -49,7 +61,8 @@ static void print_phases(FILE *f, const struct report *r)
 		if (!phase_listed(r, p))
 			continue;
 		if (!phase_seen(r, p)) {
-			fprintf(f, "  %-12s %10s\n", phase__name(p), "not seen");
+			fprintf(f, "  %-12s %10s\n", phase__name(p),
+				phase_unresolved(r, p) ? "unresolved" : "not seen");
 			continue;
 		}
 		fprintf(f, "  %-12s %10.2f %10.2f %6.1f%% %9llu %7u", phase__name(p),
@@ -81,8 +94,18 @@ static void print_fallback(FILE *f, const struct report *r)
 	else
 		fprintf(f, "opened at %.2f ms, %llu reads", ms(v->module_open_ns),
 			(unsigned long long)v->reads);
+	if (v->last_read_ns >= 0)
+		fprintf(f, ", last read at %.2f ms (load: the module-read span)",
+			ms(v->last_read_ns));
+	if (v->mapped)
+		fprintf(f, ", mapped (reads through the mapping are not seen)");
 	if (v->module_close_ns >= 0)
 		fprintf(f, ", closed at %.2f ms", ms(v->module_close_ns));
+	else if (v->module_open_ns >= 0)
+		fprintf(f, ", never closed");
+	if (v->module_close_ns > v->last_read_ns && v->last_read_ns >= 0)
+		fprintf(f, "; kept open %.2f ms after its last read: unknown",
+			ms(v->module_close_ns - v->last_read_ns));
 	if (v->jit_ns >= 0)
 		fprintf(f, "; first JIT code at %.2f ms", ms(v->jit_ns));
 	else
@@ -120,10 +143,20 @@ static void print_probes(FILE *f, const struct report *r)
 	}
 }
 
+/* Each unresolved phase, why, and what to do; its time went to the phase around it. */
+static void print_unresolved(FILE *f, const struct report *r)
+{
+	for (int p = 0; p < PP_PHASE_COUNT; p++)
+		if (phase_unresolved(r, p))
+			fprintf(f, "  unresolved: %s (its time counts in the phase around it): %s\n",
+				phase__name(p), phase_unresolved(r, p));
+}
+
 void report__table(FILE *f, const struct report *r)
 {
 	print_outcome(f, r);
 	print_phases(f, r);
+	print_unresolved(f, r);
 	if (r->fallback)
 		print_fallback(f, r);
 	print_probes(f, r);
@@ -152,6 +185,7 @@ static void json_runtime(struct json *j, const struct report *r)
 	json_string(j, "version", r->version);
 	json_string(j, "profile", r->profile->path);
 	json_end_object(j);
+	json_string(j, "module_kind", r->module_kind);
 	json_begin_array(j, "command");
 	for (size_t i = 0; r->argv[i]; i++)
 		json_string(j, NULL, r->argv[i]);
@@ -183,6 +217,9 @@ static void json_phases(struct json *j, const struct report *r)
 		json_u64(j, "threads", ps->threads);
 		json_u64(j, "main_thread_ns", ps->main_ns);
 		json_bool(j, "seen", seen);
+		json_bool(j, "unresolved", phase_unresolved(r, p) != NULL);
+		if (phase_unresolved(r, p))
+			json_string(j, "why", phase_unresolved(r, p));
 		if (sr)
 			json_u64(j, "samples", sr->phase_samples[p]);
 		json_end_object(j);
@@ -213,6 +250,7 @@ static void json_fallback(struct json *j, const struct report *r)
 	json_ns_or_null(j, "module_close_ns", v->module_close_ns);
 	json_ns_or_null(j, "last_read_ns", v->last_read_ns);
 	json_u64(j, "reads", v->reads);
+	json_bool(j, "mapped", v->mapped);
 	json_ns_or_null(j, "jit_ns", v->jit_ns);
 	json_end_object(j);
 }

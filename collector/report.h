@@ -37,6 +37,8 @@ struct report {
 	const struct fallback_view *fallback;
 	const char *fallback_why;
 	const char *module;
+	/* the module among the arguments: "wasm", "wamr-aot", "wasmedge-aot" or "unknown" */
+	const char *module_kind;
 };
 
 void report__table(FILE *f, const struct report *r);

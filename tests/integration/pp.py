@@ -40,6 +40,25 @@ def need_program(name):
     return path
 
 
+def real_runtimes():
+    """The real runtime builds of $PHASEPROF_RUNTIMES (a directory of binaries):
+    {name: path} of the executables in it, or SKIP with the reason."""
+    d = os.environ.get("PHASEPROF_RUNTIMES")
+    if not d:
+        skip("PHASEPROF_RUNTIMES is not set (a directory of real runtime builds; "
+             "tools/check.sh sets it to /opt/phaseprof-runtimes/bin when that exists)")
+    if not os.path.isdir(d):
+        skip(f"PHASEPROF_RUNTIMES={d} is not a directory")
+    found = {}
+    for name in sorted(os.listdir(d)):
+        path = os.path.join(d, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            found[name] = path
+    if not found:
+        skip(f"no executables in PHASEPROF_RUNTIMES={d}")
+    return found
+
+
 def run(cmd, **kw):
     """Run a command (a list, never a shell string); return CompletedProcess with text output."""
     kw.setdefault("capture_output", True)

@@ -1,6 +1,6 @@
 """Every profile in probes/ against a fixture runtime built here that carries
 the real symbol names the profile uses: C (wasm3, WAMR's iwasm: a .part.0
-clone, two static load_from_sections), C++ (wabt's wasm-interp, V8 inside
+clone, two static load_from_sections; WAMR's wamrc), C++ (wabt's wasm-interp, V8 inside
 node, WasmEdge in a libwasmedge.so beside a stub binary), Rust with legacy
 mangling (wasmtime, wasmer: crates named as the real ones). Checks that every
 phase the profile does not call optional resolves (`phaseprof runtimes
@@ -36,6 +36,8 @@ def c_fixtures():
     if build([gcc, "-O2", "-o", os.path.join(work, "iwasm")] +
              src("iwasm_main.c", "iwasm_loader.c", "iwasm_aot_loader.c")):
         out["iwasm"] = os.path.join(work, "iwasm")
+    if build([gcc, "-O2", "-o", os.path.join(work, "wamrc")] + src("wamrc_main.c")):
+        out["wamrc"] = os.path.join(work, "wamrc")
     if build([gxx, "-O1", "-std=c++17", "-o", os.path.join(work, "wasm-interp")] + src("wasm_interp.cc")):
         out["wasm-interp"] = os.path.join(work, "wasm-interp")
     if build([gxx, "-O1", "-std=c++17", "-o", os.path.join(work, "node")] + src("node_v8.cc")):
@@ -114,6 +116,7 @@ must = {
     "node": ["DecodeWasmModule", "SyncCompile", "Runtime_WasmCompileLazy", "SyncInstantiate",
              "Builtins_GenericJSToWasmWrapper", "FreeEnvironment"],
     "wasm-interp": ["ReadBinaryInterp", "Instance::Instantiate", "RunAllExports", "Func::Call"],
+    "wamrc": ["wasm_runtime_load", "aot_compile_wasm", "aot_compile_func", "aot_emit_aot_file"],
 }
 
 profiles = sorted(os.path.basename(p)[:-6] for p in glob.glob(os.path.join(PROBES, "*.probe")))
@@ -155,8 +158,8 @@ for prof, exe in sorted(fixtures.items()):
     r = pp.phaseprof(["record", "-x", exe, "--probes", os.path.join(PROBES, prof + ".probe"), "-o", out,
                       "--", "app.wasm"])
     pp.check(r.returncode == expect_status.get(prof, 0), f"{prof}: exit {r.returncode}\n{r.stderr}")
-    pp.check(f"hello from {prof.split('-')[0]}" in r.stdout or "run() => i32:42" in r.stdout,
-             f"{prof}: stdout passes through: {r.stdout!r}")
+    pp.check(f"hello from {prof.split('-')[0]}" in r.stdout or "run() => i32:42" in r.stdout
+             or "Compile success" in r.stdout, f"{prof}: stdout passes through: {r.stdout!r}")
     if not os.path.exists(os.path.join(out, "phases.json")):
         pp.check(False, f"{prof}: phases.json written")
         continue
@@ -164,6 +167,10 @@ for prof, exe in sorted(fixtures.items()):
     ph = {p["name"]: p for p in doc["phases"]}
     # no compile: wabt folds it into load; the WasmEdge and iwasm fixtures are interpreters
     wanted = ["load", "instantiate", "execute"] + ([] if prof in ("wasm-interp", "wasmedge", "iwasm") else ["compile"])
+    if prof == "wamrc":  # a compiler: nothing is instantiated or run
+        wanted = ["load", "compile"]
+        hits = {p["site"]: p["hits"] for p in doc["probes"]}
+        pp.check(hits.get("during aot_compile_func") == 3, f"wamrc: one compile per function: {hits}")
     for name in wanted:
         pp.check(ph[name]["wall_ns"] > 500000, f"{prof}: {name} lasted: {ph[name]['wall_ns']} ns")
     pp.check(doc["lost_events"] == 0, f"{prof}: no lost events")

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "check.h"
 #include "phases.h"
+#include "fallback.h"
 
 #define MS 1000000ULL
 #define ROOT 100
@@ -175,6 +176,50 @@ static void test_events_out_of_order_and_no_exec(void)
 	phases__free(&st);
 }
 
+/* The fallback's milestone as the kernel half emits it: a process-wide mark. */
+static void milestone(uint64_t ms, int phase)
+{
+	ev(ms, PP_EV_MILESTONE, ROOT, ROOT, pp_cookie(0, phase, PP_ACT_MARK, false), 0);
+}
+
+/*
+ * A module kept open until exit (read, or mapped, then closed at the end):
+ * load is the module-read span, the rest unknown, never load.
+ */
+static void test_fallback_module_kept_open(void)
+{
+	struct run_stats st;
+
+	for (int mapped = 0; mapped < 2; mapped++) {
+		ev(0, PP_EV_EXEC, ROOT, ROOT, 0, 0);
+		ev(10, PP_EV_MODULE_OPEN, ROOT, ROOT, 0, 0);
+		milestone(10, PP_PHASE_LOAD);
+		ev(12, PP_EV_MODULE_READ, ROOT, ROOT, 0, mapped);
+		ev(15, PP_EV_MODULE_READ, ROOT, ROOT, 0, 0);
+		ev(300, PP_EV_MODULE_CLOSE, ROOT, ROOT, 0, 0);
+		milestone(300, PP_PHASE_UNKNOWN);
+		ev(310, PP_EV_EXIT, ROOT, ROOT, 0, 1);
+		nev = fallback__milestones(evs, nev, ROOT, true);
+		compute(&st);
+		CHECK_INT(st.phase[PP_PHASE_STARTUP].wall_ns, 10 * MS);
+		CHECK_INT(st.phase[PP_PHASE_LOAD].wall_ns, 5 * MS);
+		CHECK_INT(st.phase[PP_PHASE_UNKNOWN].wall_ns, 295 * MS);
+		phases__free(&st);
+	}
+	/* opened, never read: nothing to end load with; the close does */
+	ev(0, PP_EV_EXEC, ROOT, ROOT, 0, 0);
+	ev(10, PP_EV_MODULE_OPEN, ROOT, ROOT, 0, 0);
+	milestone(10, PP_PHASE_LOAD);
+	ev(20, PP_EV_MODULE_CLOSE, ROOT, ROOT, 0, 0);
+	milestone(20, PP_PHASE_UNKNOWN);
+	ev(30, PP_EV_EXIT, ROOT, ROOT, 0, 1);
+	nev = fallback__milestones(evs, nev, ROOT, true);
+	compute(&st);
+	CHECK_INT(st.phase[PP_PHASE_LOAD].wall_ns, 10 * MS);
+	CHECK_INT(st.phase[PP_PHASE_UNKNOWN].wall_ns, 10 * MS);
+	phases__free(&st);
+}
+
 int main(void)
 {
 	test_sequence_on_main_thread();
@@ -182,5 +227,6 @@ int main(void)
 	test_worker_threads();
 	test_marks_replace_and_scope();
 	test_events_out_of_order_and_no_exec();
+	test_fallback_module_kept_open();
 	return checks_report("phases");
 }

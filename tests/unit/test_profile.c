@@ -263,6 +263,12 @@ static const struct bad bad_files[] = {
 	{ HDR "option c on -x\noption c off -y\n", "t.probe:4:8: ",
 	  "duplicate option 'c' (first at line 3)" },
 	{ HDR "option c on {args}\n", "t.probe:3:13: ", "'{args}' is not allowed in an option" },
+	{ HDR "option c on {module}\n", "t.probe:3:13: ", "'{module}' is not allowed in an option" },
+	{ HDR "argv {runtime} x{module_args}\n", "t.probe:3:17: ", "must be a word of its own" },
+	{ HDR "unsupported c \"x\"\n", "t.probe:3:13: ", "'c' names no option" },
+	{ HDR "option c on -c\nunsupported c\n", "t.probe:4:1: ", "'unsupported' needs" },
+	{ HDR "proven 1.0\n", "t.probe:3:1: ", "'proven' needs a version" },
+	{ HDR "proven 1 k d\nproven 1 k d\n", "t.probe:4:1: ", "duplicate 'proven'" },
 	{ HDR "option c on {option:c}\n", "t.probe:3:13: ", "only allowed in 'argv'" },
 	{ HDR "option c on -x\nphase load\n during f\n", "t.probe:3:1: ",
 	  "option 'c' is never used; put {option:c} in 'argv'" },
@@ -691,6 +697,64 @@ static void test_random(void)
 	printf("random: %zu of 2000 buffers parsed\n", nok);
 }
 
+
+/* Options chosen by the module's imports, {module} {module_args}, unsupported and proven. */
+static void test_wasi_options(void)
+{
+	static const char text[] =
+		HDR "proven 1.0.41 \"release build\" 2026-11-30\n"
+		"option all no-wasi --run-all-exports\n"
+		"option wasi wasi --wasi\n"
+		"option sep wasi --\n"
+		"unsupported wasi \"wasi support not compiled in\"\n"
+		"argv {runtime} {option:all} {option:wasi} {module} {option:sep} {module_args}\n"
+		"phase load\n during f\n";
+	char *args[] = { "app.wasm", "a", "b" }, **v = NULL;
+	struct profile *p;
+	size_t n = 0;
+
+	CHECK_INT(parse(text, &p), 0);
+	CHECK_STR(err, "");
+	if (!p)
+		return;
+	CHECK_STR(p->proven_version, "1.0.41");
+	CHECK_STR(p->proven_kind, "release build");
+	CHECK_STR(p->proven_date, "2026-11-30");
+	CHECK(profile__proven_on_binary(p));
+	CHECK_STR(p->options[1].unsupported_text, "wasi support not compiled in");
+	CHECK(!p->options[0].unsupported_text);
+	profile__choose_options(p, true);
+	CHECK_INT(profile__expand_argv(p, "/bin/rt", args, 3, &v, &n), 0);
+	CHECK_INT(n, 6);
+	if (v && n == 6) {
+		CHECK_STR(v[1], "--wasi");
+		CHECK_STR(v[2], "app.wasm");
+		CHECK_STR(v[3], "--");
+		CHECK_STR(v[5], "b");
+	}
+	profile__free_argv(v);
+	profile__choose_options(p, false);
+	CHECK_INT(profile__expand_argv(p, "/bin/rt", args, 1, &v, &n), 0);
+	CHECK_INT(n, 3);
+	if (v && n == 3) {
+		CHECK_STR(v[1], "--run-all-exports");
+		CHECK_STR(v[2], "app.wasm");
+	}
+	profile__free_argv(v);
+	/* the user's choice is fixed: the module no longer decides */
+	CHECK_INT(profile__set_option(p, "wasi", true), 0);
+	profile__choose_options(p, false);
+	CHECK(p->options[1].on);
+	CHECK_INT(profile__expand_argv(p, "/bin/rt", NULL, 0, &v, &n), 0);
+	CHECK_INT(n, 3); /* {runtime} --run-all-exports --wasi */
+	profile__free_argv(v);
+	profile__free(p);
+	CHECK_INT(parse(HDR "proven source \"wasmtime@e6b33de\" 2026-11-22\nphase load\n during f\n",
+			&p), 0);
+	CHECK(p && !profile__proven_on_binary(p));
+	profile__free(p);
+}
+
 int main(void)
 {
 	test_example();
@@ -700,6 +764,7 @@ int main(void)
 	test_many_lines();
 	test_expand();
 	test_options();
+	test_wasi_options();
 	test_phase_names();
 	test_find();
 	test_default_dirs();
