@@ -524,3 +524,210 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 				      BPF_RB_NO_WAKEUP);
 	return 0;
 }
+
+/* ---- --syscalls: system calls per (phase, thread, call), counted here ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_sys_key);
+	__type(value, struct pp_sys_val);
+} sys_counts SEC(".maps");
+
+/* a tracked thread's system call in progress: when it entered, and its key */
+struct sys_entry {
+	__u64 ts;
+	struct pp_sys_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sys_entry);
+} sys_start SEC(".maps");
+
+/* calls that found no room in sys_counts: reported */
+__u64 sys_lost;
+
+/* Counted at entry (exit and exit_group never return), timed at exit. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_count_enter, struct pt_regs *regs, long nr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sys_entry e = { .key = { .tid = (__u32)id, .nr = (__u32)nr } };
+	struct pp_sample_key sk = {};
+	struct pp_sys_val one = { 1, 0 }, *v;
+
+	if (nr < 0 || !is_tracked(id >> 32))
+		return 0;
+	sample_phase((__u32)id, &sk);
+	e.key.phase = sk.phase;
+	e.key.flags = sk.flags;
+	e.key.seq = sk.seq;
+	v = bpf_map_lookup_elem(&sys_counts, &e.key);
+	if (v)
+		__sync_fetch_and_add(&v->count, 1);
+	else if (bpf_map_update_elem(&sys_counts, &e.key, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&sys_lost, 1);
+	e.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&sys_start, &e.key.tid, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_count_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_entry *e = bpf_map_lookup_elem(&sys_start, &tid);
+	struct pp_sys_val *v;
+
+	if (!e || !e->ts)
+		return 0;
+	v = bpf_map_lookup_elem(&sys_counts, &e->key);
+	if (v)
+		__sync_fetch_and_add(&v->ns, bpf_ktime_get_ns() - e->ts);
+	e->ts = 0;
+	return 0;
+}
+
+/* ---- --off-cpu: blocked time per phase, thread and stack, and who ended it ---- */
+
+/* blocked time in ns, by the stack and phase it blocked in (the key of `samples`) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_sample_key);
+	__type(value, __u64);
+} off_stacks SEC(".maps");
+
+/* blocked time by thread, phase and waker (count, ns) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_wait_key);
+	__type(value, struct pp_sys_val);
+} off_waits SEC(".maps");
+
+/* a tracked thread now blocked: since when, where, and (once woken) by whom */
+struct off_entry {
+	__u64 ts;
+	struct pp_sample_key where;
+	__u32 waker, waker_seq;
+	__u8 waker_phase, waker_flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct off_entry);
+} off_start SEC(".maps");
+
+/* blocked stretches that found no room in off_stacks or off_waits */
+__u64 off_lost;
+
+/* task_struct::state became __state in Linux 5.14 (commit 2f064a59a11f) */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre_5_14 *)t, state);
+}
+
+static __always_inline void add_ns(void *map, const void *key, __u64 ns)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		__sync_fetch_and_add(v, ns);
+	else if (bpf_map_update_elem(map, key, &ns, BPF_NOEXIST))
+		__sync_fetch_and_add(&off_lost, 1);
+}
+
+/* prev blocks (not preempted: it stays runnable then): remember where. */
+static __always_inline void off_begin(void *ctx, struct task_struct *prev, __u32 tgid)
+{
+	struct off_entry e = {};
+	__u32 tid = BPF_CORE_READ(prev, pid);
+
+	e.ts = bpf_ktime_get_ns();
+	e.where.tgid = tgid;
+	BPF_CORE_READ_STR_INTO(&e.where.comm, prev, comm);
+	/* the switch runs on prev's stack, in its context */
+	e.where.ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	e.where.kstack = bpf_get_stackid(ctx, &stacks, 0);
+	sample_phase(tid, &e.where);
+	bpf_map_update_elem(&off_start, &tid, &e, BPF_ANY);
+}
+
+static __always_inline void off_end(struct task_struct *next)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct off_entry *e = bpf_map_lookup_elem(&off_start, &tid);
+	struct pp_wait_key wk = {};
+	struct pp_sys_val one = { 1, 0 }, *v;
+	__u64 ns;
+
+	if (!e)
+		return;
+	ns = bpf_ktime_get_ns() - e->ts;
+	add_ns(&off_stacks, &e->where, ns);
+	wk.tid = tid;
+	wk.phase = e->where.phase;
+	wk.flags = e->where.flags;
+	wk.seq = e->where.seq;
+	wk.waker = e->waker;
+	wk.waker_phase = e->waker_phase;
+	wk.waker_flags = e->waker_flags;
+	wk.waker_seq = e->waker_seq;
+	v = bpf_map_lookup_elem(&off_waits, &wk);
+	if (v) {
+		__sync_fetch_and_add(&v->count, 1);
+		__sync_fetch_and_add(&v->ns, ns);
+	} else {
+		one.ns = ns;
+		if (bpf_map_update_elem(&off_waits, &wk, &one, BPF_NOEXIST))
+			__sync_fetch_and_add(&off_lost, 1);
+	}
+	bpf_map_delete_elem(&off_start, &tid);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
+
+	if (task_state(prev) != 0 && is_tracked(prev_tgid))
+		off_begin(ctx, prev, prev_tgid);
+	if (is_tracked(BPF_CORE_READ(next, tgid)))
+		off_end(next);
+	return 0;
+}
+
+/* Runs in the waker's context: a tracked waker is named, with its phase. */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(offcpu_waking, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	struct off_entry *e = bpf_map_lookup_elem(&off_start, &tid);
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pp_sample_key k = {};
+
+	if (!e)
+		return 0;
+	if (!is_tracked(id >> 32)) {
+		e->waker = 0;
+		return 0;
+	}
+	sample_phase((__u32)id, &k);
+	e->waker = (__u32)id;
+	e->waker_phase = k.phase;
+	e->waker_flags = k.flags;
+	e->waker_seq = k.seq;
+	return 0;
+}

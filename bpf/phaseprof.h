@@ -165,4 +165,40 @@ struct pp_event {
 	char comm[PP_COMM_LEN];
 };
 
+/*
+ * --syscalls: system calls counted in the kernel by thread, call number and
+ * the thread's phase at entry (tagged as stack samples are: phase, and for
+ * the root main thread's lingering phase the flag and seq).
+ */
+struct pp_sys_key {
+	__u32 tid;
+	__u32 nr;
+	__u32 seq;
+	__u8 phase;
+	__u8 flags;
+	__u8 pad[2];
+};
+
+struct pp_sys_val {
+	__u64 count;
+	__u64 ns; /* entry to exit, for the calls that returned */
+};
+
+/*
+ * --off-cpu: one stretch a tracked thread spent blocked, by who woke it. The
+ * thread's phase when it blocked and the waker's when it woke it are tagged
+ * as stack samples are. waker is 0 when no tracked thread did (a timer, an
+ * interrupt, another process).
+ */
+struct pp_wait_key {
+	__u32 tid;
+	__u32 seq;
+	__u32 waker;
+	__u32 waker_seq;
+	__u8 phase;
+	__u8 flags;
+	__u8 waker_phase;
+	__u8 waker_flags;
+};
+
 #endif /* PHASEPROF_BPF_H */

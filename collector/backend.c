@@ -101,6 +101,35 @@ int backend__stacks(struct backend *b, const struct stack_agg *agg, stack_tuple_
 	return b->ops->stacks(b, agg, fn, ctx, lost);
 }
 
+int backend__attach_syscalls(struct backend *b, char *why, size_t whylen)
+{
+	if (!b->ops->attach_syscalls)
+		return cannot(b, "count system calls (--syscalls)", why, whylen);
+	return b->ops->attach_syscalls(b, why, whylen);
+}
+
+int backend__syscalls(struct backend *b, struct syscall_report *out)
+{
+	return b->ops->syscalls ? b->ops->syscalls(b, out) : -EOPNOTSUPP;
+}
+
+int backend__attach_offcpu(struct backend *b, char *why, size_t whylen)
+{
+	if (!b->ops->attach_offcpu)
+		return cannot(b, "measure blocked time (--off-cpu)", why, whylen);
+	return b->ops->attach_offcpu(b, why, whylen);
+}
+
+int backend__offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out)
+{
+	return b->ops->offcpu ? b->ops->offcpu(b, fn, ctx, out) : -EOPNOTSUPP;
+}
+
+int backend__own_cost(struct backend *b, struct self_cost *c)
+{
+	return b->ops && b->ops->own_cost ? b->ops->own_cost(b, c) : -EOPNOTSUPP;
+}
+
 void backend__detach(struct backend *b)
 {
 	if (b->ops)

@@ -24,6 +24,9 @@
 
 struct plan_attach;
 struct pp_stack_sample;
+struct syscall_report;
+struct offcpu_report;
+struct self_cost;
 /* DWARF mode: called for every stack sample as it is read */
 typedef void (*stack_sample_fn)(void *ctx, const struct pp_stack_sample *sample);
 
@@ -36,6 +39,8 @@ struct backend_opts {
 	unsigned stack_copy;
 	stack_sample_fn on_stack;
 	void *stack_ctx;
+	bool syscalls; /* load the system call counters (--syscalls) */
+	bool offcpu;   /* load the blocked-time programs (--off-cpu) */
 };
 
 enum backend_caps {
@@ -72,6 +77,14 @@ struct backend_ops {
 	/* every sampled stack, with agg's (DWARF mode, may be NULL); *lost: samples dropped */
 	int (*stacks)(struct backend *b, const struct stack_agg *agg, stack_tuple_fn fn, void *ctx,
 		      uint64_t *lost);
+	/* --syscalls: count the target's system calls by phase, thread and call; the counts */
+	int (*attach_syscalls)(struct backend *b, char *why, size_t whylen);
+	int (*syscalls)(struct backend *b, struct syscall_report *out);
+	/* --off-cpu: blocked time by stack (yielded as tuples, counts in ns) and by waker */
+	int (*attach_offcpu)(struct backend *b, char *why, size_t whylen);
+	int (*offcpu)(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
+	/* the run time of the backend's own kernel programs, into c */
+	int (*own_cost)(struct backend *b, struct self_cost *c);
 	/* take every probe and tracepoint down; events collected so far stay */
 	void (*detach)(struct backend *b);
 	void (*close)(struct backend *b);
@@ -103,6 +116,12 @@ int backend__run(struct backend *b, int (*forward)(void));
 uint64_t backend__lost(struct backend *b);
 int backend__stacks(struct backend *b, const struct stack_agg *agg, stack_tuple_fn fn, void *ctx,
 		    uint64_t *lost);
+/* What not every backend can do (-EOPNOTSUPP, why filled): --syscalls, --off-cpu, own cost. */
+int backend__attach_syscalls(struct backend *b, char *why, size_t whylen);
+int backend__syscalls(struct backend *b, struct syscall_report *out);
+int backend__attach_offcpu(struct backend *b, char *why, size_t whylen);
+int backend__offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
+int backend__own_cost(struct backend *b, struct self_cost *c);
 void backend__detach(struct backend *b);
 /* Close what is open; the target and the events stay. Safe on a backend never opened. */
 void backend__close(struct backend *b);

@@ -25,6 +25,9 @@
 #include "backend.h"
 #include "perf_ring.h"
 #include "phase_rules.h"
+#include "offcpu.h"
+#include "selfcost.h"
+#include "syscalls.h"
 
 
 struct session {
@@ -54,6 +57,13 @@ static int on_event(void *ctx, void *data, size_t size)
 #define PP_TRACE_UPROBE_MULTI 48
 #define PP_F_UPROBE_MULTI_RETURN 1U
 
+/* --syscalls: its programs run on every system call of the machine; load them only when asked. */
+static int syscalls_autoload(struct session *s, bool on)
+{
+	return bpf_program__set_autoload(s->skel->progs.sys_count_enter, on) ?:
+	       bpf_program__set_autoload(s->skel->progs.sys_count_exit, on);
+}
+
 static int load_skeleton(struct session *s, const struct backend_opts *o, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
@@ -71,6 +81,9 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 								    PP_TRACE_UPROBE_MULTI);
 	else
 		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
+	err = err ?: syscalls_autoload(s, o->syscalls);
+	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_switch, o->offcpu);
+	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_waking, o->offcpu);
 	err = err ?: phaseprof_bpf__load(s->skel);
 	if (err) {
 		phaseprof_bpf__destroy(s->skel);
@@ -531,6 +544,109 @@ static int bpf_stacks(struct backend *b, const struct stack_agg *agg, stack_tupl
 	return err ?: stack_agg__each(agg, yield, &w);
 }
 
+/* ---- --syscalls, --off-cpu, and what the programs cost ---- */
+
+static uint32_t root_final_seq(const struct session *s)
+{
+	struct pp_tstate root;
+	__u32 tid = s->skel->bss->root_tid;
+
+	if (bpf_map__lookup_elem(s->skel->maps.tstate, &tid, sizeof(tid), &root, sizeof(root), 0))
+		return 0;
+	return root.seq;
+}
+
+static int bpf_attach_syscalls(struct backend *b, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = add_link(s, bpf_program__attach(s->skel->progs.sys_count_enter)) ?:
+		  add_link(s, bpf_program__attach(s->skel->progs.sys_count_exit));
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+static int bpf_syscalls(struct backend *b, struct syscall_report *out)
+{
+	struct session *s = b->priv;
+	uint32_t final_seq = root_final_seq(s);
+	struct pp_sys_key key, next, *prev = NULL;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->lost = s->skel->bss->sys_lost;
+	while (!err && !bpf_map__get_next_key(s->skel->maps.sys_counts, prev, &next, sizeof(next))) {
+		struct pp_sys_val v;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(s->skel->maps.sys_counts, &key, sizeof(key), &v, sizeof(v), 0))
+			err = syscalls__add(out, &key, &v, final_seq);
+	}
+	return err ?: syscalls__finish(out);
+}
+
+static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = add_link(s, bpf_program__attach(s->skel->progs.offcpu_switch)) ?:
+		  add_link(s, bpf_program__attach(s->skel->progs.offcpu_waking));
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+static int offcpu_waits(struct session *s, uint32_t final_seq, struct offcpu_report *out)
+{
+	struct pp_wait_key key, next, *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map__get_next_key(s->skel->maps.off_waits, prev, &next, sizeof(next))) {
+		struct pp_sys_val v;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(s->skel->maps.off_waits, &key, sizeof(key), &v, sizeof(v), 0))
+			err = offcpu__add_wait(out, &key, &v, final_seq);
+	}
+	return err;
+}
+
+/* The waits, and the blocked stacks as tuples whose counts are nanoseconds. */
+static int bpf_offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out)
+{
+	struct session *s = b->priv;
+	struct stack_walk w = { s, root_final_seq(s), fn, ctx };
+	struct pp_sample_key key, next, *prev = NULL;
+	int err;
+
+	out->lost = s->skel->bss->off_lost;
+	err = offcpu_waits(s, w.final_seq, out);
+	while (!err &&
+	       !bpf_map__get_next_key(s->skel->maps.off_stacks, prev, &next, sizeof(next))) {
+		uint64_t ips[PP_MAX_STACK_DEPTH], ns;
+		int n;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.off_stacks, &key, sizeof(key), &ns, sizeof(ns),
+					 0))
+			continue;
+		n = stack_ips(s, key.ustack, ips);
+		err = yield(&w, &key, ips, n > 0 ? n : 0, ns, 0);
+	}
+	return err;
+}
+
+static int bpf_own_cost(struct backend *b, struct self_cost *c)
+{
+	struct session *s = b->priv;
+
+	return s && s->skel ? selfcost__read_bpf(s->skel->obj, c) : -EINVAL;
+}
+
 static void bpf_close(struct backend *b)
 {
 	struct session *s = b->priv;
@@ -556,6 +672,11 @@ const struct backend_ops bpf_backend_ops = {
 	.finish = bpf_finish,
 	.lost = bpf_lost,
 	.stacks = bpf_stacks,
+	.attach_syscalls = bpf_attach_syscalls,
+	.syscalls = bpf_syscalls,
+	.attach_offcpu = bpf_attach_offcpu,
+	.offcpu = bpf_offcpu,
+	.own_cost = bpf_own_cost,
 	.detach = bpf_detach,
 	.close = bpf_close,
 };

@@ -34,6 +34,11 @@
 #include "events.h"
 #include "target.h"
 #include "stacks.h"
+#include "timeline.h"
+#include "pprof.h"
+#include "selfcost.h"
+#include "syscalls.h"
+#include "offcpu.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -43,6 +48,13 @@
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
+/*
+ * The most -F takes. Every sample costs the sampled thread a few microseconds
+ * in the kernel (a 32 KiB stack copy with --call-graph dwarf, and the unwinding
+ * after), so 10000 Hz can already cost a tenth of each CPU; beyond it the
+ * profile measures phaseprof more than the runtime.
+ */
+#define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
 #define STACK_RING_MB 64
 
@@ -51,13 +63,16 @@ enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
        OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
-       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH };
+       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS,
+       OPT_OFFCPU };
 #define MAX_PROFILE_OPTIONS 16
 
 const struct opt_doc record_options[] = {
 	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
 	{ "output", 'o', "DIR",
-	  "write DIR/phases.json, DIR/stacks.folded and DIR/flamegraph.svg (DIR is made if missing)" },
+	  "write DIR/phases.json, trace.json, timeline.svg, and with stacks stacks.folded, "
+	  "flamegraph.svg and profile.pb.gz "
+	  "(DIR is made if missing)" },
 	{ "freq", 'F', "HZ",
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "fp|dwarf[,SIZE]|auto",
@@ -70,6 +85,11 @@ const struct opt_doc record_options[] = {
 	{ "option", OPT_OPTION, "NAME=on|off",
 	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable; an option the "
 	  "profile lacks is an error, unless written NAME?=on|off" },
+	{ "syscalls", OPT_SYSCALLS, NULL,
+	  "count the runtime's system calls and their time per phase and thread (in the kernel)" },
+	{ "off-cpu", OPT_OFFCPU, NULL,
+	  "measure the time threads spend blocked, per phase, with stacks (DIR/offcpu.folded, "
+	  "DIR/offcpu.svg) and who woke them" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL,
 	  "leave the runtime's compilation cache on (the profile's no-cache option off; an error "
 	  "if it has none)" },
@@ -121,6 +141,8 @@ struct record_opts {
 	bool raw;
 	bool generic, no_fallback;
 	bool keep_cache;
+	bool syscalls;
+	bool offcpu;
 	const char *options[MAX_PROFILE_OPTIONS]; /* NAME=on|off */
 	size_t noptions;
 	const char *module;
@@ -149,7 +171,7 @@ static int parse_freq(const char *arg, unsigned *hz)
 	char *end;
 	unsigned long v = strtoul(arg, &end, 10);
 
-	if (!*arg || *end || v > 100000)
+	if (!*arg || *end || v > MAX_FREQ)
 		return -EINVAL;
 	*hz = (unsigned)v;
 	return 0;
@@ -263,6 +285,8 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_NO_FALLBACK: o->no_fallback = true; break;
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_KEEP_CACHE: o->keep_cache = true; break;
+		case OPT_SYSCALLS: o->syscalls = true; break;
+		case OPT_OFFCPU: o->offcpu = true; break;
 		case OPT_CALL_GRAPH:
 			if (parse_call_graph(optarg, o))
 				return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
@@ -276,7 +300,9 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 			break;
 		case 'F':
 			if (parse_freq(optarg, &o->freq))
-				return cmd_usage_error("record", "-F takes a frequency from 0 to 100000 (Hz), not '%s'",
+				return cmd_usage_error("record", "-F takes a frequency from 0 to "
+						   STRINGIFY(MAX_FREQ) " (Hz), not '%s': more samples "
+						   "would cost the runtime more CPU than they tell about it",
 						   optarg);
 			break;
 		case 'v': log_verbosity++; break;
@@ -414,6 +440,9 @@ struct run {
 	uint64_t module_ino;
 	enum module_kind module_kind; /* of the module among the arguments */
 	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
+	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
+	int stats_fd;        /* BPF run-time statistics are on while it is open (> 0) */
+	struct self_cost cost;
 };
 
 static void unwind_sample(void *ctx, const struct pp_stack_sample *sample);
@@ -427,6 +456,8 @@ static void backend_options(struct run *r, struct backend_opts *bo)
 		.stack_copy = r->o.stack_copy,
 		.on_stack = unwind_sample,
 		.stack_ctx = r,
+		.syscalls = r->o.syscalls,
+		.offcpu = r->o.offcpu,
 	};
 }
 
@@ -445,6 +476,11 @@ static int open_backend(struct run *r, const struct backend_ops *ops, const char
 			ops->name, ops->caps & BACKEND_STACKS ? "" : " (no stack samples)");
 	if (!(ops->caps & BACKEND_STACKS))
 		r->o.freq = 0;
+	if ((r->o.syscalls || r->o.offcpu) && !ops->attach_syscalls) {
+		pr_warn("--syscalls and --off-cpu need BPF; the %s backend runs without them",
+			ops->name);
+		r->o.syscalls = r->o.offcpu = false;
+	}
 	backend_options(r, &bo);
 	err = backend__open(&r->backend, ops, &r->target, &r->events, &bo, why, sizeof(why));
 	if (err) {
@@ -484,6 +520,23 @@ static int arm_fallback(struct run *r)
 	return 0;
 }
 
+/* The kernel refuses a rate above perf_event_max_sample_rate (which it lowers
+ * itself when sampling interrupts take too long): sample at that rate instead. */
+static void cap_freq(struct run *r)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	unsigned max;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%u", &max) == 1 && max && r->o.freq > max) {
+		pr_note("sampling at %u Hz, not %u: the kernel's limit now "
+			"(/proc/sys/kernel/perf_event_max_sample_rate)", max, r->o.freq);
+		r->o.freq = max;
+	}
+	fclose(f);
+}
+
 static int attach_uprobes(struct run *r)
 {
 	char why[1024] = "";
@@ -508,6 +561,7 @@ static int attach_sampling(struct run *r)
 	char why[1024] = "";
 	int err = target__follow_maps(&r->target);
 
+	cap_freq(r);
 	if (err)
 		snprintf(why, sizeof(why), "cannot follow the runtime's memory maps: %s",
 			 strerror(-err));
@@ -521,10 +575,40 @@ static int attach_sampling(struct run *r)
 	return 0;
 }
 
+/* --syscalls and --off-cpu: blocked stacks are named from the maps, as samples are. */
+static int attach_why(struct run *r)
+{
+	char why[1024] = "";
+	int err = 0;
+
+	if (r->o.syscalls && (err = backend__attach_syscalls(&r->backend, why, sizeof(why)))) {
+		pr_err("cannot attach the system call tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	if (r->o.offcpu && !r->target.mm)
+		err = target__follow_maps(&r->target);
+	if (r->o.offcpu && err)
+		snprintf(why, sizeof(why), "cannot follow the runtime's memory maps: %s",
+			 strerror(-err));
+	else if (r->o.offcpu)
+		err = backend__attach_offcpu(&r->backend, why, sizeof(why));
+	if (err) {
+		pr_err("cannot attach the off-CPU tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
 static int arm(struct run *r)
 {
 	char why[1024] = "";
-	int err = backend__attach_tracepoints(&r->backend, why, sizeof(why));
+	int err;
+
+	/* on before the first program can run, so the cost counts all of it */
+	r->stats_fd = r->backend.ops->own_cost ? selfcost__enable_stats() : 0;
+	if (r->stats_fd < 0)
+		pr_debug("cannot turn on BPF run-time statistics: %s", strerror(-r->stats_fd));
+	err = backend__attach_tracepoints(&r->backend, why, sizeof(why));
 
 	if (err) {
 		pr_err("cannot attach sched tracepoints: %s", why);
@@ -533,6 +617,7 @@ static int arm(struct run *r)
 	err = r->fallback ? arm_fallback(r) : 0;
 	err = err ?: attach_uprobes(r);
 	err = err ?: r->o.freq ? attach_sampling(r) : 0;
+	err = err ?: attach_why(r);
 	if (!err)
 		pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return err;
@@ -655,6 +740,56 @@ static int put_flamegraph(FILE *f, const void *what)
 	return flame_render_buffer(b->text, b->len, f, &fo);
 }
 
+static int put_trace(FILE *f, const void *tl)
+{
+	return timeline__trace_json(f, tl);
+}
+
+static int put_timeline(FILE *f, const void *tl)
+{
+	return timeline__svg(f, tl);
+}
+
+static int put_pprof(FILE *f, const void *pprof)
+{
+	return pprof__write((struct pprof *)pprof, f);
+}
+
+/* offcpu.svg: the blocked stacks, in microseconds, in the io palette's blues */
+static int put_offcpu_svg(FILE *f, const void *what)
+{
+	const struct folded_buf *b = what;
+	struct flame_opts fo;
+
+	flame_opts_init(&fo);
+	fo.palette = FLAME_PAL_IO;
+	fo.title = b->title;
+	fo.countname = "us";
+	return flame_render_buffer(b->text, b->len, f, &fo);
+}
+
+/* --off-cpu: DIR/offcpu.folded, and its flame graph drawn from memory */
+static int write_offcpu(int dirfd, const char *dir, const struct offcpu_report *off)
+{
+	char *text = NULL;
+	struct folded_buf b = { .title = "phaseprof off-CPU time" };
+	FILE *m = open_memstream(&text, &b.len);
+	int err = m ? stacks__write_folded(m, &off->stacks) : -ENOMEM;
+
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	b.text = text;
+	if (err)
+		pr_err("cannot fold the off-CPU stacks: %s", strerror(-err));
+	err = err ?: write_file(dirfd, dir, "offcpu.folded", put_buffer, &b);
+	if (!err && off->stacks.n)
+		err = write_file(dirfd, dir, "offcpu.svg", put_offcpu_svg, &b);
+	else
+		unlinkat(dirfd, "offcpu.svg", 0);
+	free(text);
+	return err;
+}
+
 static int write_stacks(int dirfd, const char *dir, const struct report *rep)
 {
 	char title[512], *text = NULL;
@@ -679,20 +814,37 @@ static int write_stacks(int dirfd, const char *dir, const struct report *rep)
  * A reused directory keeps no output of an earlier run that this one does not
  * rewrite: a stale flame graph next to new phases would mislead.
  */
-static void remove_stale(int dirfd)
+static void remove_stale(int dirfd, const char *const *names)
 {
-	unlinkat(dirfd, "stacks.folded", 0);
-	unlinkat(dirfd, "flamegraph.svg", 0);
+	for (; *names; names++)
+		unlinkat(dirfd, *names, 0);
 }
 
-static int write_outputs(int dirfd, const char *dir, const struct report *rep)
+static int write_outputs(struct run *r, const struct report *rep)
 {
+	static const char *const stack_files[] = { "stacks.folded", "flamegraph.svg",
+						   "profile.pb.gz", NULL };
+	static const char *const offcpu_files[] = { "offcpu.folded", "offcpu.svg", NULL };
+	struct timeline_input tl = { rep->st, &r->plan, r->events.v, r->events.n,
+				     r->profile->name };
+	int dirfd = r->outdir;
+	const char *dir = r->o.output;
 	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
 
+	err = write_file(dirfd, dir, "trace.json", put_trace, &tl) ?: err;
+	err = write_file(dirfd, dir, "timeline.svg", put_timeline, &tl) ?: err;
 	if (rep->stacks)
 		err = write_stacks(dirfd, dir, rep) ?: err;
 	else
-		remove_stale(dirfd);
+		remove_stale(dirfd, stack_files);
+	if (rep->stacks && r->pprof)
+		err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
+	else if (rep->stacks)
+		unlinkat(dirfd, "profile.pb.gz", 0);
+	if (rep->offcpu)
+		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
+	else
+		remove_stale(dirfd, offcpu_files);
 	if (err)
 		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
@@ -714,6 +866,23 @@ static const char *process_name(uint32_t tgid, void *ctx)
 	return NULL;
 }
 
+/* Each sampled stack is folded, and with -o goes to profile.pb.gz too. */
+struct fold_tee {
+	struct stack_fold *f;
+	struct pprof *pprof; /* or NULL */
+	const struct run_stats *st;
+};
+
+static int fold_tee(void *ctx, const struct stack_tuple *t)
+{
+	struct fold_tee *tee = ctx;
+	int err = stacks__fold(tee->f, t);
+
+	if (err || !tee->pprof)
+		return err;
+	return pprof__add(tee->pprof, t, process_name(t->tgid, (void *)tee->st));
+}
+
 /* Name every sampled frame and fold the stacks; NULL when there are none. */
 static struct stack_result *collect_stacks(struct run *r, const struct run_stats *st)
 {
@@ -721,14 +890,22 @@ static struct stack_result *collect_stacks(struct run *r, const struct run_stats
 	struct stack_fold f = { .mm = r->target.mm, .z = r->z, .o = &r->o.stack,
 				.process_name = process_name, .ctx = (void *)st };
 	uint64_t lost = 0;
+	struct fold_tee tee = { &f, NULL, st };
 	int err = -ENOMEM;
 
+	/* with -o, the same samples go to profile.pb.gz as they are folded */
+	if (r->o.output)
+		r->pprof = pprof__new(r->target.mm, r->z, r->o.freq, st->start_ts, st->wall_ns,
+				      r->profile->name);
+	if (r->o.output && !r->pprof)
+		pr_warn("cannot build profile.pb.gz: %s", strerror(errno));
+	tee.pprof = r->pprof;
 	if (sr && r->z) {
 		/* the runtime's symbols are loaded already, for its probe sites */
 		for (size_t i = 0; i < r->plan.nsyms; i++)
 			symbolizer__lend(r->z, r->plan.syms[i]);
 		err = stacks__fold_begin(&f, sr);
-		err = err ?: backend__stacks(&r->backend, r->agg, stacks__fold, &f, &lost);
+		err = err ?: backend__stacks(&r->backend, r->agg, fold_tee, &tee, &lost);
 		if (f.buf)
 			stacks__fold_end(&f, lost);
 	}
@@ -850,9 +1027,86 @@ static uint64_t truncated_stacks(struct run *r)
 	return us.truncated;
 }
 
+/* --syscalls: the kernel's counts, per phase; NULL without them. */
+static const struct syscall_report *collect_syscalls(struct run *r, struct syscall_report *sys)
+{
+	int err;
+
+	if (!r->o.syscalls)
+		return NULL;
+	err = backend__syscalls(&r->backend, sys);
+	if (err) {
+		pr_warn("cannot count system calls: %s", strerror(-err));
+		syscalls__free(sys);
+		return NULL;
+	}
+	return sys;
+}
+
+/* --off-cpu: blocked time by stack and by waker; NULL without it. */
+static const struct offcpu_report *collect_offcpu(struct run *r, const struct run_stats *st,
+						  struct offcpu_report *off)
+{
+	struct stack_fold f = { .mm = r->target.mm, .z = r->z, .o = &r->o.stack,
+				.process_name = process_name, .ctx = (void *)st };
+	int err;
+
+	if (!r->o.offcpu || !r->z)
+		return NULL;
+	/* without sampling, the runtime's symbols were not lent for it yet */
+	for (size_t i = 0; !r->o.freq && i < r->plan.nsyms; i++)
+		symbolizer__lend(r->z, r->plan.syms[i]);
+	err = stacks__fold_begin(&f, &off->stacks);
+	err = err ?: backend__offcpu(&r->backend, stacks__fold, &f, off);
+	if (f.buf)
+		stacks__fold_end(&f, 0);
+	if (err) {
+		pr_warn("cannot fold the off-CPU time: %s", strerror(-err));
+		offcpu__free(off);
+		return NULL;
+	}
+	offcpu__finish(off);
+	return off;
+}
+
+/* What phaseprof cost: counted here, and the BPF programs' time from the kernel. */
+static const struct self_cost *measure_cost(struct run *r, const struct run_stats *st,
+					    const struct stack_result *stacks)
+{
+	struct self_cost *c = &r->cost;
+	int err;
+
+	c->samples = stacks ? stacks->total : 0;
+	c->events = r->events.n;
+	c->run_cpu_ns = st->cpu_ns;
+	if (r->stats_fd > 0) {
+		err = backend__own_cost(&r->backend, c);
+		if (err)
+			pr_debug("cannot read the BPF programs' statistics: %s", strerror(-err));
+		close(r->stats_fd);
+		r->stats_fd = 0;
+	}
+	return c;
+}
+
+/* Beyond the phase table: phaseprof's cost, and what --syscalls and --off-cpu saw. */
+struct why {
+	struct syscall_report sys;
+	struct offcpu_report off;
+};
+
+static void collect_why(struct run *r, const struct run_stats *st,
+			const struct stack_result *stacks, struct why *w, struct report *rep)
+{
+	rep->cost = measure_cost(r, st, stacks);
+	rep->syscalls = collect_syscalls(r, &w->sys);
+	rep->offcpu = collect_offcpu(r, st, &w->off);
+}
+
 static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
+	struct why why = { 0 };
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -889,6 +1143,7 @@ static int finish(struct run *r, int run_err)
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
 	rep.backend = r->backend.ops ? r->backend.ops->name : NULL;
+	collect_why(r, &st, stacks, &why, &rep);
 	rep.truncated_stacks = truncated_stacks(r);
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
@@ -896,8 +1151,12 @@ static int finish(struct run *r, int run_err)
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	ret = r->outdir >= 0 ? write_outputs(r->outdir, r->o.output, &rep) : 0;
+	step_done("table printed");
+	ret = r->outdir >= 0 ? write_outputs(r, &rep) : 0;
+	step_done("output files written");
 	phases__free(&st);
+	syscalls__free(&why.sys);
+	offcpu__free(&why.off);
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);
@@ -1165,7 +1424,7 @@ static int prepare(struct run *r)
 	if (ret)
 		return ret;
 	step_done("runtime and profile found");
-	if (r->o.freq) {
+	if (r->o.freq || r->o.offcpu) {
 		struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 
 		r->z = symbolizer__new(&so);
@@ -1233,6 +1492,9 @@ int cmd_record(int argc, char **argv)
 	join_background(&r);
 	unwinder__free(r.unwinder);
 	stack_agg__free(r.agg);
+	pprof__free(r.pprof);
+	if (r.stats_fd > 0)
+		close(r.stats_fd);
 	symbolizer__free(r.z);
 	plan__free(&r.plan);
 	profile__free(r.profile);

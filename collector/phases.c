@@ -427,7 +427,40 @@ static int phase_wall(const struct model *m, int phase, uint64_t *wall)
 	return 0;
 }
 
-static void fill_thread(struct thread_stats *ts, const struct thr *t, uint64_t start)
+static bool continues(const struct phase_interval *iv, const struct span *s, uint64_t start)
+{
+	return iv->phase == s->phase && iv->end_ns == s->t0 - start;
+}
+
+/* The thread's resolved spans as a timeline; past the cap, intervals are only counted. */
+static int thread_timeline(struct thread_stats *ts, const struct thr *t, uint64_t start)
+{
+	size_t cap = t->resolved.n < PHASES_MAX_INTERVALS ? t->resolved.n : PHASES_MAX_INTERVALS;
+	struct phase_interval over = { .phase = -1 };
+
+	ts->iv = calloc(cap ? cap : 1, sizeof(*ts->iv));
+	if (!ts->iv)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->resolved.n; i++) {
+		const struct span *s = &t->resolved.v[i];
+		struct phase_interval *last = ts->iv_dropped ? &over :
+					      ts->niv	     ? &ts->iv[ts->niv - 1] :
+								NULL;
+		struct phase_interval cur = { s->t0 - start, s->t1 - start, s->phase };
+
+		if (last && continues(last, s, start)) {
+			last->end_ns = cur.end_ns;
+		} else if (ts->niv < cap) {
+			ts->iv[ts->niv++] = cur;
+		} else {
+			over = cur;
+			ts->iv_dropped++;
+		}
+	}
+	return 0;
+}
+
+static int fill_thread(struct thread_stats *ts, const struct thr *t, uint64_t start)
 {
 	ts->tid = t->tid;
 	ts->tgid = t->tgid;
@@ -438,6 +471,7 @@ static void fill_thread(struct thread_stats *ts, const struct thr *t, uint64_t s
 	thread_totals(t, ts->phase_ns, ts->phase_cpu_ns);
 	for (int p = 0; p < PP_PHASE_COUNT; p++)
 		ts->cpu_ns += ts->phase_cpu_ns[p];
+	return thread_timeline(ts, t, start);
 }
 
 static int summarize(struct model *m, struct run_stats *st)
@@ -453,7 +487,8 @@ static int summarize(struct model *m, struct run_stats *st)
 		const struct thr *t = &m->t[i];
 		bool is_main = t == main_thr;
 
-		fill_thread(ts, t, st->start_ts);
+		if (fill_thread(ts, t, st->start_ts))
+			return -ENOMEM;
 		if (t->tid == t->tgid)
 			st->processes++;
 		st->cpu_ns += ts->cpu_ns;
@@ -524,6 +559,8 @@ int phases__compute(struct pp_event *ev, size_t n, uint32_t root, struct run_sta
 
 void phases__free(struct run_stats *st)
 {
+	for (size_t i = 0; i < st->nthreads; i++)
+		free(st->threads[i].iv);
 	free(st->threads);
 	st->threads = NULL;
 	st->nthreads = 0;

@@ -30,6 +30,15 @@ struct phase_stats {
 	uint32_t threads;   /* threads that entered it or ran on a CPU in it */
 };
 
+/* One stretch of a thread's time in one phase; times relative to the run's start. */
+struct phase_interval {
+	uint64_t start_ns, end_ns;
+	int phase;
+};
+
+/* Intervals kept per thread for the timeline; later ones are counted, not kept. */
+#define PHASES_MAX_INTERVALS 1024
+
 struct thread_stats {
 	uint32_t tid, tgid;
 	char comm[PP_COMM_LEN];
@@ -37,6 +46,10 @@ struct thread_stats {
 	uint64_t cpu_ns;
 	uint64_t phase_ns[PP_PHASE_COUNT];
 	uint64_t phase_cpu_ns[PP_PHASE_COUNT];
+	/* the thread's timeline in order, adjacent stretches of one phase joined */
+	struct phase_interval *iv; /* malloc'd, at most PHASES_MAX_INTERVALS */
+	size_t niv;
+	uint64_t iv_dropped; /* intervals past the cap */
 };
 
 struct run_stats {

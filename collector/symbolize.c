@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
@@ -48,6 +50,8 @@ struct symbolizer {
 	size_t nmaps, maps_cap;
 	struct ranges kernel;
 	bool kernel_loaded;
+	struct ranges vdso; /* offsets into the vDSO image, from phaseprof's own copy */
+	bool vdso_loaded;
 	uint64_t named, unknown;
 };
 
@@ -364,6 +368,66 @@ static enum frame_kind from_file(struct symbolizer *z, const struct mapping *map
 	return FRAME_UNKNOWN;
 }
 
+/* The image's load address: its first PT_LOAD's vaddr (0 on x86-64). */
+static uint64_t vdso_base(const Elf64_Ehdr *eh)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const char *)eh + eh->e_phoff);
+
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD)
+			return ph[i].p_vaddr;
+	return 0;
+}
+
+/*
+ * Every process of one kernel maps the same vDSO image, phaseprof's own
+ * included (AT_SYSINFO_EHDR): its .dynsym names the target's [vdso] frames,
+ * by their offset into the mapping. Weak aliases (clock_gettime) are skipped
+ * for the functions themselves (__vdso_clock_gettime).
+ */
+static void load_vdso(struct ranges *r)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Shdr *sh;
+	uint64_t base;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return;
+	sh = (const Elf64_Shdr *)((const char *)eh + eh->e_shoff);
+	base = vdso_base(eh);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Sym *sym = (const Elf64_Sym *)((const char *)eh + sh[i].sh_offset);
+		const char *str;
+
+		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		str = (const char *)eh + sh[sh[i].sh_link].sh_offset;
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(*sym); k++)
+			if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC && sym[k].st_size &&
+			    ELF64_ST_BIND(sym[k].st_info) != STB_WEAK &&
+			    sym[k].st_name < sh[sh[i].sh_link].sh_size &&
+			    ranges_add(r, sym[k].st_value - base, sym[k].st_size, str + sym[k].st_name,
+				       strlen(str + sym[k].st_name)))
+				return;
+	}
+	ranges_sort(r);
+}
+
+/* A [vdso] frame by its function, "[vdso]" when none covers it. */
+static enum frame_kind from_vdso(struct symbolizer *z, const struct mapping *map, uint64_t addr,
+				 char *buf, size_t len)
+{
+	const struct range *r;
+
+	if (!z->vdso_loaded) {
+		load_vdso(&z->vdso);
+		z->vdso_loaded = true;
+	}
+	r = ranges_find(&z->vdso, addr - map->start);
+	snprintf(buf, len, "%s", r ? r->name : "[vdso]");
+	return r ? FRAME_USER : FRAME_UNKNOWN;
+}
+
 enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
 				 uint64_t addr, char *buf, size_t len)
 {
@@ -374,6 +438,8 @@ enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, ui
 
 	if (map && map->path[0] == '/' && map->path[1] != '/') {
 		kind = from_file(z, map, addr, buf, len);
+	} else if (map && !strcmp(map->path, "[vdso]")) {
+		kind = from_vdso(z, map, addr, buf, len);
 	} else if ((jit = perfmap_of(z, pid)) && (r = ranges_find(jit, addr))) {
 		snprintf(buf, len, "%s", r->name);
 		kind = FRAME_JIT;
@@ -468,6 +534,7 @@ void symbolizer__free(struct symbolizer *z)
 	for (size_t i = 0; i < z->nmaps; i++)
 		ranges_free(&z->maps[i].r);
 	ranges_free(&z->kernel);
+	ranges_free(&z->vdso);
 	free(z->mods);
 	free(z->maps);
 	free(z);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fg_internal.h"
@@ -62,6 +63,18 @@ int fg_phase_index(const char *name, size_t len)
 struct fg_rgb fg_phase_color(int phase)
 {
 	return phase_colors[phase];
+}
+
+int flame_phase_rgb(const char *phase, unsigned *rgb)
+{
+	char frame[32];
+	int n = snprintf(frame, sizeof(frame), "[%s]", phase);
+	int i = n > 0 && (size_t)n < sizeof(frame) ? fg_phase_index(frame, n) : -1;
+
+	if (i < 0)
+		return -ENOENT;
+	*rgb = (unsigned)phase_colors[i].r << 16 | (unsigned)phase_colors[i].g << 8 | phase_colors[i].b;
+	return 0;
 }
 
 /* the annotation letter of "name_[x]", or 0 */

@@ -16,7 +16,9 @@ STEPS = ["load=30", "compile=100:busy:2", "instantiate=20", "lazy=80:busy", "exe
          "print=done"]
 VARYING = {"wall_ns", "cpu_ns", "main_thread_ns", "samples", "build_id", "user_ns", "system_ns",
            "total", "no_user_stack", "stacks", "named_frames", "unknown_frames", "complete",
-           "complete_stacks", "truncated", "lost", "events", "start_ns", "end_ns", "pid", "tid"}
+           "complete_stacks", "truncated", "lost", "events", "start_ns", "end_ns", "pid", "tid",
+           # phaseprof's own cost (phases.json "profiler")
+           "bpf_run_ns", "bpf_runs", "run_cpu_ns", "bpf_cpu_share"}
 MIN_BUSY_SAMPLES = 8
 # dicts whose keys are stable but whose values are all times
 TIMES = {"phase_ns", "phase_cpu_ns"}
