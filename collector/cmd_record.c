@@ -1157,6 +1157,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
+	rep.backend = r->backend.ops ? r->backend.ops->name : NULL;
 	collect_why(r, &st, stacks, &why, &rep);
 	rep.truncated_stacks = truncated_stacks(r);
 	rep.stack_copy = r->o.stack_copy;
