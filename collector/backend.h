@@ -41,6 +41,8 @@ struct backend_opts {
 	void *stack_ctx;
 	bool syscalls; /* load the system call counters (--syscalls) */
 	bool offcpu;   /* load the blocked-time programs (--off-cpu) */
+	bool sampling; /* load the stack sampler (not with -F 0) */
+	bool fallback; /* load the generic fallback's programs (no profile resolved) */
 };
 
 enum backend_caps {

@@ -458,6 +458,8 @@ static void backend_options(struct run *r, struct backend_opts *bo)
 		.stack_ctx = r,
 		.syscalls = r->o.syscalls,
 		.offcpu = r->o.offcpu,
+		.sampling = r->o.freq > 0,
+		.fallback = r->fallback,
 	};
 }
 
