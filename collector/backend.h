@@ -125,6 +125,14 @@ int backend__attach_offcpu(struct backend *b, char *why, size_t whylen);
 int backend__offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
 int backend__own_cost(struct backend *b, struct self_cost *c);
 void backend__detach(struct backend *b);
+/*
+ * Take everything down after phaseprof exits: the kernel's grace period on
+ * uprobe and tracepoint detach (tens to hundreds of ms) is paid by a keeper
+ * process that holds the links until phaseprof is gone and then dies with
+ * them, so the user does not wait for it; gone within a second of phaseprof.
+ * backend__close() afterwards only drops this process's references. 0 or -errno.
+ */
+int backend__detach_after_exit(struct backend *b);
 /* Close what is open; the target and the events stay. Safe on a backend never opened. */
 void backend__close(struct backend *b);
 

@@ -852,12 +852,6 @@ static int write_outputs(struct run *r, const struct report *rep)
 	return err ? -1 : 0;
 }
 
-static void *detach_backend(void *b)
-{
-	backend__detach(b);
-	return NULL;
-}
-
 static const char *process_name(uint32_t tgid, void *ctx)
 {
 	const struct run_stats *st = ctx;
@@ -1109,8 +1103,6 @@ static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
 	struct why why = { 0 };
-	pthread_t detacher;
-	bool detaching;
 	struct run_stats st;
 	struct stack_result *stacks = NULL;
 	char build_id[128];
@@ -1134,8 +1126,6 @@ static int finish(struct run *r, int run_err)
 		rep.fallback_why = r->fallback_why;
 		rep.module = r->module[0] ? r->module : NULL;
 	}
-	/* probes come down (a grace period, tens of ms) while we report */
-	detaching = !pthread_create(&detacher, NULL, detach_backend, &r->backend);
 	step_done("runtime exited, phases computed");
 	join_background(r);
 	rep.version = r->version_ok ? r->version : NULL;
@@ -1161,9 +1151,10 @@ static int finish(struct run *r, int run_err)
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);
-	if (detaching)
-		pthread_join(detacher, NULL);
-	step_done("probes detached, report written");
+	/* the user has the report; the probes' grace period is paid after we exit */
+	if (backend__detach_after_exit(&r->backend))
+		backend__detach(&r->backend);
+	step_done("report written; probes come down as phaseprof exits");
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
