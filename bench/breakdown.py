@@ -34,7 +34,7 @@ import time
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 phaseprof = os.path.join(top, "build", "phaseprof")
 runtimes = os.environ.get("PHASEPROF_RUNTIMES", "/opt/phaseprof-runtimes/bin")
-STEP = re.compile(r"^\S+:\s+([\d.]+) ms: (.*)$")
+STEP = re.compile(r"^\S+:\s+([\d.]+) ms \(cpu\s+([\d.]+) ms\): (.*)$")
 VERIFIED = re.compile(r"loaded (\w+): (\d+) instructions verified")
 
 
@@ -101,13 +101,13 @@ def target_cpu(d):
 
 
 def steps_of(stderr):
-    steps, progs, last = [], {}, 0.0
+    steps, progs, last, last_cpu = [], {}, 0.0, 0.0
     for line in stderr.splitlines():
         m = STEP.match(line)
         if m:
-            t = float(m.group(1))
-            steps.append((m.group(2), t - last))
-            last = t
+            t, cpu = float(m.group(1)), float(m.group(2))
+            steps.append((m.group(3), (t - last, cpu - last_cpu)))
+            last, last_cpu = t, cpu
         m = VERIFIED.search(line)
         if m:
             progs[m.group(1)] = int(m.group(2))
@@ -156,9 +156,10 @@ def bench(name, bare_cmd, pp_args, n):
         growth = f"  {(v / cmed['bare'] - 1) * 100:+5.1f}%" if k != "bare" else ""
         print(f"    {k:8s} {v * 1e3:8.1f} ms{growth}")
     for mode in modes:
-        print(f"  phaseprof {mode} steps (-v), median ms:")
+        print(f"  phaseprof {mode} steps (-v), median ms: wall, phaseprof's CPU (all threads):")
         for label, v in steps[mode].items():
-            print(f"    {statistics.median(v):8.2f}  {label}")
+            print(f"    {statistics.median(x[0] for x in v):8.2f} {statistics.median(x[1] for x in v):8.2f}"
+                  f"  {label}")
         print("    BPF programs loaded, instructions verified: " +
               ", ".join(f"{k} {v}" for k, v in progs[mode].items()) +
               f"; total {sum(progs[mode].values())} in {len(progs[mode])} programs")

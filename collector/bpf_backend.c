@@ -82,6 +82,33 @@ static int autoload_needed(struct session *s, const struct backend_opts *o, bool
 	       bpf_program__set_autoload(k->progs.offcpu_waking, o->offcpu);
 }
 
+/*
+ * A map no loaded program uses is still made: the smallest, since the kernel
+ * allocates a stack map's or a preallocated hash's memory when it makes it.
+ */
+static int shrink_unused(struct session *s, const struct backend_opts *o)
+{
+	struct phaseprof_bpf *k = s->skel;
+	bool sampled = o->sampling || o->offcpu;
+	int err = 0;
+
+	if (!sampled)
+		err = bpf_map__set_max_entries(k->maps.stacks, 1);
+	if (!o->sampling || s->dwarf)
+		err = err ?: bpf_map__set_max_entries(k->maps.samples, 1);
+	if (!o->fallback)
+		err = err ?: bpf_map__set_max_entries(k->maps.module_fds, 1) ?:
+		      bpf_map__set_max_entries(k->maps.jit_seen, 1);
+	if (!o->syscalls)
+		err = err ?: bpf_map__set_max_entries(k->maps.sys_counts, 1) ?:
+		      bpf_map__set_max_entries(k->maps.sys_start, 1);
+	if (!o->offcpu)
+		err = err ?: bpf_map__set_max_entries(k->maps.off_start, 1) ?:
+		      bpf_map__set_max_entries(k->maps.off_waits, 1) ?:
+		      bpf_map__set_max_entries(k->maps.off_stacks, 1);
+	return err;
+}
+
 /* -v: each loaded program and the instructions the verifier walked for it */
 static void log_verified(struct session *s)
 {
@@ -121,6 +148,7 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 	else
 		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
 	err = err ?: autoload_needed(s, o, multi);
+	err = err ?: shrink_unused(s, o);
 	err = err ?: phaseprof_bpf__load(s->skel);
 	if (err) {
 		phaseprof_bpf__destroy(s->skel);

@@ -333,17 +333,22 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 	return 0;
 }
 
-/* -v: how long phaseprof's own steps take, against its fixed cost */
+/*
+ * -v: how long phaseprof's own steps take, against its fixed cost; and its
+ * CPU time so far (all its threads), which a loaded machine does not swell.
+ */
 static void step_done(const char *what)
 {
 	static struct timespec t0;
-	struct timespec t;
+	struct timespec t, cpu;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	if (!t0.tv_sec)
 		t0 = t;
-	pr_debug("%8.2f ms: %s", (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6,
-		 what);
+	pr_debug("%8.2f ms (cpu %7.2f ms): %s",
+		 (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6,
+		 cpu.tv_sec * 1e3 + cpu.tv_nsec / 1e6, what);
 }
 
 /* libbpf printed a program's load log: the verifier refused it (read after the loader's join) */
