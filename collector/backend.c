@@ -132,6 +132,14 @@ int backend__own_cost(struct backend *b, struct self_cost *c)
 	return b->ops && b->ops->own_cost ? b->ops->own_cost(b, c) : -EOPNOTSUPP;
 }
 
+int backend__set_stack_copy(struct backend *b, unsigned bytes)
+{
+	if (!b->ops || !b->ops->set_stack_copy)
+		return -EOPNOTSUPP;
+	b->ops->set_stack_copy(b, bytes);
+	return 0;
+}
+
 void backend__detach(struct backend *b)
 {
 	if (b->ops)
@@ -178,12 +186,19 @@ static void keep_until_parent_exits(pid_t parent)
 	_exit(0);
 }
 
+bool backend__goes_with_fds(struct backend *b)
+{
+	return b->ops && b->ops->goes_with_fds && b->ops->goes_with_fds(b);
+}
+
 int backend__detach_after_exit(struct backend *b)
 {
 	pid_t parent = getpid(), pid;
 
 	if (!b->ops)
 		return 0;
+	if (!backend__goes_with_fds(b))
+		return -EOPNOTSUPP;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)

@@ -716,6 +716,27 @@ static int bpf_own_cost(struct backend *b, struct self_cost *c)
 	return s && s->skel ? selfcost__read_bpf(s->skel->obj, c) : -EINVAL;
 }
 
+/*
+ * uprobe_multi links, tracepoint links and perf events go with their fds;
+ * only libbpf's legacy uprobes (kernels without the uprobe PMU) are tracefs
+ * events it removes by name after closing them.
+ */
+static bool bpf_goes_with_fds(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	return s && (s->multi || !access("/sys/bus/event_source/devices/uprobe/type", F_OK));
+}
+
+/* the BPF side reads stack_copy_size from its .data, mapped here: the next sample has it */
+static void bpf_set_stack_copy(struct backend *b, unsigned bytes)
+{
+	struct session *s = b->priv;
+
+	if (s && s->skel)
+		s->skel->data->stack_copy_size = bytes < PP_STACK_COPY_MAX ? bytes : PP_STACK_COPY_MAX;
+}
+
 static void bpf_close(struct backend *b)
 {
 	struct session *s = b->priv;
@@ -746,6 +767,8 @@ const struct backend_ops bpf_backend_ops = {
 	.attach_offcpu = bpf_attach_offcpu,
 	.offcpu = bpf_offcpu,
 	.own_cost = bpf_own_cost,
+	.set_stack_copy = bpf_set_stack_copy,
+	.goes_with_fds = bpf_goes_with_fds,
 	.detach = bpf_detach,
 	.close = bpf_close,
 };

@@ -56,6 +56,7 @@
  */
 #define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
+#define STACK_COPY_START 8192    /* DWARF mode's first copy size (grow_stack_copy()) */
 #define STACK_RING_MB 64
 
 enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
@@ -431,6 +432,7 @@ struct run {
 	struct unwinder *unwinder;
 	struct stack_agg *agg;
 	uint64_t unwind_failed; /* samples the aggregation had no memory for */
+	unsigned stack_copy;    /* DWARF mode: bytes each sample copies now, up to --call-graph's */
 	struct symbolizer *z; /* names sampled frames; kernel symbols read before the run */
 	/* the background thread: kernel symbols and the runtime's version */
 	pthread_t background_tid;
@@ -454,11 +456,12 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample);
 
 static void backend_options(struct run *r, struct backend_opts *bo)
 {
+	r->stack_copy = r->o.stack_copy < STACK_COPY_START ? r->o.stack_copy : STACK_COPY_START;
 	*bo = (struct backend_opts){
 		.buffer_mb = r->o.buffer_mb,
 		.btf = r->o.btf,
 		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
-		.stack_copy = r->o.stack_copy,
+		.stack_copy = r->stack_copy,
 		.on_stack = unwind_sample,
 		.stack_ctx = r,
 		.syscalls = r->o.syscalls,
@@ -857,6 +860,12 @@ static int write_outputs(struct run *r, const struct report *rep)
 	return err ? -1 : 0;
 }
 
+static void *detach_backend(void *b)
+{
+	backend__detach(b);
+	return NULL;
+}
+
 static const char *process_name(uint32_t tgid, void *ctx)
 {
 	const struct run_stats *st = ctx;
@@ -1108,6 +1117,8 @@ static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
 	struct why why = { 0 };
+	pthread_t detacher;
+	bool detaching;
 	struct run_stats st;
 	struct stack_result *stacks = NULL;
 	char build_id[128];
@@ -1131,6 +1142,9 @@ static int finish(struct run *r, int run_err)
 		rep.fallback_why = r->fallback_why;
 		rep.module = r->module[0] ? r->module : NULL;
 	}
+	/* a backend that must detach itself does so (a grace period) while we report */
+	detaching = !backend__goes_with_fds(&r->backend) &&
+		    !pthread_create(&detacher, NULL, detach_backend, &r->backend);
 	step_done("runtime exited, phases computed");
 	join_background(r);
 	rep.version = r->version_ok ? r->version : NULL;
@@ -1157,7 +1171,9 @@ static int finish(struct run *r, int run_err)
 		stacks__free(stacks);
 	free(stacks);
 	/* the user has the report; the probes' grace period is paid after we exit */
-	if (backend__detach_after_exit(&r->backend))
+	if (detaching)
+		pthread_join(detacher, NULL);
+	else if (backend__detach_after_exit(&r->backend))
 		backend__detach(&r->backend);
 	step_done("report written; probes come down as phaseprof exits");
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
@@ -1297,6 +1313,23 @@ static bool wants_dwarf(struct run *r)
 	return !library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc);
 }
 
+/*
+ * Most stacks unwind fully from their top 8 KB, and every byte copied costs
+ * the target: start there, and double (up to --call-graph's SIZE) when a
+ * stack ran out of copied data where the copy limit, not its end, cut it.
+ */
+static void grow_stack_copy(struct run *r, const struct pp_stack_sample *sample)
+{
+	unsigned next = r->stack_copy * 2 < r->o.stack_copy ? r->stack_copy * 2 : r->o.stack_copy;
+
+	if (next <= r->stack_copy || sample->size + 4096 <= r->stack_copy)
+		return;
+	if (backend__set_stack_copy(&r->backend, next))
+		return;
+	pr_debug("a stack outgrew %u bytes of copy; copying %u from now on", r->stack_copy, next);
+	r->stack_copy = next;
+}
+
 static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 {
 	struct run *r = ctx;
@@ -1317,6 +1350,8 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 			sample->tid, (unsigned long long)sample->ip, (unsigned long long)sample->sp,
 			sample->size, n, stop == UNWIND_END ? "complete" : "cut short");
 
+	if (stop == UNWIND_TRUNCATED)
+		grow_stack_copy(r, sample);
 	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
 		r->unwind_failed++;
 }
@@ -1399,7 +1434,7 @@ static void join_background(struct run *r)
 static int prepare(struct run *r)
 {
 	struct bpf_loader loader = { .r = r };
-	bool threaded;
+	bool threaded, loaded_fallback;
 	int ret = target__spawn(&r->target);
 
 	if (ret) {
@@ -1432,6 +1467,7 @@ static int prepare(struct run *r)
 		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
 	start_background(r);
+	loaded_fallback = r->fallback;
 	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);
 	if (!threaded)
 		load_bpf(&loader);
@@ -1439,6 +1475,11 @@ static int prepare(struct run *r)
 	step_done("probe sites resolved");
 	if (threaded)
 		pthread_join(loader.tid, NULL);
+	/* the profile did not fit and the fallback stands in: its programs were not loaded */
+	if (!ret && !loader.err && r->fallback && !loaded_fallback) {
+		backend__close(&r->backend);
+		load_bpf(&loader);
+	}
 	step_done("BPF programs loaded");
 	if (!ret && bpf_unavailable(loader.err) && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
 		backend__close(&r->backend);
