@@ -132,14 +132,6 @@ int backend__own_cost(struct backend *b, struct self_cost *c)
 	return b->ops && b->ops->own_cost ? b->ops->own_cost(b, c) : -EOPNOTSUPP;
 }
 
-int backend__set_stack_copy(struct backend *b, unsigned bytes)
-{
-	if (!b->ops || !b->ops->set_stack_copy)
-		return -EOPNOTSUPP;
-	b->ops->set_stack_copy(b, bytes);
-	return 0;
-}
-
 void backend__detach(struct backend *b)
 {
 	if (b->ops)

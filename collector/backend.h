@@ -85,8 +85,6 @@ struct backend_ops {
 	/* --off-cpu: blocked time by stack (yielded as tuples, counts in ns) and by waker */
 	int (*attach_offcpu)(struct backend *b, char *why, size_t whylen);
 	int (*offcpu)(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
-	/* DWARF mode: how much stack the next samples copy, bytes (grown as needed) */
-	void (*set_stack_copy)(struct backend *b, unsigned bytes);
 	/* the run time of the backend's own kernel programs, into c */
 	int (*own_cost)(struct backend *b, struct self_cost *c);
 	/* everything attached goes with this process's file descriptors (no tracefs
@@ -129,7 +127,6 @@ int backend__syscalls(struct backend *b, struct syscall_report *out);
 int backend__attach_offcpu(struct backend *b, char *why, size_t whylen);
 int backend__offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
 int backend__own_cost(struct backend *b, struct self_cost *c);
-int backend__set_stack_copy(struct backend *b, unsigned bytes);
 void backend__detach(struct backend *b);
 /*
  * Take everything down after phaseprof exits: the kernel's grace period on

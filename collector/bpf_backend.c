@@ -728,15 +728,6 @@ static bool bpf_goes_with_fds(struct backend *b)
 	return s && (s->multi || !access("/sys/bus/event_source/devices/uprobe/type", F_OK));
 }
 
-/* the BPF side reads stack_copy_size from its .data, mapped here: the next sample has it */
-static void bpf_set_stack_copy(struct backend *b, unsigned bytes)
-{
-	struct session *s = b->priv;
-
-	if (s && s->skel)
-		s->skel->data->stack_copy_size = bytes < PP_STACK_COPY_MAX ? bytes : PP_STACK_COPY_MAX;
-}
-
 static void bpf_close(struct backend *b)
 {
 	struct session *s = b->priv;
@@ -767,7 +758,6 @@ const struct backend_ops bpf_backend_ops = {
 	.attach_offcpu = bpf_attach_offcpu,
 	.offcpu = bpf_offcpu,
 	.own_cost = bpf_own_cost,
-	.set_stack_copy = bpf_set_stack_copy,
 	.goes_with_fds = bpf_goes_with_fds,
 	.detach = bpf_detach,
 	.close = bpf_close,

@@ -56,7 +56,6 @@
  */
 #define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
-#define STACK_COPY_START 8192    /* DWARF mode's first copy size (grow_stack_copy()) */
 #define STACK_RING_MB 64
 
 enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
@@ -432,7 +431,6 @@ struct run {
 	struct unwinder *unwinder;
 	struct stack_agg *agg;
 	uint64_t unwind_failed; /* samples the aggregation had no memory for */
-	unsigned stack_copy;    /* DWARF mode: bytes each sample copies now, up to --call-graph's */
 	struct symbolizer *z; /* names sampled frames; kernel symbols read before the run */
 	/* the background thread: kernel symbols and the runtime's version */
 	pthread_t background_tid;
@@ -456,12 +454,11 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample);
 
 static void backend_options(struct run *r, struct backend_opts *bo)
 {
-	r->stack_copy = r->o.stack_copy < STACK_COPY_START ? r->o.stack_copy : STACK_COPY_START;
 	*bo = (struct backend_opts){
 		.buffer_mb = r->o.buffer_mb,
 		.btf = r->o.btf,
 		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
-		.stack_copy = r->stack_copy,
+		.stack_copy = r->o.stack_copy,
 		.on_stack = unwind_sample,
 		.stack_ctx = r,
 		.syscalls = r->o.syscalls,
@@ -1313,23 +1310,6 @@ static bool wants_dwarf(struct run *r)
 	return !library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc);
 }
 
-/*
- * Most stacks unwind fully from their top 8 KB, and every byte copied costs
- * the target: start there, and double (up to --call-graph's SIZE) when a
- * stack ran out of copied data where the copy limit, not its end, cut it.
- */
-static void grow_stack_copy(struct run *r, const struct pp_stack_sample *sample)
-{
-	unsigned next = r->stack_copy * 2 < r->o.stack_copy ? r->stack_copy * 2 : r->o.stack_copy;
-
-	if (next <= r->stack_copy || sample->size + 4096 <= r->stack_copy)
-		return;
-	if (backend__set_stack_copy(&r->backend, next))
-		return;
-	pr_debug("a stack outgrew %u bytes of copy; copying %u from now on", r->stack_copy, next);
-	r->stack_copy = next;
-}
-
 static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 {
 	struct run *r = ctx;
@@ -1350,8 +1330,6 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 			sample->tid, (unsigned long long)sample->ip, (unsigned long long)sample->sp,
 			sample->size, n, stop == UNWIND_END ? "complete" : "cut short");
 
-	if (stop == UNWIND_TRUNCATED)
-		grow_stack_copy(r, sample);
 	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
 		r->unwind_failed++;
 }
