@@ -18,7 +18,7 @@ PHASEPROF_RUNTIMES or /opt/phaseprof-runtimes/bin has wasm3):
 The machine's load average is printed with every figure: on a loaded machine
 wall times swell; CPU times and instruction counts do not. Needs root.
 
-    sudo bench/breakdown.py [-n 5] [node|wasm3]...
+    sudo bench/breakdown.py [-n 5] [node|wasm3]...   (PHASEPROF=another build to compare)
 """
 import json
 import os
@@ -32,7 +32,7 @@ import tempfile
 import time
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-phaseprof = os.path.join(top, "build", "phaseprof")
+phaseprof = os.environ.get("PHASEPROF", os.path.join(top, "build", "phaseprof"))
 runtimes = os.environ.get("PHASEPROF_RUNTIMES", "/opt/phaseprof-runtimes/bin")
 STEP = re.compile(r"^\S+:\s+([\d.]+) ms \(cpu\s+([\d.]+) ms\): (.*)$")
 VERIFIED = re.compile(r"loaded (\w+): (\d+) instructions verified")
@@ -47,7 +47,7 @@ def workloads():
     wasm3 = os.path.join(runtimes, "wasm3")
     if os.access(wasm3, os.X_OK):
         primes = os.path.join(top, "build", "examples", "primes.wasm")
-        w["wasm3"] = ([wasm3, primes, "2000000", "8"], ["-x", wasm3, "--", primes, "2000000", "8"])
+        w["wasm3"] = ([wasm3, primes, "2000000", "10"], ["-x", wasm3, "--", primes, "2000000", "10"])
     return w
 
 
