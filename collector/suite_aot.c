@@ -48,17 +48,23 @@ static const char *base_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+static int family_of(const char *runtime)
+{
+	for (unsigned f = 0; f < sizeof(families) / sizeof(families[0]); f++)
+		if (!strncmp(base_of(runtime), families[f].runtime, strlen(families[f].runtime)))
+			return (int)f;
+	return -1;
+}
+
 int suite_aot_split(struct rt *v, size_t *n, size_t max, struct rt *r)
 {
 	size_t len = strlen(r->spec);
 	struct rt *c;
-	unsigned f;
+	int f;
 
 	r->spec[len - 4] = '\0'; /* ":aot" */
-	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++)
-		if (!strncmp(base_of(r->spec), families[f].runtime, strlen(families[f].runtime)))
-			break;
-	if (f == sizeof(families) / sizeof(families[0]))
+	f = family_of(r->spec);
+	if (f < 0)
 		return -ENOENT;
 	if (*n + 2 > max)
 		return -E2BIG;
@@ -74,26 +80,41 @@ int suite_aot_split(struct rt *v, size_t *n, size_t max, struct rt *r)
 	return 0;
 }
 
-/* An --aot-compiler of family f, or the compiler beside runtime r: DIR/wasmedgec-llvm for
- * DIR/wasmedge-llvm (the same suffix), else DIR/wasmedgec. 0 with path set, or -ENOENT. */
+static int try_path(char *path, size_t len, const char *dir, int dirlen, const char *name,
+		    const char *suffix)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%.*s%s%s", dirlen, dir, name, suffix) >= (int)sizeof(buf) ||
+	    access(buf, X_OK))
+		return -ENOENT;
+	return snprintf(path, len, "%s", buf) < (int)len ? 0 : -ENAMETOOLONG;
+}
+
+int suite_aot_compiler_beside(const char *rt_path, char *path, size_t len, const char **name)
+{
+	int f = family_of(rt_path);
+	const char *base = base_of(rt_path);
+	int dirlen = (int)(base - rt_path);
+
+	if (f < 0)
+		return -EINVAL;
+	*name = families[f].compiler;
+	if (!try_path(path, len, rt_path, dirlen, *name, base + strlen(families[f].runtime)))
+		return 0;
+	return try_path(path, len, rt_path, dirlen, *name, "");
+}
+
+/* An --aot-compiler of r's family, else the compiler beside r. 0 with path set, or -ENOENT. */
 static int find_compiler(const struct runner *R, const struct rt *r, char *path, size_t len)
 {
 	const struct aot_family *f = &families[r->compiler];
-	const char *base = base_of(r->path);
-	int dirlen = (int)(base - r->path);
-	char buf[PATH_MAX];
+	const char *name;
 
 	for (size_t i = 0; i < R->o->naot_compilers; i++)
 		if (!strncmp(base_of(R->o->aot_compilers[i]), f->compiler, strlen(f->compiler)))
 			return cmd_locate_runtime(R->o->aot_compilers[i], path, len) ? -ENOENT : 0;
-	if (snprintf(buf, sizeof(buf), "%.*s%s%s", dirlen, r->path, f->compiler,
-		     base + strlen(f->runtime)) < (int)sizeof(buf) &&
-	    !access(buf, X_OK))
-		return snprintf(path, len, "%s", buf) < (int)len ? 0 : -ENAMETOOLONG;
-	if (snprintf(buf, sizeof(buf), "%.*s%s", dirlen, r->path, f->compiler) < (int)sizeof(buf) &&
-	    !access(buf, X_OK))
-		return snprintf(path, len, "%s", buf) < (int)len ? 0 : -ENAMETOOLONG;
-	return -ENOENT;
+	return suite_aot_compiler_beside(r->path, path, len, &name) ? -ENOENT : 0;
 }
 
 int suite_aot_locate(struct runner *R)

@@ -68,6 +68,12 @@ int suite_one_run(struct runner *R, const struct suite_case *c, const struct rt 
 
 /* r->spec ends in ":aot": make r that variant and append its compile step at v[*n]. 0 or -E2BIG. */
 int suite_aot_split(struct rt *v, size_t *n, size_t max, struct rt *r);
+/*
+ * The AOT compiler beside runtime rt_path (DIR/wasmedgec-llvm for DIR/wasmedge-llvm, the same
+ * suffix, else DIR/wasmedgec; wamrc for iwasm): 0 with path set; -ENOENT when it is not there;
+ * -EINVAL when the runtime has no :aot variant. *name: the compiler's name.
+ */
+int suite_aot_compiler_beside(const char *rt_path, char *path, size_t len, const char **name);
 /* Each variant's compiler: an --aot-compiler of its family, else beside the runtime. 0 or exit code. */
 int suite_aot_locate(struct runner *R);
 /* Case c's compiled module for compile step r: from the cache, else compiled (a run of its own). */
