@@ -42,7 +42,8 @@ static bool aot_not_run(const struct report *r)
 	const char *site, *e = engine_of(r, &site);
 
 	return e && strcmp(e, "aot") && r->module_kind &&
-	       (!strcmp(r->module_kind, "wamr-aot") || !strcmp(r->module_kind, "wasmedge-aot"));
+	       (!strcmp(r->module_kind, "wamr-aot") || !strcmp(r->module_kind, "wasmedge-aot") ||
+		!strcmp(r->module_kind, "native"));
 }
 
 static void print_engine(FILE *f, const struct report *r)
@@ -82,6 +83,9 @@ static void print_outcome(FILE *f, const struct report *r)
 	else if (r->module_kind && !strcmp(r->module_kind, "wasmedge-aot"))
 		fprintf(f, "  module: a WasmEdge universal wasm (it carries AOT code; WasmEdge "
 			   "runs it only when its build and run mode allow, else interprets)\n");
+	else if (r->module_kind && !strcmp(r->module_kind, "native"))
+		fprintf(f, "  module: AOT code in a native library (such as wasmedge compile "
+			   "OUT.so makes)\n");
 	print_engine(f, r);
 }
 
