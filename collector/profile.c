@@ -48,7 +48,8 @@ static const char *const phase_names[PP_PHASE_COUNT] = {
 };
 
 #define PHASE_LIST "startup load compile instantiate execute teardown"
-#define ATTR_HINT "attributes: no-return, build-id=HEX, engine=aot|jit; alternatives are separated by '|'"
+#define ATTR_HINT \
+	"attributes: no-return, build-id=HEX, engine=aot|jit; alternatives are separated by '|'"
 
 int phase__from_name(const char *name)
 {
@@ -1022,7 +1023,8 @@ static int parse_attrs(struct parser *ps, struct probe_site *site, size_t i, int
 		if (!is_attr(t))
 			return perr(ps, t->col, "unknown attribute '%s' (" ATTR_HINT ")", t->s);
 		if (t->s[0] == 'b' || t->s[0] == 'e') {
-			err = t->s[0] == 'b' ? parse_build_id(ps, site, t) : parse_engine(ps, site, t);
+			err = t->s[0] == 'b' ? parse_build_id(ps, site, t)
+					     : parse_engine(ps, site, t);
 			if (err)
 				return err;
 			continue;

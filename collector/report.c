@@ -58,9 +58,10 @@ static void print_engine(FILE *f, const struct report *r)
 		fprintf(f, "  engine: %s (fired: %s)\n", !strcmp(e, "aot") ? "AOT code" : "JIT",
 			site);
 	if (aot_not_run(r))
-		fprintf(f, "  warning: the module carries AOT code, but the runtime did not load it: "
-			   "it ran on the %s (see the runtime's profile for the flag AOT code "
-			   "needs)\n",
+		fprintf(f,
+			"  warning: the module carries AOT code, but the runtime did not load it: "
+			"it ran on the %s (see the runtime's profile for the flag AOT code "
+			"needs)\n",
 			e);
 }
 

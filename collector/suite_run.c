@@ -660,7 +660,8 @@ static int begin_batch(struct runner *R, const struct suite *s, int dirfd, int a
 		}
 		err = store__add_case(&R->st, R->batch, &s->cases[i], h, s->cases[i].expect_path);
 		for (size_t k = 0; k < R->nrts; k++)
-			R->total += R->rts[k].kind == RT_AOT_COMPILE ? 1 : R->o->runs + R->o->warmup;
+			R->total +=
+			    R->rts[k].kind == RT_AOT_COMPILE ? 1 : R->o->runs + R->o->warmup;
 	}
 	if (err)
 		return err;

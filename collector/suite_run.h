@@ -74,7 +74,8 @@ int suite_aot_split(struct rt *v, size_t *n, size_t max, struct rt *r);
  * -EINVAL when the runtime has no :aot variant. *name: the compiler's name.
  */
 int suite_aot_compiler_beside(const char *rt_path, char *path, size_t len, const char **name);
-/* Each variant's compiler: an --aot-compiler of its family, else beside the runtime. 0 or exit code. */
+/* Each variant's compiler: an --aot-compiler of its family, else beside the runtime.
+ * 0 or an exit code. */
 int suite_aot_locate(struct runner *R);
 /* Case c's compiled module for compile step r: from the cache, else compiled (a run of its own). */
 int suite_aot_compile(struct runner *R, const struct suite_case *c, struct rt *r);

@@ -30,7 +30,7 @@ enum module_kind {
 	MODULE_WASM,          /* a binary module: interpreted or compiled by the runtime */
 	MODULE_WAMR_AOT,      /* WAMR's AOT file (wamrc): native code, "\0aot" magic */
 	MODULE_WASMEDGE_AOT,  /* a WasmEdge universal wasm: a module with a "wasmedge" AOT section */
-	MODULE_NATIVE,	      /* an ELF file: AOT code as a native library (wasmedge compile OUT.so) */
+	MODULE_NATIVE,	      /* an ELF file: AOT code in a native library (wasmedge compile) */
 };
 /* The kind of the module file at path (MODULE_UNKNOWN when it cannot be read). */
 enum module_kind wasm_file_kind(const char *path);
