@@ -25,6 +25,7 @@
 #include "exitcodes.h"
 #include "jsonread.h"
 #include "log.h"
+#include "privs.h"
 #include "runtime.h"
 #include "suite_run.h"
 #include "suite_store.h"
@@ -153,7 +154,7 @@ static void compiler_id(const struct rt *c, char *out, size_t len)
 	snprintf(out, len, "%.40s%.41s", id, libid);
 }
 
-/* DIR/aot-cache, made if missing: a directory of ours, never a link. 0 or -errno. */
+/* DIR/aot-cache, made if missing: the invoking user's directory, never a link. 0 or -errno. */
 static int cache_dir(const struct runner *R, char *out, size_t len)
 {
 	struct stat st;
@@ -164,7 +165,8 @@ static int cache_dir(const struct runner *R, char *out, size_t len)
 		return -errno;
 	if (lstat(out, &st))
 		return -errno;
-	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() ? 0 : -EPERM;
+	/* under sudo, files are made as the invoking user (privs.h): the cache is theirs */
+	return S_ISDIR(st.st_mode) && st.st_uid == privs_user_uid() ? 0 : -EPERM;
 }
 
 static int key_of(const struct runner *R, const struct suite_case *c, const struct rt *r,
