@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "phaseprof.h"
+#include "phase_rules.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -45,14 +46,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384); /* resized by user space before load */
+	__uint(max_entries, 16384); /* distinct stacks of one run; a full map drops new ones */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, PP_MAX_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* resized by user space before load */
+	__uint(max_entries, 65536); /* a full map counts samples_lost */
 	__type(key, struct pp_sample_key);
 	__type(value, __u64);
 } samples SEC(".maps");
@@ -145,80 +146,20 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u32 tid, __u32 arg, _
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
-#define DEPTH_MASK (PP_MAX_DEPTH - 1)
-
-static __always_inline void state_push(struct pp_tstate *st, __u8 phase, __u8 mark)
-{
-	if (st->depth >= PP_MAX_DEPTH) {
-		st->overflow++;
-		return;
-	}
-	st->phase[st->depth & DEPTH_MASK] = phase;
-	st->mark[st->depth & DEPTH_MASK] = mark;
-	st->depth++;
-	st->seq++;
-}
-
-/* Close the innermost bracket of this phase, and any mark above it. */
-static __always_inline void state_pop(struct pp_tstate *st, __u8 phase)
-{
-	if (st->overflow) {
-		st->overflow--;
-		return;
-	}
-	for (int k = 0; k < PP_MAX_DEPTH; k++) {
-		int i = (int)st->depth - 1 - k;
-
-		if (i < 0)
-			return;
-		if (!st->mark[i & DEPTH_MASK] && st->phase[i & DEPTH_MASK] == phase) {
-			st->depth = i;
-			if (!i)
-				st->linger = phase;
-			st->seq++;
-			return;
-		}
-	}
-}
-
-static __always_inline void state_mark(struct pp_tstate *st, __u8 phase)
-{
-	__u32 top = (st->depth - 1) & DEPTH_MASK;
-
-	if (st->depth && st->mark[top]) {
-		if (st->phase[top] != phase) {
-			st->phase[top] = phase;
-			st->seq++;
-		}
-		return;
-	}
-	state_push(st, phase, 1);
-}
-
 static __always_inline void apply_site(__u32 tid, __u64 cookie)
 {
 	struct pp_tstate *st = bpf_map_lookup_elem(&tstate, &tid);
-	__u8 phase = cookie >> PP_COOKIE_PHASE_SHIFT;
 
 	if (!st) {
-		struct pp_tstate fresh = { .linger = -1 };
+		struct pp_tstate fresh;
 
+		pp_tstate_init(&fresh);
 		bpf_map_update_elem(&tstate, &tid, &fresh, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&tstate, &tid);
 		if (!st)
 			return;
 	}
-	switch ((cookie >> PP_COOKIE_ACTION_SHIFT) & 0xff) {
-	case PP_ACT_PUSH:
-		state_push(st, phase, 0);
-		break;
-	case PP_ACT_POP:
-		state_pop(st, phase);
-		break;
-	case PP_ACT_MARK:
-		state_mark(st, phase);
-		break;
-	}
+	pp_rule_apply(st, cookie);
 }
 
 static __always_inline int on_site(struct pt_regs *ctx)
@@ -325,40 +266,15 @@ static __always_inline __s32 kernel_stack(struct bpf_perf_event_data *ctx)
 	return bpf_get_stackid(ctx, &stacks, 0);
 }
 
-/*
- * The phase a sample belongs to, as the user half's model decides it: the
- * thread's innermost open phase; else, on the root main thread, the phase that
- * closed last (flagged: it may turn out to be teardown) or startup; else, on
- * any other thread, the root main thread's phase.
- */
+/* The sampled thread's phase, by the rules of phase_rules.h, from the states in the map. */
 static __always_inline void sample_phase(__u32 tid, struct pp_sample_key *key)
 {
-	struct pp_tstate *st = bpf_map_lookup_elem(&tstate, &tid);
+	struct pp_tstate *own = bpf_map_lookup_elem(&tstate, &tid), *root = NULL;
+	__u32 root_id = root_tid;
 
-	if (st && st->depth) {
-		key->phase = st->phase[(st->depth - 1) & DEPTH_MASK];
-		return;
-	}
-	if (tid != root_tid) {
-		__u32 root = root_tid;
-
-		if (root_exited) {
-			key->phase = PP_PHASE_TEARDOWN;
-			return;
-		}
-		st = bpf_map_lookup_elem(&tstate, &root);
-		if (st && st->depth) {
-			key->phase = st->phase[(st->depth - 1) & DEPTH_MASK];
-			return;
-		}
-	}
-	if (st && st->linger >= 0) {
-		key->phase = st->linger;
-		key->flags = PP_SAMPLE_LINGER;
-		key->seq = st->seq;
-		return;
-	}
-	key->phase = PP_PHASE_STARTUP;
+	if (tid != root_id)
+		root = bpf_map_lookup_elem(&tstate, &root_id);
+	pp_sample_phase(own, root, tid == root_id, root_exited, key);
 }
 
 SEC("perf_event")
@@ -399,8 +315,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 /* Process-wide phase changes go to the root main thread, as a mark would. */
 static __always_inline void milestone(__u32 tgid, __u32 type, __u32 fd, int phase)
 {
-	__u64 cookie = (__u64)phase << PP_COOKIE_PHASE_SHIFT |
-		       (__u64)PP_ACT_MARK << PP_COOKIE_ACTION_SHIFT;
+	__u64 cookie = pp_cookie(0, phase, PP_ACT_MARK, 0);
 
 	emit(type, tgid, (__u32)bpf_get_current_pid_tgid(), fd, 0, 0, NULL);
 	if (phase >= 0) {
@@ -607,5 +522,212 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	bpf_ringbuf_submit(s, bpf_ringbuf_query(&stack_samples, BPF_RB_AVAIL_DATA) > stack_wakeup_bytes ?
 				      BPF_RB_FORCE_WAKEUP :
 				      BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/* ---- --syscalls: system calls per (phase, thread, call), counted here ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_sys_key);
+	__type(value, struct pp_sys_val);
+} sys_counts SEC(".maps");
+
+/* a tracked thread's system call in progress: when it entered, and its key */
+struct sys_entry {
+	__u64 ts;
+	struct pp_sys_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sys_entry);
+} sys_start SEC(".maps");
+
+/* calls that found no room in sys_counts: reported */
+__u64 sys_lost;
+
+/* Counted at entry (exit and exit_group never return), timed at exit. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_count_enter, struct pt_regs *regs, long nr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sys_entry e = { .key = { .tid = (__u32)id, .nr = (__u32)nr } };
+	struct pp_sample_key sk = {};
+	struct pp_sys_val one = { 1, 0 }, *v;
+
+	if (nr < 0 || !is_tracked(id >> 32))
+		return 0;
+	sample_phase((__u32)id, &sk);
+	e.key.phase = sk.phase;
+	e.key.flags = sk.flags;
+	e.key.seq = sk.seq;
+	v = bpf_map_lookup_elem(&sys_counts, &e.key);
+	if (v)
+		__sync_fetch_and_add(&v->count, 1);
+	else if (bpf_map_update_elem(&sys_counts, &e.key, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&sys_lost, 1);
+	e.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&sys_start, &e.key.tid, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_count_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_entry *e = bpf_map_lookup_elem(&sys_start, &tid);
+	struct pp_sys_val *v;
+
+	if (!e || !e->ts)
+		return 0;
+	v = bpf_map_lookup_elem(&sys_counts, &e->key);
+	if (v)
+		__sync_fetch_and_add(&v->ns, bpf_ktime_get_ns() - e->ts);
+	e->ts = 0;
+	return 0;
+}
+
+/* ---- --off-cpu: blocked time per phase, thread and stack, and who ended it ---- */
+
+/* blocked time in ns, by the stack and phase it blocked in (the key of `samples`) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_sample_key);
+	__type(value, __u64);
+} off_stacks SEC(".maps");
+
+/* blocked time by thread, phase and waker (count, ns) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pp_wait_key);
+	__type(value, struct pp_sys_val);
+} off_waits SEC(".maps");
+
+/* a tracked thread now blocked: since when, where, and (once woken) by whom */
+struct off_entry {
+	__u64 ts;
+	struct pp_sample_key where;
+	__u32 waker, waker_seq;
+	__u8 waker_phase, waker_flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct off_entry);
+} off_start SEC(".maps");
+
+/* blocked stretches that found no room in off_stacks or off_waits */
+__u64 off_lost;
+
+/* task_struct::state became __state in Linux 5.14 (commit 2f064a59a11f) */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre_5_14 *)t, state);
+}
+
+static __always_inline void add_ns(void *map, const void *key, __u64 ns)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		__sync_fetch_and_add(v, ns);
+	else if (bpf_map_update_elem(map, key, &ns, BPF_NOEXIST))
+		__sync_fetch_and_add(&off_lost, 1);
+}
+
+/* prev blocks (not preempted: it stays runnable then): remember where. */
+static __always_inline void off_begin(void *ctx, struct task_struct *prev, __u32 tgid)
+{
+	struct off_entry e = {};
+	__u32 tid = BPF_CORE_READ(prev, pid);
+
+	e.ts = bpf_ktime_get_ns();
+	e.where.tgid = tgid;
+	BPF_CORE_READ_STR_INTO(&e.where.comm, prev, comm);
+	/* the switch runs on prev's stack, in its context */
+	e.where.ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	e.where.kstack = bpf_get_stackid(ctx, &stacks, 0);
+	sample_phase(tid, &e.where);
+	bpf_map_update_elem(&off_start, &tid, &e, BPF_ANY);
+}
+
+static __always_inline void off_end(struct task_struct *next)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct off_entry *e = bpf_map_lookup_elem(&off_start, &tid);
+	struct pp_wait_key wk = {};
+	struct pp_sys_val one = { 1, 0 }, *v;
+	__u64 ns;
+
+	if (!e)
+		return;
+	ns = bpf_ktime_get_ns() - e->ts;
+	add_ns(&off_stacks, &e->where, ns);
+	wk.tid = tid;
+	wk.phase = e->where.phase;
+	wk.flags = e->where.flags;
+	wk.seq = e->where.seq;
+	wk.waker = e->waker;
+	wk.waker_phase = e->waker_phase;
+	wk.waker_flags = e->waker_flags;
+	wk.waker_seq = e->waker_seq;
+	v = bpf_map_lookup_elem(&off_waits, &wk);
+	if (v) {
+		__sync_fetch_and_add(&v->count, 1);
+		__sync_fetch_and_add(&v->ns, ns);
+	} else {
+		one.ns = ns;
+		if (bpf_map_update_elem(&off_waits, &wk, &one, BPF_NOEXIST))
+			__sync_fetch_and_add(&off_lost, 1);
+	}
+	bpf_map_delete_elem(&off_start, &tid);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
+
+	if (task_state(prev) != 0 && is_tracked(prev_tgid))
+		off_begin(ctx, prev, prev_tgid);
+	if (is_tracked(BPF_CORE_READ(next, tgid)))
+		off_end(next);
+	return 0;
+}
+
+/* Runs in the waker's context: a tracked waker is named, with its phase. */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(offcpu_waking, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	struct off_entry *e = bpf_map_lookup_elem(&off_start, &tid);
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pp_sample_key k = {};
+
+	if (!e)
+		return 0;
+	if (!is_tracked(id >> 32)) {
+		e->waker = 0;
+		return 0;
+	}
+	sample_phase((__u32)id, &k);
+	e->waker = (__u32)id;
+	e->waker_phase = k.phase;
+	e->waker_flags = k.flags;
+	e->waker_seq = k.seq;
 	return 0;
 }

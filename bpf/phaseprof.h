@@ -45,6 +45,33 @@ enum pp_action {
 #define PP_COOKIE_ACTION_SHIFT 40
 #define PP_COOKIE_RETURN (1ULL << 48)
 
+/* The one place a cookie is made and taken apart (plan.c makes them, both halves read them). */
+static inline __u64 pp_cookie(__u32 site, int phase, int action, int ret)
+{
+	return (__u64)site | (__u64)(__u8)phase << PP_COOKIE_PHASE_SHIFT |
+	       (__u64)(__u8)action << PP_COOKIE_ACTION_SHIFT | (ret ? PP_COOKIE_RETURN : 0);
+}
+
+static inline __u32 pp_cookie_site(__u64 c)
+{
+	return c & PP_COOKIE_SITE_MASK;
+}
+
+static inline int pp_cookie_phase(__u64 c)
+{
+	return (c >> PP_COOKIE_PHASE_SHIFT) & 0xff;
+}
+
+static inline int pp_cookie_action(__u64 c)
+{
+	return (c >> PP_COOKIE_ACTION_SHIFT) & 0xff;
+}
+
+static inline int pp_cookie_is_return(__u64 c)
+{
+	return (c & PP_COOKIE_RETURN) != 0;
+}
+
 enum pp_event_type {
 	PP_EV_EXEC = 1, /* a tracked process exec'd: arg = 0 */
 	PP_EV_FORK,     /* a tracked task created a thread or process: tid/tgid = the child, arg = parent tid */
@@ -65,9 +92,10 @@ enum pp_event_type {
 #define PP_MAX_DEPTH 16
 
 /*
- * Per-thread phase state, kept by the kernel half so every stack sample is
- * tagged with its thread's phase at that instant. The same rules as the user
- * half's model (collector/phases.c): brackets push and pop, marks replace.
+ * Per-thread phase state: kept by the kernel half so every stack sample is
+ * tagged with its thread's phase at that instant, and by the user half's model
+ * (collector/phases.c) as it replays the events. Both change it only through
+ * the rules in phase_rules.h.
  */
 struct pp_tstate {
 	__u32 seq;      /* state changes so far (tells the last lingering stretch) */
@@ -135,6 +163,42 @@ struct pp_event {
 	__u32 arg2;
 	__u32 cpu;
 	char comm[PP_COMM_LEN];
+};
+
+/*
+ * --syscalls: system calls counted in the kernel by thread, call number and
+ * the thread's phase at entry (tagged as stack samples are: phase, and for
+ * the root main thread's lingering phase the flag and seq).
+ */
+struct pp_sys_key {
+	__u32 tid;
+	__u32 nr;
+	__u32 seq;
+	__u8 phase;
+	__u8 flags;
+	__u8 pad[2];
+};
+
+struct pp_sys_val {
+	__u64 count;
+	__u64 ns; /* entry to exit, for the calls that returned */
+};
+
+/*
+ * --off-cpu: one stretch a tracked thread spent blocked, by who woke it. The
+ * thread's phase when it blocked and the waker's when it woke it are tagged
+ * as stack samples are. waker is 0 when no tracked thread did (a timer, an
+ * interrupt, another process).
+ */
+struct pp_wait_key {
+	__u32 tid;
+	__u32 seq;
+	__u32 waker;
+	__u32 waker_seq;
+	__u8 phase;
+	__u8 flags;
+	__u8 waker_phase;
+	__u8 waker_flags;
 };
 
 #endif /* PHASEPROF_BPF_H */

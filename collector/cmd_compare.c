@@ -34,6 +34,8 @@
 #include "log.h"
 #include "options.h"
 #include "outfile.h"
+#include "vec.h"
+#include "fileread.h"
 #include "phases.h"
 #include "profile.h"
 
@@ -140,7 +142,7 @@ struct reference {
 	int status;
 	char who[300];
 	struct mismatch *mm;
-	size_t nmm;
+	size_t nmm, mm_cap;
 };
 
 static int parse_count(const char *arg, unsigned max, unsigned *out)
@@ -262,27 +264,18 @@ static int split_runtimes(char *arg, struct rt **out, size_t *n)
 	return *n ? 0 : -EINVAL;
 }
 
+/* what compare reads back of a run: its stdout, stderr, stacks.folded */
+#define COMPARE_MAX_FILE (256 << 20)
+
 /* All of fd from its start (a run's stdout or stderr: the descriptor it was written through). */
 static char *read_fd(int fd, size_t *len)
 {
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	ssize_t k;
+	char *text = NULL;
 
 	*len = 0;
-	do {
-		if (n == cap) {
-			char *nb = realloc(buf, cap = cap ? 2 * cap : 4096);
-
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		k = pread(fd, buf + n, cap - n, (off_t)n);
-		n += k > 0 ? (size_t)k : 0;
-	} while (k > 0);
-	*len = n;
-	return buf ? buf : strdup("");
+	if (lseek(fd, 0, SEEK_SET) < 0 || read_whole_fd(fd, COMPARE_MAX_FILE, &text, len))
+		return strdup("");
+	return text;
 }
 
 /* A regular file dirfd/name, never through a symlink or a FIFO; NULL if it is not one. */
@@ -441,7 +434,7 @@ static size_t first_difference(const char *a, size_t alen, const char *b, size_t
 
 static void add_mismatch(struct reference *ref, const struct mismatch *m)
 {
-	struct mismatch *v = realloc(ref->mm, (ref->nmm + 1) * sizeof(*v));
+	struct mismatch *v = vec_grow(ref->mm, ref->nmm, &ref->mm_cap, sizeof(*v), 8);
 
 	if (!v)
 		return;
@@ -686,6 +679,66 @@ static void json_stat(struct json *j, const char *key, const struct stat_row *st
 	json_end_object(j);
 }
 
+static void json_mismatches(struct json *j, const struct reference *ref)
+{
+	json_begin_array(j, "mismatches");
+	for (size_t i = 0; i < ref->nmm; i++) {
+		const struct mismatch *m = &ref->mm[i];
+
+		json_begin_object(j, NULL);
+		json_string(j, "run", m->who);
+		json_string(j, "reference", m->ref_who);
+		json_string(j, "what", m->stdout_differs ? "stdout" : "exit_status");
+		json_u64(j, "bytes", m->bytes);
+		json_u64(j, "reference_bytes", m->ref_bytes);
+		if (m->stdout_differs)
+			json_u64(j, "first_difference", m->at);
+		json_i64(j, "exit_status", m->status);
+		json_i64(j, "reference_exit_status", m->ref_status);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_runtime(struct json *j, const struct rt *r)
+{
+	json_begin_object(j, NULL);
+	json_string(j, "name", r->label);
+	json_string(j, "runtime", r->name);
+	json_string(j, "profile", r->profile[0] ? r->profile : NULL);
+	json_string(j, "version", r->version[0] ? r->version : NULL);
+	json_string(j, "build_id", r->build_id[0] ? r->build_id : NULL);
+	json_u64(j, "runs", r->nsamples);
+	json_u64(j, "failures", r->failures);
+	json_string(j, "error", r->failures ? r->last_failure : NULL);
+	json_u64(j, "mismatches", r->mismatches);
+	json_string(j, "stacks", r->folded[0] ? r->folded : NULL);
+	json_begin_object(j, "phases");
+	for (int ph = 0; ph < NSTAT; ph++)
+		json_stat(j, stat_name(ph), &r->st[ph], r, ph);
+	json_end_object(j);
+	json_end_object(j);
+}
+
+static void json_anomalies(struct json *j, const struct ranked *rk, size_t k)
+{
+	json_begin_array(j, "anomalies");
+	for (size_t i = 0; i < k; i++) {
+		const struct stat_row *st = &rk[i].r->st[rk[i].ph];
+
+		json_begin_object(j, NULL);
+		json_string(j, "runtime", rk[i].r->label);
+		json_string(j, "phase", stat_name(rk[i].ph));
+		json_double(j, "median_ms", st->median);
+		json_double(j, "others_mean_ms", st->others);
+		json_double(j, "ratio", st->ratio);
+		json_double(j, "score", st->score);
+		json_bool(j, "anomaly", st->anomaly);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static int write_json(FILE *f, const struct rt *v, size_t n, const struct compare_opts *o,
 		      const struct ranked *rk, size_t k, const struct reference *ref)
 {
@@ -703,60 +756,12 @@ static int write_json(FILE *f, const struct rt *v, size_t n, const struct compar
 	json_bool(&j, "outputs_match", ref->have && !ref->nmm);
 	json_i64(&j, "exit_status", ref->have ? ref->status : -1);
 	json_string(&j, "reference_run", ref->have ? ref->who : NULL);
-	json_begin_array(&j, "mismatches");
-	for (size_t i = 0; i < ref->nmm; i++) {
-		const struct mismatch *m = &ref->mm[i];
-
-		json_begin_object(&j, NULL);
-		json_string(&j, "run", m->who);
-		json_string(&j, "reference", m->ref_who);
-		json_string(&j, "what", m->stdout_differs ? "stdout" : "exit_status");
-		json_u64(&j, "bytes", m->bytes);
-		json_u64(&j, "reference_bytes", m->ref_bytes);
-		if (m->stdout_differs)
-			json_u64(&j, "first_difference", m->at);
-		json_i64(&j, "exit_status", m->status);
-		json_i64(&j, "reference_exit_status", m->ref_status);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
+	json_mismatches(&j, ref);
 	json_begin_array(&j, "runtimes");
-	for (size_t i = 0; i < n; i++) {
-		const struct rt *r = &v[i];
-
-		json_begin_object(&j, NULL);
-		json_string(&j, "name", r->label);
-		json_string(&j, "runtime", r->name);
-		json_string(&j, "profile", r->profile[0] ? r->profile : NULL);
-		json_string(&j, "version", r->version[0] ? r->version : NULL);
-		json_string(&j, "build_id", r->build_id[0] ? r->build_id : NULL);
-		json_u64(&j, "runs", r->nsamples);
-		json_u64(&j, "failures", r->failures);
-		json_string(&j, "error", r->failures ? r->last_failure : NULL);
-		json_u64(&j, "mismatches", r->mismatches);
-		json_string(&j, "stacks", r->folded[0] ? r->folded : NULL);
-		json_begin_object(&j, "phases");
-		for (int ph = 0; ph < NSTAT; ph++)
-			json_stat(&j, stat_name(ph), &r->st[ph], r, ph);
-		json_end_object(&j);
-		json_end_object(&j);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_runtime(&j, &v[i]);
 	json_end_array(&j);
-	json_begin_array(&j, "anomalies");
-	for (size_t i = 0; i < k; i++) {
-		const struct stat_row *st = &rk[i].r->st[rk[i].ph];
-
-		json_begin_object(&j, NULL);
-		json_string(&j, "runtime", rk[i].r->label);
-		json_string(&j, "phase", stat_name(rk[i].ph));
-		json_double(&j, "median_ms", st->median);
-		json_double(&j, "others_mean_ms", st->others);
-		json_double(&j, "ratio", st->ratio);
-		json_double(&j, "score", st->score);
-		json_bool(&j, "anomaly", st->anomaly);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
+	json_anomalies(&j, rk, k);
 	json_end_object(&j);
 	json_finish(&j);
 	return 0;
@@ -899,7 +904,9 @@ static long run_index(const char *name, bool *warmup, bool *folder)
 /* A run folder of an earlier compare: the files record writes there, then the folder if empty. */
 static void remove_run_folder(int dirfd, const char *name)
 {
-	static const char *const ours[] = { "phases.json", "stacks.folded", "flamegraph.svg" };
+	static const char *const ours[] = { "phases.json",   "stacks.folded", "flamegraph.svg",
+					    "trace.json",    "timeline.svg",  "profile.pb.gz",
+					    "offcpu.folded", "offcpu.svg" };
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)

@@ -30,9 +30,15 @@
 #include "report.h"
 #include "runtitle.h"
 #include "runtime.h"
-#include "session.h"
-#include "perf_backend.h"
+#include "backend.h"
+#include "events.h"
+#include "target.h"
 #include "stacks.h"
+#include "timeline.h"
+#include "pprof.h"
+#include "selfcost.h"
+#include "syscalls.h"
+#include "offcpu.h"
 #include "unwind.h"
 #include "vec.h"
 #include "symbolize.h"
@@ -42,6 +48,13 @@
 
 #define DEFAULT_BUFFER_MB 32
 #define DEFAULT_FREQ 999
+/*
+ * The most -F takes. Every sample costs the sampled thread a few microseconds
+ * in the kernel (a 32 KiB stack copy with --call-graph dwarf, and the unwinding
+ * after), so 10000 Hz can already cost a tenth of each CPU; beyond it the
+ * profile measures phaseprof more than the runtime.
+ */
+#define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
 #define STACK_RING_MB 64
 
@@ -50,13 +63,16 @@ enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
        OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
-       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH };
+       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS,
+       OPT_OFFCPU };
 #define MAX_PROFILE_OPTIONS 16
 
 const struct opt_doc record_options[] = {
 	{ "runtime", 'x', "RUNTIME", "runtime to run: a name on PATH or a path to its binary" },
 	{ "output", 'o', "DIR",
-	  "write DIR/phases.json, DIR/stacks.folded and DIR/flamegraph.svg (DIR is made if missing)" },
+	  "write DIR/phases.json, trace.json, timeline.svg, and with stacks stacks.folded, "
+	  "flamegraph.svg and profile.pb.gz "
+	  "(DIR is made if missing)" },
 	{ "freq", 'F', "HZ",
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "fp|dwarf[,SIZE]|auto",
@@ -69,6 +85,11 @@ const struct opt_doc record_options[] = {
 	{ "option", OPT_OPTION, "NAME=on|off",
 	  "turn a profile option on or off (see phaseprof-probes(5)); repeatable; an option the "
 	  "profile lacks is an error, unless written NAME?=on|off" },
+	{ "syscalls", OPT_SYSCALLS, NULL,
+	  "count the runtime's system calls and their time per phase and thread (in the kernel)" },
+	{ "off-cpu", OPT_OFFCPU, NULL,
+	  "measure the time threads spend blocked, per phase, with stacks (DIR/offcpu.folded, "
+	  "DIR/offcpu.svg) and who woke them" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL,
 	  "leave the runtime's compilation cache on (the profile's no-cache option off; an error "
 	  "if it has none)" },
@@ -120,6 +141,8 @@ struct record_opts {
 	bool raw;
 	bool generic, no_fallback;
 	bool keep_cache;
+	bool syscalls;
+	bool offcpu;
 	const char *options[MAX_PROFILE_OPTIONS]; /* NAME=on|off */
 	size_t noptions;
 	const char *module;
@@ -148,7 +171,7 @@ static int parse_freq(const char *arg, unsigned *hz)
 	char *end;
 	unsigned long v = strtoul(arg, &end, 10);
 
-	if (!*arg || *end || v > 100000)
+	if (!*arg || *end || v > MAX_FREQ)
 		return -EINVAL;
 	*hz = (unsigned)v;
 	return 0;
@@ -262,6 +285,8 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 		case OPT_NO_FALLBACK: o->no_fallback = true; break;
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_KEEP_CACHE: o->keep_cache = true; break;
+		case OPT_SYSCALLS: o->syscalls = true; break;
+		case OPT_OFFCPU: o->offcpu = true; break;
 		case OPT_CALL_GRAPH:
 			if (parse_call_graph(optarg, o))
 				return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
@@ -275,7 +300,9 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 			break;
 		case 'F':
 			if (parse_freq(optarg, &o->freq))
-				return cmd_usage_error("record", "-F takes a frequency from 0 to 100000 (Hz), not '%s'",
+				return cmd_usage_error("record", "-F takes a frequency from 0 to "
+						   STRINGIFY(MAX_FREQ) " (Hz), not '%s': more samples "
+						   "would cost the runtime more CPU than they tell about it",
 						   optarg);
 			break;
 		case 'v': log_verbosity++; break;
@@ -319,8 +346,13 @@ static void step_done(const char *what)
 		 what);
 }
 
+/* libbpf printed a program's load log: the verifier refused it (read after the loader's join) */
+static bool verifier_refused;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN && strstr(fmt, "BEGIN PROG LOAD LOG"))
+		verifier_refused = true;
 	if (level == LIBBPF_DEBUG && log_verbosity < 2)
 		return 0;
 	if (log_verbosity < 1)
@@ -384,9 +416,9 @@ struct run {
 	char path[PATH_MAX];
 	struct profile *profile;
 	struct plan plan;
-	struct session s;
-	struct perf_session perf; /* --backend perf: s holds the process and events only */
-	bool use_perf;
+	struct target target;      /* the runtime's process */
+	struct event_store events; /* what the backend saw of it */
+	struct backend backend;
 	char **argv;
 	size_t nargv;
 	/* DWARF mode: samples unwound here as they arrive, counted by stack */
@@ -408,48 +440,51 @@ struct run {
 	uint64_t module_ino;
 	enum module_kind module_kind; /* of the module among the arguments */
 	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
+	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
+	int stats_fd;        /* BPF run-time statistics are on while it is open (> 0) */
+	struct self_cost cost;
 };
 
-/* The perf backend's arm(): uprobe events in a private tracefs group, perf ring buffers. */
-static int perf_arm(struct run *r)
+static void unwind_sample(void *ctx, const struct pp_stack_sample *sample);
+
+static void backend_options(struct run *r, struct backend_opts *bo)
 {
-	char why[1024] = "";
-	size_t failed = 0;
-	int err = perf_session__attach_tracepoints(&r->perf, why, sizeof(why));
-
-	if (err) {
-		pr_err("cannot open sched tracepoints: %s", why);
-		return PP_EXIT_FAILURE;
-	}
-	err = perf_session__attach_uprobes(&r->perf, r->plan.att, r->plan.natt, &failed, why,
-					   sizeof(why));
-	if (err) {
-		const struct plan_attach *a = &r->plan.att[failed];
-
-		pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
-		       a->retprobe ? "uretprobe" : "uprobe", r->profile->name,
-		       r->plan.sites[pp_cookie_site(a->cookie)].site->text, a->path,
-		       (unsigned long long)a->offset, why);
-		return PP_EXIT_FAILURE;
-	}
-	return 0;
+	*bo = (struct backend_opts){
+		.buffer_mb = r->o.buffer_mb,
+		.btf = r->o.btf,
+		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
+		.stack_copy = r->o.stack_copy,
+		.on_stack = unwind_sample,
+		.stack_ctx = r,
+		.syscalls = r->o.syscalls,
+		.offcpu = r->o.offcpu,
+	};
 }
 
-/* --backend perf, or auto where BPF is unavailable (fallback_why says why). */
-static int perf_prepare(struct run *r, const char *fallback_why)
+/*
+ * Observe the run with ops' backend, asked for or standing in where BPF was
+ * unavailable (fallback_why says why): then the note says what it cannot do.
+ */
+static int open_backend(struct run *r, const struct backend_ops *ops, const char *fallback_why)
 {
+	struct backend_opts bo;
 	char why[1024] = "";
 	int err;
 
 	if (fallback_why)
-		pr_note("BPF is unavailable here (%s); timing phases with the perf backend "
-			"(tracefs uprobe events and perf_event_open; no stack samples)",
-			fallback_why);
-	r->use_perf = true;
-	r->o.freq = 0;
-	err = perf_session__open(&r->perf, &r->s, r->o.buffer_mb, why, sizeof(why));
+		pr_note("BPF is unavailable here (%s); timing phases with the %s backend%s", fallback_why,
+			ops->name, ops->caps & BACKEND_STACKS ? "" : " (no stack samples)");
+	if (!(ops->caps & BACKEND_STACKS))
+		r->o.freq = 0;
+	if ((r->o.syscalls || r->o.offcpu) && !ops->attach_syscalls) {
+		pr_warn("--syscalls and --off-cpu need BPF; the %s backend runs without them",
+			ops->name);
+		r->o.syscalls = r->o.offcpu = false;
+	}
+	backend_options(r, &bo);
+	err = backend__open(&r->backend, ops, &r->target, &r->events, &bo, why, sizeof(why));
 	if (err) {
-		pr_err("cannot use the perf backend: %s", why[0] ? why : strerror(-err));
+		pr_err("cannot use the %s backend: %s", ops->name, why[0] ? why : strerror(-err));
 		return err == -EPERM || err == -EACCES ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_FAILURE;
 	}
 	return 0;
@@ -458,13 +493,9 @@ static int perf_prepare(struct run *r, const char *fallback_why)
 /* The fallback watches the module file named among the arguments, and JIT memory. */
 static int arm_fallback(struct run *r)
 {
+	char why[1024] = "";
 	int err;
 
-	if (r->use_perf) {
-		pr_err("cannot use the generic fallback with --backend perf (%s); it needs BPF",
-		       r->fallback_why);
-		return PP_EXIT_NO_SYMBOL;
-	}
 	if (fallback__module(r->o.args, r->o.nargs, r->o.module, r->module, sizeof(r->module),
 			     &r->module_ino)) {
 		if (r->o.module) {
@@ -474,53 +505,122 @@ static int arm_fallback(struct run *r)
 		r->module[0] = '\0';
 		r->module_ino = 0;
 	}
+	err = backend__attach_fallback(&r->backend, r->module_ino, why, sizeof(why));
+	if (err == -EOPNOTSUPP) {
+		pr_err("cannot use the generic fallback (%s): %s", r->fallback_why, why);
+		return PP_EXIT_NO_SYMBOL;
+	}
+	if (err) {
+		pr_err("cannot attach the fallback's syscall tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
 	pr_note("generic fallback for %s (%s): it sees startup and load%s%s; the rest is unknown",
 		r->path, r->fallback_why, r->module[0] ? " of " : ", but no module file among the arguments (--module FILE)",
 		r->module);
-	/* without a module file nothing can be told apart: the whole run is unknown */
-	err = r->module_ino ? 0 : session__seed_mark(&r->s, r->s.child, PP_PHASE_UNKNOWN);
-	err = err ?: session__attach_fallback(&r->s, r->module_ino);
-	if (err)
-		pr_err("cannot attach the fallback's syscall tracepoints: %s", strerror(-err));
-	return err ? PP_EXIT_FAILURE : 0;
+	return 0;
 }
 
-static int arm(struct run *r)
+/* The kernel refuses a rate above perf_event_max_sample_rate (which it lowers
+ * itself when sampling interrupts take too long): sample at that rate instead. */
+static void cap_freq(struct run *r)
 {
-	int err = r->use_perf ? 0 : session__attach_tracepoints(&r->s);
-	size_t failed = 0;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	unsigned max;
 
-	if (r->use_perf)
-		return perf_arm(r);
-	if (err) {
-		pr_err("cannot attach sched tracepoints: %s", strerror(-err));
-		return PP_EXIT_FAILURE;
+	if (!f)
+		return;
+	if (fscanf(f, "%u", &max) == 1 && max && r->o.freq > max) {
+		pr_note("sampling at %u Hz, not %u: the kernel's limit now "
+			"(/proc/sys/kernel/perf_event_max_sample_rate)", max, r->o.freq);
+		r->o.freq = max;
 	}
-	if (r->fallback) {
-		err = arm_fallback(r);
-		if (err)
-			return err;
-	}
-	err = session__attach_uprobes(&r->s, r->plan.att, r->plan.natt, &failed);
+	fclose(f);
+}
+
+static int attach_uprobes(struct run *r)
+{
+	char why[1024] = "";
+	size_t failed = 0;
+	int err = backend__attach_uprobes(&r->backend, r->plan.att, r->plan.natt, &failed, why,
+					  sizeof(why));
+
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
 
 		pr_err("cannot attach %s to %s:%s at %s+0x%llx: %s",
 		       a->retprobe ? "uretprobe" : "uprobe", r->profile->name, site->text, a->path,
-		       (unsigned long long)a->offset, strerror(-err));
+		       (unsigned long long)a->offset, why);
 		return PP_EXIT_FAILURE;
 	}
-	if (r->o.freq) {
-		err = session__attach_sampling(&r->s, r->o.freq);
-		if (err) {
-			pr_err("cannot sample stacks at %u Hz: %s; try -F 0 to time phases only",
-			       r->o.freq, strerror(-err));
-			return PP_EXIT_FAILURE;
-		}
-	}
-	pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
 	return 0;
+}
+
+static int attach_sampling(struct run *r)
+{
+	char why[1024] = "";
+	int err = target__follow_maps(&r->target);
+
+	cap_freq(r);
+	if (err)
+		snprintf(why, sizeof(why), "cannot follow the runtime's memory maps: %s",
+			 strerror(-err));
+	else
+		err = backend__attach_sampling(&r->backend, r->o.freq, why, sizeof(why));
+	if (err) {
+		pr_err("cannot sample stacks at %u Hz: %s; try -F 0 to time phases only", r->o.freq,
+		       why);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* --syscalls and --off-cpu: blocked stacks are named from the maps, as samples are. */
+static int attach_why(struct run *r)
+{
+	char why[1024] = "";
+	int err = 0;
+
+	if (r->o.syscalls && (err = backend__attach_syscalls(&r->backend, why, sizeof(why)))) {
+		pr_err("cannot attach the system call tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	if (r->o.offcpu && !r->target.mm)
+		err = target__follow_maps(&r->target);
+	if (r->o.offcpu && err)
+		snprintf(why, sizeof(why), "cannot follow the runtime's memory maps: %s",
+			 strerror(-err));
+	else if (r->o.offcpu)
+		err = backend__attach_offcpu(&r->backend, why, sizeof(why));
+	if (err) {
+		pr_err("cannot attach the off-CPU tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int arm(struct run *r)
+{
+	char why[1024] = "";
+	int err;
+
+	/* on before the first program can run, so the cost counts all of it */
+	r->stats_fd = r->backend.ops->own_cost ? selfcost__enable_stats() : 0;
+	if (r->stats_fd < 0)
+		pr_debug("cannot turn on BPF run-time statistics: %s", strerror(-r->stats_fd));
+	err = backend__attach_tracepoints(&r->backend, why, sizeof(why));
+
+	if (err) {
+		pr_err("cannot attach sched tracepoints: %s", why);
+		return PP_EXIT_FAILURE;
+	}
+	err = r->fallback ? arm_fallback(r) : 0;
+	err = err ?: attach_uprobes(r);
+	err = err ?: r->o.freq ? attach_sampling(r) : 0;
+	err = err ?: attach_why(r);
+	if (!err)
+		pr_debug("%zu probes and 4 tracepoints attached", r->plan.natt);
+	return err;
 }
 
 struct bpf_loader {
@@ -532,23 +632,31 @@ struct bpf_loader {
 static void *load_bpf(void *arg)
 {
 	struct bpf_loader *l = arg;
+	struct backend_opts bo;
+	char why[1024];
 
-	struct session_opts so = {
-		.ringbuf_mb = l->r->o.buffer_mb,
-		.btf = l->r->o.btf,
-		.stack_ring_mb = l->r->dwarf ? STACK_RING_MB : 0,
-		.stack_copy = l->r->o.stack_copy,
-	};
-
-	l->err = session__open(&l->r->s, &so);
+	/* its errors are told by prepare(): some make the perf backend stand in */
+	backend_options(l->r, &bo);
+	l->err = backend__open(&l->r->backend, &bpf_backend_ops, &l->r->target, &l->r->events, &bo,
+			       why, sizeof(why));
 	return NULL;
 }
 
+/*
+ * A program the verifier refuses is phaseprof's bug, not a kernel without BTF:
+ * say so, and where the verifier's own words are.
+ */
 static int bpf_load_error(int err)
 {
+	if (verifier_refused) {
+		pr_err("cannot load the BPF program: the kernel's verifier refused it (%s); this is "
+		       "a phaseprof bug: run with -v to see the verifier's log, and report it",
+		       strerror(-err));
+		return PP_EXIT_FAILURE;
+	}
 	pr_err("cannot load the BPF program: %s%s", strerror(-err),
 	       err == -EPERM ? "; run as root or with CAP_BPF and CAP_PERFMON" :
-			       "; run with -vv to see the verifier's log");
+			       "; the kernel lacks BTF or a BPF feature phaseprof needs (-vv shows libbpf's log)");
 	return err == -EPERM ? PP_EXIT_NO_PRIVILEGE : PP_EXIT_NO_BTF;
 }
 
@@ -563,12 +671,17 @@ static int start_runtime(struct run *r)
 		return err;
 	catch_signals();
 	step_done("probes armed");
-	err = session__start(&r->s, r->argv);
+	err = target__start(&r->target, r->argv);
 	if (err) {
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
 		return err == -ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_ELF;
 	}
 	return 0;
+}
+
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return tv->tv_sec * 1000000000ULL + tv->tv_usec * 1000ULL;
 }
 
 static int exit_code_of(int status, int *term_signal)
@@ -627,6 +740,56 @@ static int put_flamegraph(FILE *f, const void *what)
 	return flame_render_buffer(b->text, b->len, f, &fo);
 }
 
+static int put_trace(FILE *f, const void *tl)
+{
+	return timeline__trace_json(f, tl);
+}
+
+static int put_timeline(FILE *f, const void *tl)
+{
+	return timeline__svg(f, tl);
+}
+
+static int put_pprof(FILE *f, const void *pprof)
+{
+	return pprof__write((struct pprof *)pprof, f);
+}
+
+/* offcpu.svg: the blocked stacks, in microseconds, in the io palette's blues */
+static int put_offcpu_svg(FILE *f, const void *what)
+{
+	const struct folded_buf *b = what;
+	struct flame_opts fo;
+
+	flame_opts_init(&fo);
+	fo.palette = FLAME_PAL_IO;
+	fo.title = b->title;
+	fo.countname = "us";
+	return flame_render_buffer(b->text, b->len, f, &fo);
+}
+
+/* --off-cpu: DIR/offcpu.folded, and its flame graph drawn from memory */
+static int write_offcpu(int dirfd, const char *dir, const struct offcpu_report *off)
+{
+	char *text = NULL;
+	struct folded_buf b = { .title = "phaseprof off-CPU time" };
+	FILE *m = open_memstream(&text, &b.len);
+	int err = m ? stacks__write_folded(m, &off->stacks) : -ENOMEM;
+
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	b.text = text;
+	if (err)
+		pr_err("cannot fold the off-CPU stacks: %s", strerror(-err));
+	err = err ?: write_file(dirfd, dir, "offcpu.folded", put_buffer, &b);
+	if (!err && off->stacks.n)
+		err = write_file(dirfd, dir, "offcpu.svg", put_offcpu_svg, &b);
+	else
+		unlinkat(dirfd, "offcpu.svg", 0);
+	free(text);
+	return err;
+}
+
 static int write_stacks(int dirfd, const char *dir, const struct report *rep)
 {
 	char title[512], *text = NULL;
@@ -651,28 +814,45 @@ static int write_stacks(int dirfd, const char *dir, const struct report *rep)
  * A reused directory keeps no output of an earlier run that this one does not
  * rewrite: a stale flame graph next to new phases would mislead.
  */
-static void remove_stale(int dirfd)
+static void remove_stale(int dirfd, const char *const *names)
 {
-	unlinkat(dirfd, "stacks.folded", 0);
-	unlinkat(dirfd, "flamegraph.svg", 0);
+	for (; *names; names++)
+		unlinkat(dirfd, *names, 0);
 }
 
-static int write_outputs(int dirfd, const char *dir, const struct report *rep)
+static int write_outputs(struct run *r, const struct report *rep)
 {
+	static const char *const stack_files[] = { "stacks.folded", "flamegraph.svg",
+						   "profile.pb.gz", NULL };
+	static const char *const offcpu_files[] = { "offcpu.folded", "offcpu.svg", NULL };
+	struct timeline_input tl = { rep->st, &r->plan, r->events.v, r->events.n,
+				     r->profile->name };
+	int dirfd = r->outdir;
+	const char *dir = r->o.output;
 	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
 
+	err = write_file(dirfd, dir, "trace.json", put_trace, &tl) ?: err;
+	err = write_file(dirfd, dir, "timeline.svg", put_timeline, &tl) ?: err;
 	if (rep->stacks)
 		err = write_stacks(dirfd, dir, rep) ?: err;
 	else
-		remove_stale(dirfd);
+		remove_stale(dirfd, stack_files);
+	if (rep->stacks && r->pprof)
+		err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
+	else if (rep->stacks)
+		unlinkat(dirfd, "profile.pb.gz", 0);
+	if (rep->offcpu)
+		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
+	else
+		remove_stale(dirfd, offcpu_files);
 	if (err)
 		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
 }
 
-static void *detach_session(void *s)
+static void *detach_backend(void *b)
 {
-	session__detach(s);
+	backend__detach(b);
 	return NULL;
 }
 
@@ -686,19 +866,48 @@ static const char *process_name(uint32_t tgid, void *ctx)
 	return NULL;
 }
 
+/* Each sampled stack is folded, and with -o goes to profile.pb.gz too. */
+struct fold_tee {
+	struct stack_fold *f;
+	struct pprof *pprof; /* or NULL */
+	const struct run_stats *st;
+};
+
+static int fold_tee(void *ctx, const struct stack_tuple *t)
+{
+	struct fold_tee *tee = ctx;
+	int err = stacks__fold(tee->f, t);
+
+	if (err || !tee->pprof)
+		return err;
+	return pprof__add(tee->pprof, t, process_name(t->tgid, (void *)tee->st));
+}
+
 /* Name every sampled frame and fold the stacks; NULL when there are none. */
 static struct stack_result *collect_stacks(struct run *r, const struct run_stats *st)
 {
 	struct stack_result *sr = calloc(1, sizeof(*sr));
-	struct stack_maps maps = { .process_name = process_name, .ctx = (void *)st };
+	struct stack_fold f = { .mm = r->target.mm, .z = r->z, .o = &r->o.stack,
+				.process_name = process_name, .ctx = (void *)st };
+	uint64_t lost = 0;
+	struct fold_tee tee = { &f, NULL, st };
 	int err = -ENOMEM;
 
+	/* with -o, the same samples go to profile.pb.gz as they are folded */
+	if (r->o.output)
+		r->pprof = pprof__new(r->target.mm, r->z, r->o.freq, st->start_ts, st->wall_ns,
+				      r->profile->name);
+	if (r->o.output && !r->pprof)
+		pr_warn("cannot build profile.pb.gz: %s", strerror(errno));
+	tee.pprof = r->pprof;
 	if (sr && r->z) {
 		/* the runtime's symbols are loaded already, for its probe sites */
 		for (size_t i = 0; i < r->plan.nsyms; i++)
 			symbolizer__lend(r->z, r->plan.syms[i]);
-		session__stack_maps(&r->s, &maps);
-		err = stacks__collect(&maps, r->agg, r->s.mm, r->z, &r->o.stack, sr);
+		err = stacks__fold_begin(&f, sr);
+		err = err ?: backend__stacks(&r->backend, r->agg, fold_tee, &tee, &lost);
+		if (f.buf)
+			stacks__fold_end(&f, lost);
 	}
 	if (err) {
 		pr_warn("cannot fold the stack samples: %s", strerror(-err));
@@ -766,13 +975,13 @@ static void trace_event(const struct pp_event *e, uint64_t t0)
 
 static void count_hits(struct run *r)
 {
-	for (size_t i = 0; i < r->s.nev; i++) {
-		const struct pp_event *e = &r->s.ev[i];
+	for (size_t i = 0; i < r->events.n; i++) {
+		const struct pp_event *e = &r->events.v[i];
 
 		if (e->type == PP_EV_SITE)
 			plan__count_hit(&r->plan, e->cookie);
 		if (log_verbosity >= 3)
-			trace_event(e, r->s.ev[0].ts);
+			trace_event(e, r->events.v[0].ts);
 	}
 }
 
@@ -790,18 +999,114 @@ static const char *query_version(struct run *r, char *buf, size_t len)
 /* The generic fallback's milestones that only the whole run tells (fallback.h). */
 static int add_fallback_milestones(struct run *r)
 {
-	struct pp_event *v = vec_grow(r->s.ev, r->s.nev + 1, &r->s.cap, sizeof(*v), 65536);
+	int err = events__reserve(&r->events, 2);
 
-	if (!v)
-		return -ENOMEM;
-	r->s.ev = v;
-	r->s.nev = fallback__milestones(v, r->s.nev, r->s.child, r->module_ino != 0);
-	return 0;
+	if (!err)
+		r->events.n = fallback__milestones(r->events.v, r->events.n, r->target.pid,
+						   r->module_ino != 0);
+	return err;
+}
+
+/* What the run was, as the target and the backend saw it. */
+static void report_target(struct run *r, struct report *rep)
+{
+	rep->exit_status = exit_code_of(r->target.wait_status, &rep->term_signal);
+	rep->lost_events = backend__lost(&r->backend);
+	rep->rusage_user_ns = timeval_ns(&r->target.rusage.ru_utime);
+	rep->rusage_system_ns = timeval_ns(&r->target.rusage.ru_stime);
+	rep->events = r->events.n;
+}
+
+static uint64_t truncated_stacks(struct run *r)
+{
+	struct unwind_stats us;
+
+	if (!r->unwinder)
+		return 0;
+	unwinder__stats(r->unwinder, &us);
+	return us.truncated;
+}
+
+/* --syscalls: the kernel's counts, per phase; NULL without them. */
+static const struct syscall_report *collect_syscalls(struct run *r, struct syscall_report *sys)
+{
+	int err;
+
+	if (!r->o.syscalls)
+		return NULL;
+	err = backend__syscalls(&r->backend, sys);
+	if (err) {
+		pr_warn("cannot count system calls: %s", strerror(-err));
+		syscalls__free(sys);
+		return NULL;
+	}
+	return sys;
+}
+
+/* --off-cpu: blocked time by stack and by waker; NULL without it. */
+static const struct offcpu_report *collect_offcpu(struct run *r, const struct run_stats *st,
+						  struct offcpu_report *off)
+{
+	struct stack_fold f = { .mm = r->target.mm, .z = r->z, .o = &r->o.stack,
+				.process_name = process_name, .ctx = (void *)st };
+	int err;
+
+	if (!r->o.offcpu || !r->z)
+		return NULL;
+	/* without sampling, the runtime's symbols were not lent for it yet */
+	for (size_t i = 0; !r->o.freq && i < r->plan.nsyms; i++)
+		symbolizer__lend(r->z, r->plan.syms[i]);
+	err = stacks__fold_begin(&f, &off->stacks);
+	err = err ?: backend__offcpu(&r->backend, stacks__fold, &f, off);
+	if (f.buf)
+		stacks__fold_end(&f, 0);
+	if (err) {
+		pr_warn("cannot fold the off-CPU time: %s", strerror(-err));
+		offcpu__free(off);
+		return NULL;
+	}
+	offcpu__finish(off);
+	return off;
+}
+
+/* What phaseprof cost: counted here, and the BPF programs' time from the kernel. */
+static const struct self_cost *measure_cost(struct run *r, const struct run_stats *st,
+					    const struct stack_result *stacks)
+{
+	struct self_cost *c = &r->cost;
+	int err;
+
+	c->samples = stacks ? stacks->total : 0;
+	c->events = r->events.n;
+	c->run_cpu_ns = st->cpu_ns;
+	if (r->stats_fd > 0) {
+		err = backend__own_cost(&r->backend, c);
+		if (err)
+			pr_debug("cannot read the BPF programs' statistics: %s", strerror(-err));
+		close(r->stats_fd);
+		r->stats_fd = 0;
+	}
+	return c;
+}
+
+/* Beyond the phase table: phaseprof's cost, and what --syscalls and --off-cpu saw. */
+struct why {
+	struct syscall_report sys;
+	struct offcpu_report off;
+};
+
+static void collect_why(struct run *r, const struct run_stats *st,
+			const struct stack_result *stacks, struct why *w, struct report *rep)
+{
+	rep->cost = measure_cost(r, st, stacks);
+	rep->syscalls = collect_syscalls(r, &w->sys);
+	rep->offcpu = collect_offcpu(r, st, &w->off);
 }
 
 static int finish(struct run *r, int run_err)
 {
 	struct fallback_view fview;
+	struct why why = { 0 };
 	pthread_t detacher;
 	bool detaching;
 	struct run_stats st;
@@ -811,31 +1116,24 @@ static int finish(struct run *r, int run_err)
 			      .plan = &r->plan, .st = &st, .freq = r->o.freq };
 	int ret;
 
-	rep.exit_status = exit_code_of(r->s.wait_status, &rep.term_signal);
-	rep.lost_events = r->use_perf ? perf_session__lost(&r->perf) : session__lost(&r->s);
-	rep.rusage_user_ns = r->s.rusage.ru_utime.tv_sec * 1000000000ULL + r->s.rusage.ru_utime.tv_usec * 1000ULL;
-	rep.rusage_system_ns = r->s.rusage.ru_stime.tv_sec * 1000000000ULL + r->s.rusage.ru_stime.tv_usec * 1000ULL;
-	rep.events = r->s.nev;
+	report_target(r, &rep);
 	rep.module_kind = module_kind_name(r->module_kind);
 	count_hits(r);
-	if (r->fallback && add_fallback_milestones(r)) {
-		pr_err("cannot compute phases: out of memory");
-		return PP_EXIT_FAILURE;
-	}
-	if (phases__compute(r->s.ev, r->s.nev, r->s.child, &st)) {
+	if ((r->fallback && add_fallback_milestones(r)) ||
+	    phases__compute(r->events.v, r->events.n, r->target.pid, &st)) {
 		pr_err("cannot compute phases: out of memory");
 		return PP_EXIT_FAILURE;
 	}
 	if (!elf_build_id(r->path, build_id, sizeof(build_id)))
 		rep.build_id = build_id;
 	if (r->fallback) {
-		fallback__view(r->s.ev, r->s.nev, st.start_ts, &fview);
+		fallback__view(r->events.v, r->events.n, st.start_ts, &fview);
 		rep.fallback = &fview;
 		rep.fallback_why = r->fallback_why;
 		rep.module = r->module[0] ? r->module : NULL;
 	}
 	/* probes come down (a grace period, tens of ms) while we report */
-	detaching = !pthread_create(&detacher, NULL, detach_session, &r->s);
+	detaching = !pthread_create(&detacher, NULL, detach_backend, &r->backend);
 	step_done("runtime exited, phases computed");
 	join_background(r);
 	rep.version = r->version_ok ? r->version : NULL;
@@ -844,20 +1142,20 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
-	if (r->unwinder) {
-		struct unwind_stats us;
-
-		unwinder__stats(r->unwinder, &us);
-		rep.truncated_stacks = us.truncated;
-	}
+	collect_why(r, &st, stacks, &why, &rep);
+	rep.truncated_stacks = truncated_stacks(r);
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
 	if (!st.started)
 		pr_warn("the runtime's exec was never seen; no phases to report");
 	report__table(stderr, &rep);
-	ret = r->outdir >= 0 ? write_outputs(r->outdir, r->o.output, &rep) : 0;
+	step_done("table printed");
+	ret = r->outdir >= 0 ? write_outputs(r, &rep) : 0;
+	step_done("output files written");
 	phases__free(&st);
+	syscalls__free(&why.sys);
+	offcpu__free(&why.off);
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);
@@ -1012,7 +1310,7 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 					(const uint64_t *)sample->ret_orig,
 					sample->nret < PP_MAX_RET_INSTANCES ? sample->nret :
 									      PP_MAX_RET_INSTANCES };
-	int n = unwinder__unwind_hidden(r->unwinder, r->s.mm, sample->key.tgid, &regs, sample->data,
+	int n = unwinder__unwind_hidden(r->unwinder, r->target.mm, sample->key.tgid, &regs, sample->data,
 					sample->size, &hidden, ips, PP_MAX_STACK_DEPTH, &stop);
 
 	if (log_verbosity >= 3)
@@ -1036,7 +1334,6 @@ static int prepare_unwinding(struct run *r)
 		pr_err("cannot unwind stacks: out of memory");
 		return PP_EXIT_FAILURE;
 	}
-	session__on_stack_sample(&r->s, unwind_sample, r);
 	return 0;
 }
 
@@ -1105,7 +1402,7 @@ static int prepare(struct run *r)
 {
 	struct bpf_loader loader = { .r = r };
 	bool threaded;
-	int ret = session__spawn(&r->s);
+	int ret = target__spawn(&r->target);
 
 	if (ret) {
 		pr_err("cannot fork the runtime's process: %s", strerror(-ret));
@@ -1117,16 +1414,16 @@ static int prepare(struct run *r)
 	if ((ret == PP_EXIT_NO_PROFILE && !r->o.no_fallback) || (!ret && r->o.generic))
 		ret = choose_fallback(r, ret == PP_EXIT_NO_PROFILE);
 	if (!ret && r->o.backend && !strcmp(r->o.backend, "perf"))
-		return plan_run(r) ?: perf_prepare(r, NULL);
+		return plan_run(r) ?: open_backend(r, &perf_backend_ops, NULL);
 	ret = ret ?: check_kernel(r->o.btf);
 	if (!ret)
 		r->dwarf = wants_dwarf(r);
 	if (ret == PP_EXIT_NO_BTF && !(r->o.backend && !strcmp(r->o.backend, "bpf")))
-		return plan_run(r) ?: perf_prepare(r, "no kernel BTF");
+		return plan_run(r) ?: open_backend(r, &perf_backend_ops, "no kernel BTF");
 	if (ret)
 		return ret;
 	step_done("runtime and profile found");
-	if (r->o.freq) {
+	if (r->o.freq || r->o.offcpu) {
 		struct syms_opts so = { r->o.debuginfo, r->o.ndebuginfo };
 
 		r->z = symbolizer__new(&so);
@@ -1146,8 +1443,8 @@ static int prepare(struct run *r)
 		pthread_join(loader.tid, NULL);
 	step_done("BPF programs loaded");
 	if (!ret && bpf_unavailable(loader.err) && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
-		session__drop_bpf(&r->s);
-		return perf_prepare(r, strerror(-loader.err));
+		backend__close(&r->backend);
+		return open_backend(r, &perf_backend_ops, strerror(-loader.err));
 	}
 	if (!ret && loader.err)
 		ret = bpf_load_error(loader.err);
@@ -1179,7 +1476,7 @@ int cmd_record(int argc, char **argv)
 
 	if (ret || done)
 		return ret;
-	session__init(&r.s);
+	target__init(&r.target);
 	libbpf_set_print(libbpf_print);
 	step_done("start");
 	ret = open_output(&r);
@@ -1187,13 +1484,16 @@ int cmd_record(int argc, char **argv)
 	if (!ret)
 		ret = start_runtime(&r);
 	if (!ret)
-		ret = finish(&r, r.use_perf ? perf_session__run(&r.perf, take_pending_signal) :
-					      session__run(&r.s, take_pending_signal));
-	perf_session__close(&r.perf);
-	session__close(&r.s);
+		ret = finish(&r, backend__run(&r.backend, take_pending_signal));
+	backend__close(&r.backend);
+	target__close(&r.target);
+	events__free(&r.events);
 	join_background(&r);
 	unwinder__free(r.unwinder);
 	stack_agg__free(r.agg);
+	pprof__free(r.pprof);
+	if (r.stats_fd > 0)
+		close(r.stats_fd);
 	symbolizer__free(r.z);
 	plan__free(&r.plan);
 	profile__free(r.profile);

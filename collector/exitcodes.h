@@ -15,7 +15,7 @@ enum pp_exit {
 	PP_EXIT_NO_PROFILE = 67,   /* no profile for this runtime */
 	PP_EXIT_NO_PRIVILEGE = 77, /* neither root nor CAP_BPF+CAP_PERFMON */
 	PP_EXIT_NO_BTF = 78,       /* kernel lacks BTF or the BPF features we need */
-	PP_EXIT_FAILURE = 125,     /* phaseprof itself failed (attach, I/O, ...) */
+	PP_EXIT_FAILURE = 125,     /* phaseprof itself failed (attach, I/O, verifier refusal, ...) */
 	PP_EXIT_NOT_ELF = 126,     /* runtime found, but not an ELF executable */
 	PP_EXIT_NOT_FOUND = 127,   /* runtime binary not found */
 };

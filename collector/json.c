@@ -148,6 +148,12 @@ void json_hex(struct json *j, const char *key, uint64_t val)
 	fprintf(j->f, "\"0x%" PRIx64 "\"", val);
 }
 
+void json_ns_as_us(struct json *j, const char *key, uint64_t ns)
+{
+	item(j, key);
+	fprintf(j->f, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
+}
+
 void json_finish(struct json *j)
 {
 	fputc('\n', j->f);

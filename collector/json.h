@@ -33,6 +33,8 @@ void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 void json_hex(struct json *j, const char *key, uint64_t val); /* "0x1a2b" */
+/* nanoseconds as microseconds with three decimals, exact: 1234567 -> 1234.567 */
+void json_ns_as_us(struct json *j, const char *key, uint64_t ns);
 /* finish the document with a newline */
 void json_finish(struct json *j);
 

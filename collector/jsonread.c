@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "jsonread.h"
+#include "fileread.h"
 
 struct reader {
 	const char *s;
@@ -330,35 +331,17 @@ struct jr_node *jr_parse(const char *text, size_t len, char *err, size_t errlen)
 
 struct jr_node *jr_parse_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct jr_node *n = NULL;
-	struct stat st;
-	size_t got = 0;
-	char *buf;
+	struct jr_node *n;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret = read_whole_file(path, 0, JR_MAX_BYTES, &buf, &len);
 
-	if (fd < 0 || fstat(fd, &st) || st.st_size > JR_MAX_BYTES) {
+	if (ret) {
 		snprintf(err, errlen, "cannot read '%s': %s", path,
-			 fd < 0 || errno ? strerror(errno) : "too large");
-		if (fd >= 0)
-			close(fd);
+			 ret == -EFBIG ? "too large" : strerror(-ret));
 		return NULL;
 	}
-	buf = malloc(st.st_size + 1);
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + got, st.st_size - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += k;
-	}
-	close(fd);
-	if (!buf) {
-		snprintf(err, errlen, "cannot read '%s': out of memory", path);
-		return NULL;
-	}
-	n = jr_parse(buf, got, err, errlen);
+	n = jr_parse(buf, len, err, errlen);
 	free(buf);
 	return n;
 }

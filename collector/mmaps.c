@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "vec.h"
 #include "mmaps.h"
+#include "perf_ring.h"
 
 #define RING_PAGES 64 /* per CPU; mmap records are few */
 
@@ -190,39 +191,17 @@ void mmaps__feed(struct mmaps *m, const void *buf, size_t len)
 	}
 }
 
-/* Copy each record out of the ring (it may wrap), then hand it on. */
-static void drain(struct mmaps *m, void *ring)
+static void take_record(void *m, const struct perf_event_header *h)
 {
-	struct perf_event_mmap_page *meta = ring;
-	char *data = (char *)ring + m->page;
-	uint64_t size = (uint64_t)RING_PAGES * m->page;
-	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = meta->data_tail;
-	union {
-		struct perf_event_header h;
-		char bytes[MAX_RECORD];
-	} buf;
-
-	while (tail + sizeof(struct perf_event_header) <= head) {
-		struct perf_event_header *h = (void *)(data + tail % size);
-		size_t len = h->size, first;
-
-		if (len < sizeof(*h) || len > sizeof(buf))
-			break;
-		first = size - tail % size < len ? size - tail % size : len;
-		memcpy(buf.bytes, data + tail % size, first);
-		memcpy(buf.bytes + first, data, len - first);
-		on_record(m, &buf.h);
-		tail += len;
-	}
-	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+	on_record(m, h);
 }
 
 void mmaps__read(struct mmaps *m)
 {
 	for (int i = 0; m && i < m->ncpu; i++)
 		if (m->rings[i])
-			drain(m, m->rings[i]);
+			perf_ring_drain(m->rings[i], m->page, (size_t)RING_PAGES * m->page,
+					take_record, m);
 }
 
 static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
@@ -239,11 +218,11 @@ static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
 		.inherit = 1,
 		.exclude_kernel = 1,
 	};
-	int fd = (int)syscall(SYS_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	int fd = perf_event_fd(&attr, pid, cpu);
 	void *ring;
 
 	if (fd < 0)
-		return errno == ENODEV ? 0 : -errno; /* an offline CPU */
+		return fd == -ENODEV ? 0 : fd; /* an offline CPU */
 	ring = mmap(NULL, (RING_PAGES + 1) * m->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (ring == MAP_FAILED) {
 		int err = -errno;

@@ -1,5 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* perf_backend.c: phase timing through tracefs and perf_event_open, see perf_backend.h */
+/*
+ * perf_backend.c: the perf backend (see backend.h): record without BPF. The plan's probes become uprobe events
+ * in a private tracefs group (phaseprof_<pid>); they and the sched tracepoints
+ * are opened with perf_event_open() on every CPU, read from perf ring
+ * buffers, and decoded with libtraceevent from the events' format files into
+ * the same struct pp_event stream the BPF half produces, so phases, reports
+ * and phases.json are the same.
+ *
+ * exec/fork/exit follow the runtime's process tree (per-task events with
+ * inherit, opened on the held child before exec); probes and sched_switch are
+ * opened per CPU for every task, and kept for the tree's threads only.
+ * Whatever happens, closing closes every event and deletes the private uprobe
+ * events (stale groups of dead phaseprof runs are swept at open).
+ */
 #define _GNU_SOURCE
 #define PR_DOMAIN "perf"
 #include <errno.h>
@@ -12,13 +25,16 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
 #include <traceevent/event-parse.h>
 #include "log.h"
-#include "perf_backend.h"
+#include "backend.h"
+#include "fileread.h"
+#include "perf_ring.h"
+#include "vec.h"
+#include "uprobe_events.h"
 #include "phases.h"
 #include "plan.h"
 #include "privs.h"
@@ -51,36 +67,41 @@ struct perf_rec {
 	char comm[PP_COMM_LEN], comm2[PP_COMM_LEN];
 };
 
+struct perf_session {
+	struct backend *b; /* the runtime's process, and where events end up */
+	char tracefs[PATH_MAX];
+	char group[UPROBE_NAME_LEN];
+	size_t nuprobes; /* uprobe events e0.. made in group */
+	struct perf_stream *streams;
+	size_t nstreams, streams_cap;
+	struct perf_ring *rings;
+	struct pollfd *pfd; /* the rings and the target's pidfd, for poll() */
+	int ncpu;
+	size_t ring_bytes; /* data area per CPU, a power of two */
+	struct tep_handle *tep;
+	int tp_id[4]; /* sched_process_exec, _fork, _exit, sched_switch */
+	bool exit_has_group_dead;
+	struct perf_rec *recs;
+	size_t nrecs, cap;
+	bool oom;
+	uint64_t lost;
+};
+
 /* ---- setup ---- */
 
+/* a tracepoint's format file: a few KiB */
+#define FORMAT_MAX_BYTES (1 << 20)
+
+/* Tracefs formats are root's: read them with root's file identity. */
 static int read_text(const char *path, char **out, size_t *len)
 {
-	char buf[4096];
-	FILE *m = open_memstream(out, len);
 	struct fs_ident fs;
-	ssize_t n;
-	int fd;
+	int err;
 
-	privs_root_fs(&fs); /* tracefs formats: root's */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	privs_root_fs(&fs);
+	err = read_whole_file(path, 0, FORMAT_MAX_BYTES, out, len);
 	privs_restore_fs(&fs);
-
-	if (!m || fd < 0) {
-		int err = -errno;
-
-		if (m)
-			fclose(m);
-		if (fd >= 0)
-			close(fd);
-		free(*out);
-		*out = NULL;
-		return err;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, n, m);
-	close(fd);
-	fclose(m);
-	return 0;
+	return err;
 }
 
 static int parse_sched_formats(struct perf_session *p, char *why, size_t whylen)
@@ -138,14 +159,22 @@ static void sweep_stale_groups(const char *tracefs)
 	free(v);
 }
 
-int perf_session__open(struct perf_session *p, struct session *s, unsigned buffer_mb, char *why,
-		       size_t whylen)
+/*
+ * Find (or mount) tracefs and parse the sched tracepoints' formats. The
+ * buffer is shared among the CPUs' ring buffers.
+ */
+static int perf_open_backend(struct backend *b, const struct backend_opts *o, char *why,
+			     size_t whylen)
 {
+	struct perf_session *p = calloc(1, sizeof(*p));
+	unsigned buffer_mb = o->buffer_mb;
 	size_t per_cpu;
 	int err;
 
-	memset(p, 0, sizeof(*p));
-	p->s = s; /* s holds the runtime's process, spawned already */
+	if (!p)
+		return -ENOMEM;
+	b->priv = p;
+	p->b = b;
 	p->ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (p->ncpu < 1)
 		p->ncpu = 1;
@@ -157,19 +186,13 @@ int perf_session__open(struct perf_session *p, struct session *s, unsigned buffe
 	if (err)
 		return err;
 	p->rings = calloc(p->ncpu, sizeof(*p->rings));
-	if (!p->rings)
+	p->pfd = calloc(p->ncpu + 1, sizeof(*p->pfd));
+	if (!p->rings || !p->pfd)
 		return -ENOMEM;
 	for (int c = 0; c < p->ncpu; c++)
 		p->rings[c].fd = -1;
 	sweep_stale_groups(p->tracefs);
 	return parse_sched_formats(p, why, whylen);
-}
-
-static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu)
-{
-	int fd = (int)syscall(__NR_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
 }
 
 /* A CPU's first event gets the ring buffer; the others write into it. */
@@ -192,7 +215,7 @@ static int connect_ring(struct perf_session *p, int cpu, int fd)
 
 static int add_stream(struct perf_session *p, int fd, enum rec_kind kind, uint64_t cookie)
 {
-	struct perf_stream *v = realloc(p->streams, (p->nstreams + 1) * sizeof(*v));
+	struct perf_stream *v = vec_grow(p->streams, p->nstreams, &p->streams_cap, sizeof(*v), 64);
 	uint64_t id = 0;
 
 	if (!v) {
@@ -232,7 +255,7 @@ static int open_event(struct perf_session *p, int id, bool task, enum rec_kind k
 	};
 
 	for (int c = 0; c < p->ncpu; c++) {
-		int fd = perf_open(&a, task ? p->s->child : -1, c), err;
+		int fd = perf_event_fd(&a, task ? p->b->target->pid : -1, c), err;
 
 		if (fd == -ENODEV || fd == -EINVAL) /* an offline CPU */
 			if (c > 0 && p->rings[c].fd < 0)
@@ -255,8 +278,9 @@ static void perf_error(int err, const char *what, char *why, size_t whylen)
 			 "");
 }
 
-int perf_session__attach_tracepoints(struct perf_session *p, char *why, size_t whylen)
+static int perf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 {
+	struct perf_session *p = b->priv;
 	/* sched_switch first: it owns each CPU's ring buffer */
 	int err = open_event(p, p->tp_id[3], false, K_SWITCH, 0);
 
@@ -268,9 +292,11 @@ int perf_session__attach_tracepoints(struct perf_session *p, char *why, size_t w
 	return err;
 }
 
-int perf_session__attach_uprobes(struct perf_session *p, const struct plan_attach *att, size_t n,
-				 size_t *failed, char *why, size_t whylen)
+static int perf_attach_uprobes(struct backend *b, const struct plan_attach *att, size_t n,
+			       size_t *failed, char *why, size_t whylen)
 {
+	struct perf_session *p = b->priv;
+
 	for (size_t i = 0; i < n; i++) {
 		struct uprobe_def d = { .retprobe = att[i].retprobe, .offset = att[i].offset };
 		char kwhy[256];
@@ -315,17 +341,13 @@ static const struct perf_stream *stream_of(const struct perf_session *p, uint64_
 
 static struct perf_rec *new_rec(struct perf_session *p)
 {
-	if (p->nrecs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 65536;
-		struct perf_rec *v = realloc(p->recs, cap * sizeof(*v));
+	struct perf_rec *v = vec_grow(p->recs, p->nrecs, &p->cap, sizeof(*v), 65536);
 
-		if (!v) {
-			p->oom = true;
-			return NULL;
-		}
-		p->recs = v;
-		p->cap = cap;
+	if (!v) {
+		p->oom = true;
+		return NULL;
 	}
+	p->recs = v;
 	memset(&p->recs[p->nrecs], 0, sizeof(*p->recs));
 	return &p->recs[p->nrecs++];
 }
@@ -405,7 +427,8 @@ static void on_sample(struct perf_session *p, const char *d, size_t len)
 	st = stream_of(p, id);
 	if (!st || 36 + (size_t)rawsize > len)
 		return;
-	/* the switch of a task that is not the runtime's: most of them, dropped now */
+	/* kept, every task's switch included: only the whole run tells which tasks are the
+	 * runtime's (build_events() drops the others) */
 	pr = new_rec(p);
 	if (!pr)
 		return;
@@ -430,35 +453,17 @@ static void on_record(struct perf_session *p, const struct perf_event_header *h)
 	}
 }
 
-static void drain_ring(struct perf_session *p, struct perf_ring *r)
+static void take_record(void *p, const struct perf_event_header *h)
 {
-	struct perf_event_mmap_page *m = r->base;
-	char *data = (char *)r->base + sysconf(_SC_PAGESIZE), tmp[65536];
-	uint64_t size = p->ring_bytes, tail = m->data_tail;
-	uint64_t head = __atomic_load_n(&m->data_head, __ATOMIC_ACQUIRE);
-
-	while (tail < head) {
-		struct perf_event_header *h = (void *)(data + (tail & (size - 1)));
-		size_t off = tail & (size - 1);
-
-		if (h->size < sizeof(*h))
-			break;
-		if (off + h->size > size) { /* wraps: copy it out whole */
-			memcpy(tmp, data + off, size - off);
-			memcpy(tmp + size - off, data, h->size - (size - off));
-			h = (void *)tmp;
-		}
-		on_record(p, h);
-		tail += h->size;
-	}
-	__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);
+	on_record(p, h);
 }
 
 static void drain(struct perf_session *p)
 {
 	for (int c = 0; c < p->ncpu; c++)
 		if (p->rings[c].base)
-			drain_ring(p, &p->rings[c]);
+			perf_ring_drain(p->rings[c].base, sysconf(_SC_PAGESIZE), p->ring_bytes,
+					take_record, p);
 }
 
 /* ---- from samples to the run's events ---- */
@@ -492,7 +497,7 @@ static struct tid_map *tree_threads(const struct perf_session *p, size_t *n)
 
 	if (!v)
 		return NULL;
-	v[k++] = (struct tid_map){ (uint32_t)p->s->child, (uint32_t)p->s->child };
+	v[k++] = (struct tid_map){ (uint32_t)p->b->target->pid, (uint32_t)p->b->target->pid };
 	for (size_t i = 0; i < p->nrecs; i++)
 		if (p->recs[i].kind == K_FORK)
 			v[k++] = (struct tid_map){ (uint32_t)p->recs[i].a, (uint32_t)p->recs[i].a };
@@ -514,22 +519,7 @@ static struct tid_map *tree_threads(const struct perf_session *p, size_t *n)
 	return v;
 }
 
-static int push_event(struct session *s, const struct pp_event *e)
-{
-	if (s->nev == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 65536;
-		struct pp_event *v = realloc(s->ev, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->ev = v;
-		s->cap = cap;
-	}
-	s->ev[s->nev++] = *e;
-	return 0;
-}
-
-static int switch_events(struct session *s, const struct perf_rec *r, const struct tid_map *v,
+static int switch_events(struct event_store *s, const struct perf_rec *r, const struct tid_map *v,
 			 size_t n)
 {
 	const struct tid_map *prev = tid_find(v, n, (uint32_t)r->a);
@@ -542,19 +532,19 @@ static int switch_events(struct session *s, const struct perf_rec *r, const stru
 		e.tgid = prev->tgid;
 		e.tid = prev->tid;
 		memcpy(e.comm, r->comm, PP_COMM_LEN);
-		err = push_event(s, &e);
+		err = events__push(s, &e);
 	}
 	if (next && !err) {
 		e.type = PP_EV_ONCPU;
 		e.tgid = next->tgid;
 		e.tid = next->tid;
 		memcpy(e.comm, r->comm2, PP_COMM_LEN);
-		err = push_event(s, &e);
+		err = events__push(s, &e);
 	}
 	return err;
 }
 
-static int one_event(struct session *s, const struct perf_rec *r, const struct tid_map *v,
+static int one_event(struct event_store *s, const struct perf_rec *r, const struct tid_map *v,
 		     size_t n)
 {
 	static const uint32_t types[] = { PP_EV_SITE, PP_EV_EXEC, PP_EV_FORK, PP_EV_EXIT };
@@ -575,7 +565,7 @@ static int one_event(struct session *s, const struct perf_rec *r, const struct t
 	} else if (r->kind == K_EXIT) {
 		e.arg2 = r->a > 0;
 	}
-	return push_event(s, &e);
+	return events__push(s, &e);
 }
 
 static int cmp_rec_ts(const void *a, const void *b)
@@ -614,7 +604,7 @@ static int build_events(struct perf_session *p)
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nrecs && !err; i++)
-		err = one_event(p->s, &p->recs[i], v, n);
+		err = one_event(p->b->events, &p->recs[i], v, n);
 	free(v);
 	free(p->recs);
 	p->recs = NULL;
@@ -622,53 +612,52 @@ static int build_events(struct perf_session *p)
 	return err;
 }
 
-int perf_session__run(struct perf_session *p, int (*forward)(void))
+static void perf_wait(struct backend *b, int pidfd)
 {
-	struct session *s = p->s;
-	int pidfd = (int)syscall(SYS_pidfd_open, s->child, 0), err = 0;
-	struct pollfd *pfd = calloc(p->ncpu + 1, sizeof(*pfd));
+	struct perf_session *p = b->priv;
+	struct pollfd *pfd = p->pfd;
+	int k = 0;
 
-	if (!pfd)
-		return -ENOMEM;
-	while (!s->exited) {
-		int sig = forward ? forward() : 0, k = 0;
-		pid_t r;
-
-		if (sig)
-			kill(s->child, sig);
-		for (int c = 0; c < p->ncpu; c++)
-			if (p->rings[c].fd >= 0)
-				pfd[k++] = (struct pollfd){ .fd = p->rings[c].fd, .events = POLLIN };
-		if (pidfd >= 0)
-			pfd[k++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		poll(pfd, k, 200);
-		drain(p);
-		r = wait4(s->child, &s->wait_status, WNOHANG, &s->rusage);
-		if (r == s->child)
-			s->exited = true;
-		else if (r < 0 && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-	}
-	free(pfd);
+	for (int c = 0; c < p->ncpu; c++)
+		if (p->rings[c].fd >= 0)
+			pfd[k++] = (struct pollfd){ .fd = p->rings[c].fd, .events = POLLIN };
 	if (pidfd >= 0)
-		close(pidfd);
-	/* the exit tracepoints fired before the parent could reap: all samples are in */
+		pfd[k++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	poll(pfd, k, 200);
+}
+
+static int perf_drain(struct backend *b)
+{
+	drain(b->priv);
+	return 0;
+}
+
+/* The target exited: its tree is known, so the samples become the run's events. */
+static int perf_finish(struct backend *b)
+{
+	struct perf_session *p = b->priv;
+	int err;
+
 	drain(p);
-	if (!err && p->oom)
-		err = -ENOMEM;
+	err = p->oom ? -ENOMEM : 0;
 	return build_events(p) ?: err;
 }
 
-uint64_t perf_session__lost(struct perf_session *p)
+static uint64_t perf_lost(struct backend *b)
 {
-	return p->lost;
+	return ((struct perf_session *)b->priv)->lost;
 }
 
-void perf_session__close(struct perf_session *p)
+/* Nothing to do before close: the events stop with the target. */
+static void perf_detach(struct backend *b)
 {
-	if (!p->s)
+}
+
+static void perf_close(struct backend *b)
+{
+	struct perf_session *p = b->priv;
+
+	if (!p)
 		return;
 	for (int c = 0; p->rings && c < p->ncpu; c++)
 		if (p->rings[c].base)
@@ -694,8 +683,22 @@ void perf_session__close(struct perf_session *p)
 	}
 	free(p->streams);
 	free(p->rings);
+	free(p->pfd);
 	free(p->recs);
 	if (p->tep)
 		tep_free(p->tep);
-	memset(p, 0, sizeof(*p));
+	free(p);
 }
+
+const struct backend_ops perf_backend_ops = {
+	.name = "perf",
+	.open = perf_open_backend,
+	.attach_tracepoints = perf_attach_tracepoints,
+	.attach_uprobes = perf_attach_uprobes,
+	.wait = perf_wait,
+	.drain = perf_drain,
+	.finish = perf_finish,
+	.lost = perf_lost,
+	.detach = perf_detach,
+	.close = perf_close,
+};

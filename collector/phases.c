@@ -10,8 +10,7 @@
 #include <string.h>
 #include "vec.h"
 #include "phases.h"
-
-#define MAX_DEPTH PP_MAX_DEPTH /* as deep as the kernel half tracks */
+#include "phase_rules.h"
 
 enum owner {
 	OWN_NONE,     /* outside every phase of this thread */
@@ -30,20 +29,13 @@ struct spans {
 	size_t n, cap;
 };
 
-struct frame {
-	int8_t phase;
-	bool mark;
-};
-
 struct thr {
 	uint32_t tid, tgid;
 	char comm[PP_COMM_LEN];
 	uint64_t start, end;
 	bool ended, oncpu;
 	uint64_t oncpu_since, seg_start;
-	struct frame stack[MAX_DEPTH];
-	int depth, overflow;
-	int linger; /* phase that closed last, -1 before any */
+	struct pp_tstate st; /* open phases, changed by phase_rules.h only */
 	uint64_t entered[PP_PHASE_COUNT];
 	struct spans segs, cpu, resolved;
 };
@@ -126,7 +118,7 @@ static struct thr *thr_new(struct model *m, const struct pp_event *e, uint64_t t
 	t->tid = e->tid;
 	t->tgid = e->tgid;
 	t->start = t->seg_start = ts;
-	t->linger = -1;
+	pp_tstate_init(&t->st);
 	memcpy(t->comm, e->comm, PP_COMM_LEN);
 	slot_insert(m->slot, m->nslots, t->tid, m->n - 1);
 	return t;
@@ -144,21 +136,29 @@ static struct thr *thr_get(struct model *m, const struct pp_event *e)
 	return t;
 }
 
-/* Close the current segment at ts with the thread's current owner. */
-static void seg_close(struct model *m, struct thr *t, uint64_t ts)
+/* Who owns a thread's time in state st: its innermost phase, the one that lingers, or nobody. */
+static int owner_of(const struct pp_tstate *st, int *phase)
 {
-	int phase = -1, owner = OWN_NONE;
+	*phase = pp_tstate_top(st);
+	if (*phase >= 0)
+		return OWN_EXPLICIT;
+	*phase = st->linger;
+	return *phase >= 0 ? OWN_LINGER : OWN_NONE;
+}
 
-	if (t->depth > 0) {
-		phase = t->stack[t->depth - 1].phase;
-		owner = OWN_EXPLICIT;
-	} else if (t->linger >= 0) {
-		phase = t->linger;
-		owner = OWN_LINGER;
-	}
+/* Close the current segment at ts, owned as state st says (the thread's, or the one before). */
+static void seg_close_as(struct model *m, struct thr *t, const struct pp_tstate *st, uint64_t ts)
+{
+	int phase, owner = owner_of(st, &phase);
+
 	if (spans_add(&t->segs, t->seg_start, ts, phase, owner))
 		m->oom = true;
 	t->seg_start = ts;
+}
+
+static void seg_close(struct model *m, struct thr *t, uint64_t ts)
+{
+	seg_close_as(m, t, &t->st, ts);
 }
 
 static void cpu_on(struct thr *t, uint64_t ts)
@@ -176,70 +176,33 @@ static void cpu_off(struct model *m, struct thr *t, uint64_t ts)
 	t->oncpu = false;
 }
 
-static void push(struct model *m, struct thr *t, int phase, bool mark, uint64_t ts)
-{
-	seg_close(m, t, ts);
-	if (t->depth == MAX_DEPTH) {
-		t->overflow++;
-		return;
-	}
-	t->stack[t->depth++] = (struct frame){ (int8_t)phase, mark };
-	t->entered[phase]++;
-}
-
-static void pop(struct model *m, struct thr *t, int phase, uint64_t ts)
-{
-	int i;
-
-	if (t->overflow) {
-		t->overflow--;
-		return;
-	}
-	for (i = t->depth - 1; i >= 0; i--)
-		if (!t->stack[i].mark && t->stack[i].phase == phase)
-			break;
-	if (i < 0) {
-		m->unmatched++;
-		return;
-	}
-	seg_close(m, t, ts);
-	t->depth = i;
-	if (!t->depth)
-		t->linger = phase;
-}
-
-static void mark(struct model *m, struct thr *t, int phase, uint64_t ts)
-{
-	struct frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
-
-	if (top && top->mark) {
-		if (top->phase == phase)
-			return;
-		seg_close(m, t, ts);
-		top->phase = (int8_t)phase;
-		t->entered[phase]++;
-		return;
-	}
-	push(m, t, phase, true, ts);
-}
-
+/*
+ * The rules change the state; the model closes the segment the old state
+ * owned, first, when they did (a push past the depth limit still splits it,
+ * as it always has: the time either side has the same owner).
+ */
 static void site_hit(struct model *m, struct thr *t, const struct pp_event *e)
 {
-	int phase = pp_cookie_phase(e->cookie);
+	int phase = pp_cookie_phase(e->cookie), action = pp_cookie_action(e->cookie);
+	struct pp_tstate before = t->st;
 
-	if (phase < 0 || phase >= PP_PHASE_COUNT)
+	switch (pp_rule_apply(&t->st, e->cookie)) {
+	case PP_RULE_ENTER:
+		t->entered[phase]++;
+		/* fall through */
+	case PP_RULE_LEAVE:
+		break;
+	case PP_RULE_OVERFLOW:
+		if (action == PP_ACT_PUSH)
+			break;
 		return;
-	switch (pp_cookie_action(e->cookie)) {
-	case PP_ACT_PUSH:
-		push(m, t, phase, false, e->ts);
-		break;
-	case PP_ACT_POP:
-		pop(m, t, phase, e->ts);
-		break;
-	case PP_ACT_MARK:
-		mark(m, t, phase, e->ts);
-		break;
+	case PP_RULE_UNMATCHED:
+		m->unmatched++;
+		return;
+	default:
+		return;
 	}
+	seg_close_as(m, t, &before, e->ts);
 }
 
 static void thr_end(struct model *m, struct thr *t, uint64_t ts)
@@ -464,7 +427,40 @@ static int phase_wall(const struct model *m, int phase, uint64_t *wall)
 	return 0;
 }
 
-static void fill_thread(struct thread_stats *ts, const struct thr *t, uint64_t start)
+static bool continues(const struct phase_interval *iv, const struct span *s, uint64_t start)
+{
+	return iv->phase == s->phase && iv->end_ns == s->t0 - start;
+}
+
+/* The thread's resolved spans as a timeline; past the cap, intervals are only counted. */
+static int thread_timeline(struct thread_stats *ts, const struct thr *t, uint64_t start)
+{
+	size_t cap = t->resolved.n < PHASES_MAX_INTERVALS ? t->resolved.n : PHASES_MAX_INTERVALS;
+	struct phase_interval over = { .phase = -1 };
+
+	ts->iv = calloc(cap ? cap : 1, sizeof(*ts->iv));
+	if (!ts->iv)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->resolved.n; i++) {
+		const struct span *s = &t->resolved.v[i];
+		struct phase_interval *last = ts->iv_dropped ? &over :
+					      ts->niv	     ? &ts->iv[ts->niv - 1] :
+								NULL;
+		struct phase_interval cur = { s->t0 - start, s->t1 - start, s->phase };
+
+		if (last && continues(last, s, start)) {
+			last->end_ns = cur.end_ns;
+		} else if (ts->niv < cap) {
+			ts->iv[ts->niv++] = cur;
+		} else {
+			over = cur;
+			ts->iv_dropped++;
+		}
+	}
+	return 0;
+}
+
+static int fill_thread(struct thread_stats *ts, const struct thr *t, uint64_t start)
 {
 	ts->tid = t->tid;
 	ts->tgid = t->tgid;
@@ -475,6 +471,7 @@ static void fill_thread(struct thread_stats *ts, const struct thr *t, uint64_t s
 	thread_totals(t, ts->phase_ns, ts->phase_cpu_ns);
 	for (int p = 0; p < PP_PHASE_COUNT; p++)
 		ts->cpu_ns += ts->phase_cpu_ns[p];
+	return thread_timeline(ts, t, start);
 }
 
 static int summarize(struct model *m, struct run_stats *st)
@@ -490,7 +487,8 @@ static int summarize(struct model *m, struct run_stats *st)
 		const struct thr *t = &m->t[i];
 		bool is_main = t == main_thr;
 
-		fill_thread(ts, t, st->start_ts);
+		if (fill_thread(ts, t, st->start_ts))
+			return -ENOMEM;
 		if (t->tid == t->tgid)
 			st->processes++;
 		st->cpu_ns += ts->cpu_ns;
@@ -561,6 +559,8 @@ int phases__compute(struct pp_event *ev, size_t n, uint32_t root, struct run_sta
 
 void phases__free(struct run_stats *st)
 {
+	for (size_t i = 0; i < st->nthreads; i++)
+		free(st->threads[i].iv);
 	free(st->threads);
 	st->threads = NULL;
 	st->nthreads = 0;

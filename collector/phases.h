@@ -6,10 +6,8 @@
  * and threads. Pure code: no BPF, no I/O, so it is unit-tested on made-up
  * event streams.
  *
- * Per thread, a stack of open phases; the innermost owns the time:
- *   PP_ACT_PUSH opens a bracket, PP_ACT_POP closes the innermost bracket of
- *   its phase (and any mark above it); PP_ACT_MARK replaces the mark on top of
- *   the stack, or pushes one when the top is a bracket.
+ * Per thread, a stack of open phases whose innermost owns the time, changed
+ * by the rules of bpf/phase_rules.h (the kernel half tags samples with them).
  * On the root process's main thread, time before the first phase is startup,
  * time after the last phase closed is teardown, and time between a close and
  * the next open stays with the phase that closed. Every other thread's time
@@ -32,6 +30,15 @@ struct phase_stats {
 	uint32_t threads;   /* threads that entered it or ran on a CPU in it */
 };
 
+/* One stretch of a thread's time in one phase; times relative to the run's start. */
+struct phase_interval {
+	uint64_t start_ns, end_ns;
+	int phase;
+};
+
+/* Intervals kept per thread for the timeline; later ones are counted, not kept. */
+#define PHASES_MAX_INTERVALS 1024
+
 struct thread_stats {
 	uint32_t tid, tgid;
 	char comm[PP_COMM_LEN];
@@ -39,6 +46,10 @@ struct thread_stats {
 	uint64_t cpu_ns;
 	uint64_t phase_ns[PP_PHASE_COUNT];
 	uint64_t phase_cpu_ns[PP_PHASE_COUNT];
+	/* the thread's timeline in order, adjacent stretches of one phase joined */
+	struct phase_interval *iv; /* malloc'd, at most PHASES_MAX_INTERVALS */
+	size_t niv;
+	uint64_t iv_dropped; /* intervals past the cap */
 };
 
 struct run_stats {
@@ -58,16 +69,5 @@ struct run_stats {
  * reordered by time in place. 0 or -ENOMEM. */
 int phases__compute(struct pp_event *ev, size_t n, uint32_t root, struct run_stats *out);
 void phases__free(struct run_stats *st);
-
-/* Cookie helpers, shared by the session (which makes cookies) and the model. */
-static inline uint64_t pp_cookie(uint32_t site, int phase, int action, bool ret)
-{
-	return (uint64_t)site | (uint64_t)phase << PP_COOKIE_PHASE_SHIFT |
-	       (uint64_t)action << PP_COOKIE_ACTION_SHIFT | (ret ? PP_COOKIE_RETURN : 0);
-}
-static inline uint32_t pp_cookie_site(uint64_t c) { return c & PP_COOKIE_SITE_MASK; }
-static inline int pp_cookie_phase(uint64_t c) { return (c >> PP_COOKIE_PHASE_SHIFT) & 0xff; }
-static inline int pp_cookie_action(uint64_t c) { return (c >> PP_COOKIE_ACTION_SHIFT) & 0xff; }
-static inline bool pp_cookie_is_return(uint64_t c) { return c & PP_COOKIE_RETURN; }
 
 #endif /* PHASEPROF_PHASES_H */

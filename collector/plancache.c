@@ -38,18 +38,12 @@
 #include "phases.h"
 #include "plancache.h"
 #include "privs.h"
+#include "fileread.h"
+#include "hash.h"
 
 #define MAX_ENTRY_BYTES (1 << 20)
 #define MAX_FILES 64
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ c[i]) * 1099511628211ULL;
-	return h;
-}
 
 /* root's, and writable by root alone */
 static bool root_only(const struct stat *st)
@@ -74,22 +68,12 @@ static char *slurp_checked(const char *path, size_t max, size_t *len, bool check
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char *buf = NULL;
 	struct stat st;
-	ssize_t n;
 
 	if (fd < 0)
 		return NULL;
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (!check || trusted_entry(path, &st)) &&
-	    (size_t)st.st_size <= max &&
-	    (buf = malloc(st.st_size + 1))) {
-		n = read(fd, buf, st.st_size);
-		if (n != st.st_size) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-			*len = n;
-		}
-	}
+	    read_whole_fd(fd, max, &buf, len))
+		buf = NULL;
 	close(fd);
 	return buf;
 }
@@ -122,18 +106,18 @@ static bool trusted_dir(const char *dir)
 static int entry_name(const struct profile *p, const char *runtime_path,
 		      const struct syms_opts *so, char *name, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = FNV1A_INIT;
 	size_t textlen;
 	char *text = slurp(p->path, 16 << 20, &textlen);
 
 	if (!text)
 		return -ENOENT;
-	h = fnv(h, "phaseprof-plan 1", 17);
-	h = fnv(h, p->path, strlen(p->path) + 1);
-	h = fnv(h, text, textlen);
-	h = fnv(h, runtime_path, strlen(runtime_path) + 1);
+	h = fnv1a(h, "phaseprof-plan 1", 17);
+	h = fnv1a(h, p->path, strlen(p->path) + 1);
+	h = fnv1a(h, text, textlen);
+	h = fnv1a(h, runtime_path, strlen(runtime_path) + 1);
 	for (size_t i = 0; so && i < so->ndebuginfo_dirs; i++)
-		h = fnv(h, so->debuginfo_dirs[i], strlen(so->debuginfo_dirs[i]) + 1);
+		h = fnv1a(h, so->debuginfo_dirs[i], strlen(so->debuginfo_dirs[i]) + 1);
 	free(text);
 	snprintf(name, len, "%016" PRIx64 ".plan", h);
 	return 0;

@@ -22,6 +22,9 @@
 
 #include "phaseprof.h"
 #include "profile.h"
+#include "fileread.h"
+#include "vec.h"
+#include "phase_names.h"
 
 #define LINE_MAX_BYTES 4096
 #define FILE_MAX_BYTES (64 << 20)
@@ -37,16 +40,6 @@
 _Static_assert(PP_PHASE_COUNT <= sizeof(((struct profile *)0)->optional_phase) / sizeof(bool),
 	       "optional_phase[] must hold every phase");
 
-static const char *const phase_names[PP_PHASE_COUNT] = {
-	[PP_PHASE_STARTUP] = "startup",
-	[PP_PHASE_LOAD] = "load",
-	[PP_PHASE_COMPILE] = "compile",
-	[PP_PHASE_INSTANTIATE] = "instantiate",
-	[PP_PHASE_EXECUTE] = "execute",
-	[PP_PHASE_TEARDOWN] = "teardown",
-	[PP_PHASE_UNKNOWN] = "unknown",
-};
-
 #define PHASE_LIST "startup load compile instantiate execute teardown"
 #define ATTR_HINT \
 	"attributes: no-return, build-id=HEX, engine=aot|jit; alternatives are separated by '|'"
@@ -57,16 +50,16 @@ int phase__from_name(const char *name)
 
 	/* "unknown" is the fallback's, never a profile's */
 	for (i = 0; name && i < PP_PHASE_CANONICAL; i++)
-		if (!strcmp(name, phase_names[i]))
+		if (!strcmp(name, pp_phase_name(i)))
 			return i;
 	return -1;
 }
 
 const char *phase__name(int phase)
 {
-	if (phase < 0 || phase >= PP_PHASE_COUNT)
-		return "unknown";
-	return phase_names[phase];
+	const char *name = pp_phase_name(phase);
+
+	return name ? name : "unknown";
 }
 
 /* strerror() starts with a capital; our messages are lowercase */
@@ -819,14 +812,14 @@ static int end_section(struct parser *ps)
 	if (ps->section_first_site == p->nsites)
 		return perr_at(ps, ps->phase_line[ph], ps->phase_col[ph],
 			       "phase '%s' has no sites (add 'during', 'open' or 'close' lines)",
-			       phase_names[ph]);
+			       pp_phase_name(ph));
 	for (i = ps->section_first_site; i < p->nsites; i++) {
 		nopen += p->sites[i].kind == SITE_OPEN;
 		nclose += p->sites[i].kind == SITE_CLOSE;
 	}
 	if (nclose && !nopen)
 		return perr_at(ps, ps->phase_line[ph], ps->phase_col[ph],
-			       "phase '%s' has 'close' sites but no 'open' site", phase_names[ph]);
+			       "phase '%s' has 'close' sites but no 'open' site", pp_phase_name(ph));
 	return 0;
 }
 
@@ -971,7 +964,7 @@ static int add_candidate(struct parser *ps, struct probe_site *site, const struc
 		return perr(ps, t->col,
 			    "alternatives must all end in '%%return' or none; write two 'close' lines");
 	}
-	c = realloc(site->candidates, (site->ncandidates + 1) * sizeof(*c));
+	c = vec_grow(site->candidates, site->ncandidates, &site->candidates_cap, sizeof(*c), 4);
 	if (!c) {
 		free(lib);
 		return -ENOMEM;
@@ -1322,51 +1315,22 @@ int profile__parse_text(const char *path, const char *text, size_t len, struct p
 
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	size_t cap = 0, n = 0;
-	char *buf = NULL, *nb, eb[128];
-	ssize_t r;
-	int fd, ret = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	char eb[128];
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open '%s': %s", path, errstr(-ret, eb, sizeof(eb)));
 		return ret;
 	}
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 65536;
-			if (cap > FILE_MAX_BYTES + 1)
-				cap = FILE_MAX_BYTES + 1;
-			nb = n < cap ? realloc(buf, cap) : NULL;
-			if (!nb) {
-				ret = n < cap ? -ENOMEM : -EFBIG;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ret = r < 0 ? -errno : 0;
-			break;
-		}
-		n += r;
-	}
+	ret = read_whole_fd(fd, FILE_MAX_BYTES, text, len);
 	close(fd);
 	if (ret == -EFBIG)
 		snprintf(err, errlen, "cannot read '%s': larger than %d MiB", path,
 			 FILE_MAX_BYTES >> 20);
 	else if (ret)
 		snprintf(err, errlen, "cannot read '%s': %s", path, errstr(-ret, eb, sizeof(eb)));
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
+	return ret;
 }
 
 int profile__parse(const char *path, struct profile **out, char *err, size_t errlen)

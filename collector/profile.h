@@ -37,7 +37,7 @@ struct probe_site {
 	enum site_engine engine;
 	/* alternatives written A | B | C: the first that resolves wins */
 	struct site_candidate *candidates;
-	size_t ncandidates;
+	size_t ncandidates, candidates_cap;
 	char *text; /* the site as written, for reports */
 	int line, col;
 };

@@ -203,6 +203,28 @@ static void print_probes(FILE *f, const struct report *r)
 	}
 }
 
+/* What phaseprof cost the run, and a warning when its BPF programs took too much. */
+static void print_cost(FILE *f, const struct report *r)
+{
+	const struct self_cost *c = r->cost;
+	double share = selfcost__share(c);
+
+	fprintf(f, "  cost: %llu stack samples, %llu events; ", (unsigned long long)c->samples,
+		(unsigned long long)c->events);
+	if (!c->measured) {
+		fprintf(f, "BPF run time not measured\n");
+		return;
+	}
+	fprintf(f, "BPF programs ran %.2f ms, %.1f%% of the runtime's %.2f ms CPU\n",
+		ms(c->bpf_ns), 100 * share, ms(c->run_cpu_ns));
+	if (share > SELFCOST_WARN_SHARE)
+		fprintf(f, "  warning: phaseprof's BPF programs took %.1f%% of the runtime's CPU time "
+			   "(more than %.0f%%), which the phases' CPU times include; %s\n",
+			100 * share, 100 * SELFCOST_WARN_SHARE,
+			r->syscalls ? "--syscalls runs a program on each of its system calls" :
+				      "sample less often (-F) or with frame pointers (--call-graph fp)");
+}
+
 /* Each unresolved phase, why, and what to do; its time went to the phase around it. */
 static void print_unresolved(FILE *f, const struct report *r)
 {
@@ -234,6 +256,12 @@ void report__table(FILE *f, const struct report *r)
 	if (r->st->unmatched_pops)
 		fprintf(f, "  note: %llu phase closes had no matching open on their thread\n",
 			(unsigned long long)r->st->unmatched_pops);
+	if (r->syscalls)
+		syscalls__table(f, r->syscalls, 5);
+	if (r->offcpu)
+		offcpu__table(f, r->offcpu, r->st);
+	if (r->cost)
+		print_cost(f, r);
 }
 
 static void json_engine(struct json *j, const struct report *r)
@@ -347,6 +375,21 @@ static void json_probes(struct json *j, const struct plan *pl)
 	json_end_array(j);
 }
 
+/* The thread's timeline: start, end and phase of each stretch, and how many did not fit. */
+static void json_intervals(struct json *j, const struct thread_stats *t)
+{
+	json_begin_array(j, "intervals");
+	for (size_t i = 0; i < t->niv; i++) {
+		json_begin_object(j, NULL);
+		json_u64(j, "start_ns", t->iv[i].start_ns);
+		json_u64(j, "end_ns", t->iv[i].end_ns);
+		json_string(j, "phase", phase__name(t->iv[i].phase));
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_u64(j, "intervals_dropped", t->iv_dropped);
+}
+
 static void json_threads(struct json *j, const struct run_stats *st)
 {
 	json_begin_array(j, "threads");
@@ -365,6 +408,7 @@ static void json_threads(struct json *j, const struct run_stats *st)
 			if (t->phase_ns[p])
 				json_u64(j, phase__name(p), t->phase_ns[p]);
 		json_end_object(j);
+		json_intervals(j, t);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -385,6 +429,26 @@ static void json_samples(struct json *j, const struct report *r)
 	json_string(j, "call_graph", r->call_graph);
 	json_u64(j, "complete", sr->complete);
 	json_u64(j, "truncated", r->truncated_stacks);
+	json_end_object(j);
+}
+
+static void json_cost(struct json *j, const struct self_cost *c, unsigned freq)
+{
+	json_begin_object(j, "profiler");
+	json_u64(j, "samples", c->samples);
+	json_u64(j, "events", c->events);
+	json_u64(j, "frequency_hz", freq);
+	if (c->measured) {
+		json_u64(j, "bpf_run_ns", c->bpf_ns);
+		json_u64(j, "bpf_runs", c->bpf_runs);
+		json_u64(j, "run_cpu_ns", c->run_cpu_ns);
+		json_double(j, "bpf_cpu_share", selfcost__share(c));
+	} else {
+		json_null(j, "bpf_run_ns");
+		json_null(j, "bpf_runs");
+		json_u64(j, "run_cpu_ns", c->run_cpu_ns);
+		json_null(j, "bpf_cpu_share");
+	}
 	json_end_object(j);
 }
 
@@ -416,6 +480,12 @@ void report__json(FILE *f, const struct report *r)
 	json_u64(&j, "events", r->events);
 	json_u64(&j, "lost_events", r->lost_events);
 	json_u64(&j, "unmatched_closes", r->st->unmatched_pops);
+	if (r->cost)
+		json_cost(&j, r->cost, r->freq);
+	if (r->syscalls)
+		syscalls__json(&j, r->syscalls);
+	if (r->offcpu)
+		offcpu__json(&j, r->offcpu);
 	json_end_object(&j);
 	json_finish(&j);
 }

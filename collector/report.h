@@ -14,6 +14,9 @@
 #include "profile.h"
 #include "fallback.h"
 #include "stacks.h"
+#include "selfcost.h"
+#include "syscalls.h"
+#include "offcpu.h"
 
 struct report {
 	const struct profile *profile;
@@ -36,6 +39,9 @@ struct report {
 	const struct fallback_view *fallback;
 	const char *fallback_why;
 	const char *module;
+	const struct self_cost *cost; /* phaseprof's own cost, or NULL */
+	const struct syscall_report *syscalls; /* --syscalls, or NULL */
+	const struct offcpu_report *offcpu;    /* --off-cpu, or NULL */
 	/* the module among the arguments: "wasm", "wamr-aot", "wasmedge-aot" or "unknown" */
 	const char *module_kind;
 };

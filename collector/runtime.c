@@ -97,13 +97,21 @@ int runtime_check_elf(const char *path, char *why, size_t len)
 
 int elf_build_id(const char *path, char *hex, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = elf_build_id_fd(fd, hex, len);
+	close(fd);
+	return err;
+}
+
+int elf_build_id_fd(int fd, char *hex, size_t len)
+{
 	const unsigned char *id;
 	ssize_t n = -1;
 	Elf *elf;
 
-	if (fd < 0)
-		return -errno;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf)
@@ -114,7 +122,6 @@ int elf_build_id(const char *path, char *hex, size_t len)
 	}
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	return n > 0 && (size_t)n * 2 < len ? 0 : -ENODATA;
 }
 

@@ -17,6 +17,8 @@ int runtime_locate(const char *spec, char *path, size_t len);
 int runtime_check_elf(const char *path, char *why, size_t len);
 /* Lowercase hex build-id into hex (>= 41 bytes); -ENODATA when none. */
 int elf_build_id(const char *path, char *hex, size_t len);
+/* The same, of an open file. */
+int elf_build_id_fd(int fd, char *hex, size_t len);
 /* First line the command prints on stdout (run unprivileged, 5 s limit), or -errno. */
 int runtime_version(char *const argv[], char *out, size_t len);
 /* Under sudo, become the invoking user (SUDO_UID/SUDO_GID); else nothing. 0 or -errno. */

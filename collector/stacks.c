@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* stacks.c: fold the kernel's stack counts into named stacks, see stacks.h */
+/* stacks.c: fold a backend's (key, stack) tuples into named stacks, see stacks.h */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "vec.h"
 #include "profile.h"
 #include "stacks.h"
+#include "hash.h"
 
 #define LINE_MAX_BYTES (64 << 10)
 
@@ -39,12 +39,6 @@ static void add_frame(struct builder *b, const char *name, const char *suffix)
 	append(b, name);
 	if (suffix)
 		append(b, suffix);
-}
-
-static int stack_ips(int fd, __s32 id, __u64 *ips)
-{
-	memset(ips, 0, PP_MAX_STACK_DEPTH * sizeof(*ips));
-	return id < 0 ? -ENOENT : bpf_map_lookup_elem(fd, &id, ips);
 }
 
 /* A stack that reaches these got to the bottom: main's callers, or a thread's start. */
@@ -82,55 +76,19 @@ static bool user_frames(struct builder *b, const struct mmaps *mm, struct symbol
 	return complete;
 }
 
-static int map_user_ips(const struct stack_maps *maps, const struct pp_sample_key *k,
-			uint64_t *ips)
+static void kernel_frames(struct builder *b, struct symbolizer *z, const struct stack_tuple *t)
 {
-	__u64 raw[PP_MAX_STACK_DEPTH];
-	int n = 0;
-
-	if (stack_ips(maps->stacks_fd, k->ustack, raw))
-		return 0;
-	while (n < PP_MAX_STACK_DEPTH && raw[n]) {
-		ips[n] = raw[n];
-		n++;
-	}
-	return n;
-}
-
-static void kernel_frames(struct builder *b, const struct stack_maps *maps, struct symbolizer *z,
-			  const struct pp_sample_key *k)
-{
-	__u64 ips[PP_MAX_STACK_DEPTH];
 	char name[512];
-	int n = 0;
 
-	if (stack_ips(maps->stacks_fd, k->kstack, ips))
-		return;
-	while (n < PP_MAX_STACK_DEPTH && ips[n])
-		n++;
-	while (n-- > 0) {
-		symbolizer__kernel(z, ips[n], name, sizeof(name));
+	for (int n = t->nkernel; n-- > 0;) {
+		symbolizer__kernel(z, t->kernel[n], name, sizeof(name));
 		add_frame(b, name, "_[k]");
 	}
 }
 
-/* The lingering phase of the main thread's last stretch is teardown (phases.h). */
-static int sample_phase(const struct pp_sample_key *k, uint32_t final_seq)
-{
-	if (k->phase >= PP_PHASE_COUNT)
-		return PP_PHASE_STARTUP;
-	if ((k->flags & PP_SAMPLE_LINGER) && k->seq == final_seq)
-		return PP_PHASE_TEARDOWN;
-	return k->phase;
-}
-
 static uint64_t line_hash(const char *s, int phase)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)phase;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	return fnv1a_str(FNV1A_INIT ^ (uint64_t)phase, s);
 }
 
 /* index of lines by (phase, stack): open addressing, twice as many slots as lines */
@@ -181,53 +139,36 @@ static int add_line(struct stack_result *r, const char *stack, uint64_t count, i
 	return 0;
 }
 
-static uint32_t root_final_seq(const struct stack_maps *maps)
+int stacks__fold(void *fold, const struct stack_tuple *t)
 {
-	struct pp_tstate st;
-	__u32 tid = maps->root_tid;
-
-	return bpf_map_lookup_elem(maps->tstate_fd, &tid, &st) ? 0 : st.seq;
-}
-
-/* One distinct sample: where its user stack comes from, and how often it was seen. */
-struct sample_in {
-	const struct pp_sample_key *k;
-	const uint64_t *ips; /* user frames, innermost first */
-	int n;
-	uint64_t count;
-	uint64_t ended; /* of count, walks the unwinder took to the outermost frame */
-};
-
-static int fold_one(const struct sample_in *in, const struct stack_maps *maps,
-		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
-		    uint32_t final_seq, struct builder *b, struct stack_result *r)
-{
-	const struct pp_sample_key *k = in->k;
-	int phase = sample_phase(k, final_seq);
+	struct stack_fold *f = fold;
+	struct builder b = { .buf = f->buf };
+	struct stack_result *r = f->r;
+	int phase = t->phase >= 0 && t->phase < PP_PHASE_COUNT ? t->phase : PP_PHASE_STARTUP;
 	bool complete;
 	char tag[32];
 
-	b->len = 0;
-	b->full = false;
-	b->buf[0] = '\0';
-	if (o->process_frame) {
-		const char *proc = maps->process_name ? maps->process_name(k->tgid, maps->ctx) : NULL;
+	b.buf[0] = '\0';
+	if (f->o->process_frame) {
+		const char *proc = f->process_name ? f->process_name(t->tgid, f->ctx) : NULL;
+		char comm[PP_COMM_LEN + 1];
 
-		add_frame(b, proc && *proc ? proc : k->comm, NULL);
+		snprintf(comm, sizeof(comm), "%.*s", PP_COMM_LEN, t->comm);
+		add_frame(&b, proc && *proc ? proc : comm, NULL);
 	}
-	if (o->phase_frame) {
+	if (f->o->phase_frame) {
 		snprintf(tag, sizeof(tag), "[%s]", phase__name(phase));
-		add_frame(b, tag, NULL);
+		add_frame(&b, tag, NULL);
 	}
-	complete = user_frames(b, mm, z, k->tgid, in->ips, in->n);
-	kernel_frames(b, maps, z, k);
-	if (!in->n && k->kstack < 0)
-		add_frame(b, "[no stack]", NULL);
-	r->phase_samples[phase] += in->count;
-	r->total += in->count;
-	r->no_stack += in->n ? 0 : in->count;
-	r->complete += complete ? in->count : in->ended;
-	return add_line(r, b->buf, in->count, phase);
+	complete = user_frames(&b, f->mm, f->z, t->tgid, t->user, t->nuser);
+	kernel_frames(&b, f->z, t);
+	if (!t->nuser && t->nkernel < 0)
+		add_frame(&b, "[no stack]", NULL);
+	r->phase_samples[phase] += t->count;
+	r->total += t->count;
+	r->no_stack += t->nuser ? 0 : t->count;
+	r->complete += complete ? t->count : t->ended;
+	return add_line(r, b.buf, t->count, phase);
 }
 
 /* DWARF mode: stacks the user half unwound, counted here rather than in the kernel */
@@ -253,14 +194,7 @@ struct stack_agg *stack_agg__new(void)
 
 static uint64_t agg_hash(const struct pp_sample_key *k, const uint64_t *ips, int n)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	for (int i = 0; i < n; i++)
-		h = (h ^ ips[i]) * 1099511628211ULL;
-	return h;
+	return fnv1a(fnv1a(FNV1A_INIT, k, sizeof(*k)), ips, n * sizeof(*ips));
 }
 
 static int agg_rehash(struct stack_agg *a, size_t nslots)
@@ -316,6 +250,18 @@ int stack_agg__add(struct stack_agg *a, const struct pp_sample_key *k, const uin
 	return 0;
 }
 
+int stack_agg__each(const struct stack_agg *a,
+		    int (*fn)(void *ctx, const struct pp_sample_key *k, const uint64_t *ips, int n,
+			      uint64_t count, uint64_t ended),
+		    void *ctx)
+{
+	int err = 0;
+
+	for (size_t i = 0; a && !err && i < a->n; i++)
+		err = fn(ctx, &a->v[i].key, a->v[i].ips, a->v[i].n, a->v[i].count, a->v[i].ended);
+	return err;
+}
+
 void stack_agg__free(struct stack_agg *a)
 {
 	if (!a)
@@ -327,39 +273,20 @@ void stack_agg__free(struct stack_agg *a)
 	free(a);
 }
 
-int stacks__collect(const struct stack_maps *maps, const struct stack_agg *agg,
-		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
-		    struct stack_result *r)
+int stacks__fold_begin(struct stack_fold *f, struct stack_result *r)
 {
-	struct pp_sample_key key, next, *prev = NULL;
-	struct builder b = { .buf = malloc(LINE_MAX_BYTES) };
-	uint32_t final_seq = root_final_seq(maps);
-	int err = 0;
-
 	memset(r, 0, sizeof(*r));
-	r->lost = maps->samples_lost;
-	if (!b.buf)
-		return -ENOMEM;
-	while (!err && !bpf_map_get_next_key(maps->samples_fd, prev, &next)) {
-		uint64_t ips[PP_MAX_STACK_DEPTH];
-		struct sample_in in = { .k = &key, .ips = ips };
+	f->r = r;
+	f->buf = malloc(LINE_MAX_BYTES);
+	return f->buf ? 0 : -ENOMEM;
+}
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(maps->samples_fd, &key, &in.count))
-			continue;
-		in.n = map_user_ips(maps, &key, ips);
-		err = fold_one(&in, maps, mm, z, o, final_seq, &b, r);
-	}
-	for (size_t i = 0; agg && !err && i < agg->n; i++) {
-		const struct agg_entry *e = &agg->v[i];
-		struct sample_in in = { &e->key, e->ips, e->n, e->count, e->ended };
-
-		err = fold_one(&in, maps, mm, z, o, final_seq, &b, r);
-	}
-	symbolizer__counts(z, &r->named, &r->unknown);
-	free(b.buf);
-	return err;
+void stacks__fold_end(struct stack_fold *f, uint64_t lost)
+{
+	f->r->lost = lost;
+	symbolizer__counts(f->z, &f->r->named, &f->r->unknown);
+	free(f->buf);
+	f->buf = NULL;
 }
 
 static int cmp_line(const void *a, const void *b)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stacks.h: the stack samples the kernel half counted, named and folded into
+ * stacks.h: sampled stacks, as a backend yields them, named and folded into
  * `process;[phase];outer;...;inner COUNT` lines (the format flamegraph.pl,
  * inferno and speedscope read). Kernel frames end in _[k], JIT frames in _[j].
  */
@@ -41,15 +41,41 @@ struct stack_result {
 	size_t nslots;
 };
 
-/* Where the counts are: the kernel half's maps. */
-struct stack_maps {
-	int samples_fd, stacks_fd, tstate_fd;
-	uint64_t samples_lost;
-	uint32_t root_tid;
-	/* the process name of a tgid, for the process frame */
+/*
+ * One distinct stack and how often it was sampled: what a backend yields and
+ * folding takes (neither needs to know how the other keeps them).
+ */
+struct stack_tuple {
+	uint32_t tgid;
+	int phase;            /* resolved: startup, teardown and lingering told apart */
+	const char *comm;     /* the sampled thread's name, PP_COMM_LEN at most */
+	const uint64_t *user; /* innermost first */
+	int nuser;
+	const uint64_t *kernel; /* innermost first; nkernel < 0: none was taken */
+	int nkernel;
+	uint64_t count;
+	uint64_t ended; /* of count, walks the unwinder took to the outermost frame */
+};
+
+typedef int (*stack_tuple_fn)(void *ctx, const struct stack_tuple *t);
+
+/* Folding: set the first fields, stacks__fold_begin(), one stacks__fold() per tuple, _end(). */
+struct stack_fold {
+	const struct mmaps *mm;
+	struct symbolizer *z;
+	const struct stack_opts *o;
+	/* the process name of a tgid, for the process frame (may be NULL) */
 	const char *(*process_name)(uint32_t tgid, void *ctx);
 	void *ctx;
+	struct stack_result *r;
+	char *buf; /* one line being built */
 };
+
+int stacks__fold_begin(struct stack_fold *f, struct stack_result *r);
+/* Count one tuple into its line; a stack_tuple_fn (fold is the struct stack_fold). */
+int stacks__fold(void *fold, const struct stack_tuple *t);
+/* lost: samples the backend had no room for. */
+void stacks__fold_end(struct stack_fold *f, uint64_t lost);
 
 /* DWARF mode: user stacks unwound in user space, counted by (key, frames) */
 struct stack_agg;
@@ -58,12 +84,13 @@ struct stack_agg *stack_agg__new(void);
  * frame (its CFI says there is no caller). 0 or -ENOMEM. */
 int stack_agg__add(struct stack_agg *a, const struct pp_sample_key *k, const uint64_t *ips,
 		   int n, bool ended);
+/* Every entry of a, until fn returns non-zero (returned). */
+int stack_agg__each(const struct stack_agg *a,
+		    int (*fn)(void *ctx, const struct pp_sample_key *k, const uint64_t *ips, int n,
+			      uint64_t count, uint64_t ended),
+		    void *ctx);
 void stack_agg__free(struct stack_agg *a);
 
-/* Fold the kernel's counts and, in DWARF mode, agg's (may be NULL). */
-int stacks__collect(const struct stack_maps *maps, const struct stack_agg *agg,
-		    const struct mmaps *mm, struct symbolizer *z, const struct stack_opts *o,
-		    struct stack_result *out);
 /* One line per unique stack, sorted. 0 or -EIO. */
 int stacks__write_folded(FILE *f, const struct stack_result *r);
 void stacks__free(struct stack_result *r);

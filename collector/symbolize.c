@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
 #include "privs.h"
 #include "symbolize.h"
+#include "fileread.h"
 #include "vec.h"
 
 /* an address range with a name: perf-map entries and kernel symbols */
@@ -42,11 +45,13 @@ struct perfmap {
 struct symbolizer {
 	struct syms_opts opts;
 	struct module *mods;
-	size_t nmods;
+	size_t nmods, mods_cap;
 	struct perfmap *maps;
-	size_t nmaps;
+	size_t nmaps, maps_cap;
 	struct ranges kernel;
 	bool kernel_loaded;
+	struct ranges vdso; /* offsets into the vDSO image, from phaseprof's own copy */
+	bool vdso_loaded;
 	uint64_t named, unknown;
 };
 
@@ -193,67 +198,44 @@ static int perfmap_add(void *ctx, uint64_t start, uint64_t size, const char *nam
 	return ranges_add(ctx, start, size, name, len);
 }
 
-/* The whole file in one malloc'd buffer (a perf map is read once, when first needed). */
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 65536, n = 0, got;
-	char *buf = malloc(cap), *p;
-
-	while (buf && n < PERFMAP_MAX_BYTES && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			p = realloc(buf, cap *= 2);
-			if (!p) {
-				free(buf);
-				return NULL;
-			}
-			buf = p;
-		}
-	}
-	*len = n;
-	return buf;
-}
-
 /*
  * /tmp/perf-PID.map: "START SIZE NAME" per line, hex without 0x (V8, wasmtime,
  * WAMR). As perf does, only a regular file of the target's user (or root) is
  * read, never through a symlink or a FIFO, and no more than PERFMAP_MAX_BYTES.
+ * Its fd, or -1.
  */
-static FILE *open_perfmap(uint32_t pid)
+static int open_perfmap(uint32_t pid)
 {
 	char path[64];
 	struct stat st;
-	FILE *f;
 	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
+		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    (st.st_uid != privs_user_uid() && st.st_uid != 0) || st.st_size > PERFMAP_MAX_BYTES) {
 		pr_debug("ignoring %s: not a regular file of uid %u or root under %d MiB", path,
 			 (unsigned)privs_user_uid(), PERFMAP_MAX_BYTES >> 20);
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	f = fdopen(fd, "r");
-	if (!f)
-		close(fd);
-	return f;
+	return fd;
 }
 
 static void load_perfmap(struct ranges *r, uint32_t pid)
 {
-	char *buf;
-	size_t len;
-	FILE *f = open_perfmap(pid);
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = open_perfmap(pid), err;
 
-	if (!f)
+	if (fd < 0)
 		return;
-	buf = read_all(f, &len);
-	fclose(f);
-	if (!buf)
+	/* read once, when first needed: all of it */
+	err = read_whole_fd(fd, PERFMAP_MAX_BYTES, &buf, &len);
+	close(fd);
+	if (err)
 		return;
 	symbolizer__parse_perfmap(buf, len, perfmap_add, r);
 	free(buf);
@@ -269,7 +251,7 @@ static struct perfmap *perfmap_slot(struct symbolizer *z, uint32_t pid, bool *ad
 	for (size_t i = 0; i < z->nmaps; i++)
 		if (z->maps[i].pid == pid)
 			return &z->maps[i];
-	v = realloc(z->maps, (z->nmaps + 1) * sizeof(*v));
+	v = vec_grow(z->maps, z->nmaps, &z->maps_cap, sizeof(*v), 4);
 	if (!v)
 		return NULL;
 	z->maps = v;
@@ -307,7 +289,7 @@ int symbolizer__set_perfmap(struct symbolizer *z, uint32_t pid, const char *buf,
 
 static struct module *module_add(struct symbolizer *z, const char *path)
 {
-	struct module *v = realloc(z->mods, (z->nmods + 1) * sizeof(*v));
+	struct module *v = vec_grow(z->mods, z->nmods, &z->mods_cap, sizeof(*v), 16);
 
 	if (!v)
 		return NULL;
@@ -386,6 +368,66 @@ static enum frame_kind from_file(struct symbolizer *z, const struct mapping *map
 	return FRAME_UNKNOWN;
 }
 
+/* The image's load address: its first PT_LOAD's vaddr (0 on x86-64). */
+static uint64_t vdso_base(const Elf64_Ehdr *eh)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const char *)eh + eh->e_phoff);
+
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD)
+			return ph[i].p_vaddr;
+	return 0;
+}
+
+/*
+ * Every process of one kernel maps the same vDSO image, phaseprof's own
+ * included (AT_SYSINFO_EHDR): its .dynsym names the target's [vdso] frames,
+ * by their offset into the mapping. Weak aliases (clock_gettime) are skipped
+ * for the functions themselves (__vdso_clock_gettime).
+ */
+static void load_vdso(struct ranges *r)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Shdr *sh;
+	uint64_t base;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return;
+	sh = (const Elf64_Shdr *)((const char *)eh + eh->e_shoff);
+	base = vdso_base(eh);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Sym *sym = (const Elf64_Sym *)((const char *)eh + sh[i].sh_offset);
+		const char *str;
+
+		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		str = (const char *)eh + sh[sh[i].sh_link].sh_offset;
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(*sym); k++)
+			if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC && sym[k].st_size &&
+			    ELF64_ST_BIND(sym[k].st_info) != STB_WEAK &&
+			    sym[k].st_name < sh[sh[i].sh_link].sh_size &&
+			    ranges_add(r, sym[k].st_value - base, sym[k].st_size, str + sym[k].st_name,
+				       strlen(str + sym[k].st_name)))
+				return;
+	}
+	ranges_sort(r);
+}
+
+/* A [vdso] frame by its function, "[vdso]" when none covers it. */
+static enum frame_kind from_vdso(struct symbolizer *z, const struct mapping *map, uint64_t addr,
+				 char *buf, size_t len)
+{
+	const struct range *r;
+
+	if (!z->vdso_loaded) {
+		load_vdso(&z->vdso);
+		z->vdso_loaded = true;
+	}
+	r = ranges_find(&z->vdso, addr - map->start);
+	snprintf(buf, len, "%s", r ? r->name : "[vdso]");
+	return r ? FRAME_USER : FRAME_UNKNOWN;
+}
+
 enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
 				 uint64_t addr, char *buf, size_t len)
 {
@@ -396,6 +438,8 @@ enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, ui
 
 	if (map && map->path[0] == '/' && map->path[1] != '/') {
 		kind = from_file(z, map, addr, buf, len);
+	} else if (map && !strcmp(map->path, "[vdso]")) {
+		kind = from_vdso(z, map, addr, buf, len);
 	} else if ((jit = perfmap_of(z, pid)) && (r = ranges_find(jit, addr))) {
 		snprintf(buf, len, "%s", r->name);
 		kind = FRAME_JIT;
@@ -490,6 +534,7 @@ void symbolizer__free(struct symbolizer *z)
 	for (size_t i = 0; i < z->nmaps; i++)
 		ranges_free(&z->maps[i].r);
 	ranges_free(&z->kernel);
+	ranges_free(&z->vdso);
 	free(z->mods);
 	free(z->maps);
 	free(z);

@@ -27,6 +27,8 @@
 #define PR_DOMAIN "syms"
 #include "log.h"
 #include "syms.h"
+#include "hash.h"
+#include "vec.h"
 
 /* lazily computed per-symbol state, parallel to syms->v */
 enum {
@@ -338,17 +340,12 @@ static size_t loader_str(struct loader *l, const char *str, size_t len)
 {
 	size_t off;
 
-	if (l->nlen + len + 1 > l->ncap) {
-		size_t cap = l->ncap ? l->ncap * 2 : 1 << 20;
-		char *p;
+	while (l->nlen + len + 1 > l->ncap) {
+		char *p = vec_grow(l->names, l->ncap, &l->ncap, 1, 1 << 20);
 
-		while (cap < l->nlen + len + 1)
-			cap *= 2;
-		p = realloc(l->names, cap);
 		if (!p)
 			return SIZE_MAX;
 		l->names = p;
-		l->ncap = cap;
 	}
 	off = l->nlen;
 	memcpy(l->names + off, str, len);
@@ -359,15 +356,11 @@ static size_t loader_str(struct loader *l, const char *str, size_t len)
 
 static int loader_add(struct loader *l, const struct rawsym *r)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4096;
-		struct rawsym *p = realloc(l->v, cap * sizeof(*p));
+	struct rawsym *p = vec_grow(l->v, l->n, &l->cap, sizeof(*p), 4096);
 
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (!p)
+		return -ENOMEM;
+	l->v = p;
 	l->v[l->n++] = *r;
 	return 0;
 }
@@ -979,11 +972,7 @@ const char *syms__short_name(const struct syms *syms, const struct sym *sym)
 
 static uint32_t name_hash(const char *p)
 {
-	uint32_t h = 2166136261u;
-
-	while (*p)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
+	return (uint32_t)fnv1a_str(FNV1A_INIT, p);
 }
 
 static int build_hash(struct syms *s)

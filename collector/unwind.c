@@ -21,6 +21,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 #include "unwind.h"
+#include "hash.h"
 
 /* The registers we track, in struct unwind_regs order. */
 enum { R_IP, R_SP, R_BP, R_BX, R_R12, R_R13, R_R14, R_R15, NREGS };
@@ -121,11 +122,7 @@ struct walk {
 
 static uint32_t path_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
+	return (uint32_t)fnv1a_str(FNV1A_INIT, s);
 }
 
 static int load_segs(struct module *m)

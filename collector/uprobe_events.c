@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "privs.h"
 #include "uprobe_events.h"
+#include "vec.h"
 
 /* tracefs is root's: open its files with root's file identity (privs.h) */
 static int root_open(const char *file, int flags)
@@ -66,7 +67,7 @@ int uprobe_events__list(const char *tracefs, struct uprobe_def **out, size_t *n)
 {
 	char file[PATH_MAX], *line = NULL;
 	size_t cap = 0, lcap = 0;
-	struct uprobe_def *v = NULL, d;
+	struct uprobe_def *v = NULL, *nv, d;
 	FILE *f;
 	int err = 0;
 
@@ -80,15 +81,12 @@ int uprobe_events__list(const char *tracefs, struct uprobe_def **out, size_t *n)
 		line[strcspn(line, "\n")] = '\0';
 		if (!parse_line(line, &d))
 			continue;
-		if (*n == cap) {
-			struct uprobe_def *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
+		nv = vec_grow(v, *n, &cap, sizeof(*v), 16);
+		if (!nv) {
+			err = -ENOMEM;
+			break;
 		}
+		v = nv;
 		v[(*n)++] = d;
 	}
 	free(line);

@@ -7,9 +7,11 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fg_internal.h"
+#include "phase_names.h"
 
 const char *const fg_palette_names[FLAME_PAL_NR] = {
 	[FLAME_PAL_HOT] = "hot",       [FLAME_PAL_MEM] = "mem",       [FLAME_PAL_IO] = "io",
@@ -19,20 +21,18 @@ const char *const fg_palette_names[FLAME_PAL_NR] = {
 	[FLAME_PAL_RED] = "red",
 };
 
-/* run order: the order siblings are placed in */
-static const char *const phase_names[] = {
-	"[startup]", "[load]", "[compile]", "[instantiate]", "[execute]", "[teardown]", "[unknown]",
-};
-
-/* none inside the hot palette's range (red >= 205, blue <= 55) */
-static const struct fg_rgb phase_colors[] = {
-	{ 180, 180, 180 }, /* startup: light grey */
-	{ 86, 180, 233 },  /* load: sky blue */
-	{ 0, 158, 115 },   /* compile: bluish green */
-	{ 0, 114, 178 },   /* instantiate: blue */
-	{ 204, 121, 167 }, /* execute: reddish purple */
-	{ 130, 130, 130 }, /* teardown: grey */
-	{ 160, 140, 200 }, /* unknown (the generic fallback's): lavender */
+/*
+ * By enum pp_phase, which is run order: the order sibling phase frames are
+ * placed in. None inside the hot palette's range (red >= 205, blue <= 55).
+ */
+static const struct fg_rgb phase_colors[PP_PHASE_COUNT] = {
+	[PP_PHASE_STARTUP] = { 180, 180, 180 },     /* light grey */
+	[PP_PHASE_LOAD] = { 86, 180, 233 },         /* sky blue */
+	[PP_PHASE_COMPILE] = { 0, 158, 115 },       /* bluish green */
+	[PP_PHASE_INSTANTIATE] = { 0, 114, 178 },   /* blue */
+	[PP_PHASE_EXECUTE] = { 204, 121, 167 },     /* reddish purple */
+	[PP_PHASE_TEARDOWN] = { 130, 130, 130 },    /* grey */
+	[PP_PHASE_UNKNOWN] = { 160, 140, 200 },     /* the generic fallback's: lavender */
 };
 
 int flame_palette_parse(const char *name, enum flame_palette *pal)
@@ -46,12 +46,15 @@ int flame_palette_parse(const char *name, enum flame_palette *pal)
 	return -EINVAL;
 }
 
+/* A "[phase]" frame: its enum pp_phase, or -1. */
 int fg_phase_index(const char *name, size_t len)
 {
-	if (len < 6 || name[0] != '[' || name[len - 1] != ']')
+	if (len < 3 || name[0] != '[' || name[len - 1] != ']')
 		return -1;
-	for (size_t i = 0; i < sizeof(phase_names) / sizeof(phase_names[0]); i++) {
-		if (strlen(phase_names[i]) == len && !memcmp(phase_names[i], name, len))
+	for (int i = 0; i < PP_PHASE_COUNT; i++) {
+		const char *p = pp_phase_name(i);
+
+		if (strlen(p) == len - 2 && !memcmp(p, name + 1, len - 2))
 			return i;
 	}
 	return -1;
@@ -60,6 +63,18 @@ int fg_phase_index(const char *name, size_t len)
 struct fg_rgb fg_phase_color(int phase)
 {
 	return phase_colors[phase];
+}
+
+int flame_phase_rgb(const char *phase, unsigned *rgb)
+{
+	char frame[32];
+	int n = snprintf(frame, sizeof(frame), "[%s]", phase);
+	int i = n > 0 && (size_t)n < sizeof(frame) ? fg_phase_index(frame, n) : -1;
+
+	if (i < 0)
+		return -ENOENT;
+	*rgb = (unsigned)phase_colors[i].r << 16 | (unsigned)phase_colors[i].g << 8 | phase_colors[i].b;
+	return 0;
 }
 
 /* the annotation letter of "name_[x]", or 0 */
@@ -119,8 +134,7 @@ static uint8_t lerp(int lo, int span, double v)
 	return (uint8_t)(lo + span * v);
 }
 
-struct fg_rgb fg_frame_color(enum flame_palette pal, const char *name, size_t len,
-			     uint32_t seed)
+struct fg_rgb fg_frame_color(enum flame_palette pal, const char *name, size_t len, uint32_t seed)
 {
 	/* three shades from the seed, each in [0, 1) */
 	double v1 = (seed & 0x3ff) / 1024.0;

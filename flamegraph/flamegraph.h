@@ -66,6 +66,10 @@ void flame_opts_init(struct flame_opts *opts);
 /* "hot" ... "red" to a palette; -EINVAL if unknown */
 int flame_palette_parse(const char *name, enum flame_palette *pal);
 
+/* The colour of the phase's frames ("load", ...) as 0xRRGGBB, for pictures that
+ * should match the flame graph's; -ENOENT for a name without one. */
+int flame_phase_rgb(const char *phase, unsigned *rgb);
+
 /* Render one or more folded files (NULL or "-": stdin), merged, as an SVG to out. */
 int flame_render_file(const char *folded_path, FILE *out, const struct flame_opts *opts);
 /* Render folded stacks held in memory: what a caller just wrote, never re-read by name. */

@@ -7,6 +7,8 @@ PHASEPROF_PACKAGES=(
 	# build
 	cmake make gcc pkg-config clang lld libbpf-dev libelf-dev libdw-dev libiberty-dev
 	zlib1g-dev bpftool
+	# profile.pb.gz: protobuf-c's runtime and code generator (protoc decodes it in tests)
+	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	# phaseprof suite: results.sqlite (libsqlite3), checked with sqlite3(1) in tests
 	libsqlite3-dev sqlite3
 	# wasm example apps: clang --target=wasm32-wasi with Debian's wasi-libc

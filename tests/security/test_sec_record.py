@@ -79,7 +79,8 @@ pp.check(os.path.exists(os.path.join(deep, "stacks.folded")), "first run wrote s
 r = su.phaseprof_sudo(["-x", exe, "-F", "0", "-o", deep, "--", "load=1"], uid, gid, env=env)
 pp.check(r.returncode == 0, f"rerun without stacks: {r.returncode} {r.stderr}")
 left = sorted(os.listdir(deep))
-pp.check(left == ["phases.json"], f"stale outputs removed: {left}")
+# phases.json and the time line (trace.json, timeline.svg) are written on every run
+pp.check(left == ["phases.json", "timeline.svg", "trace.json"], f"stale outputs removed: {left}")
 
 # a read-only -o: fails before the run
 ro = su.user_path(uid, gid, os.path.join(h, "ro"))

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "fg_internal.h"
+#include "phase_names.h"
 
 static int add(struct fg_tree *t, const char *line)
 {
@@ -199,11 +200,13 @@ static void test_colors(void)
 	struct fg_rgb a, b;
 	enum flame_palette p;
 
-	CHECK_INT(fg_phase_index("[startup]", 9), 0);
-	CHECK_INT(fg_phase_index("[compile]", 9), 2);
-	CHECK_INT(fg_phase_index("[unknown]", 9), 6);
+	/* phase frames by enum pp_phase, run order; the fallback's unknown too */
+	CHECK_INT(fg_phase_index("[startup]", 9), PP_PHASE_STARTUP);
+	CHECK_INT(fg_phase_index("[compile]", 9), PP_PHASE_COMPILE);
+	CHECK_INT(fg_phase_index("[unknown]", 9), PP_PHASE_UNKNOWN);
 	CHECK_INT(fg_phase_index("[unknown frame]", 15), -1);
 	CHECK_INT(fg_phase_index("[anon]", 6), -1);
+	CHECK_INT(fg_phase_index("[]", 2), -1);
 	CHECK_INT(fg_phase_index("compile", 7), -1);
 	a = fg_frame_color(FLAME_PAL_HOT, "x", 1, 1234);
 	b = fg_frame_color(FLAME_PAL_HOT, "x", 1, 1234);

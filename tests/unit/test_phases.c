@@ -9,7 +9,7 @@
 #define MS 1000000ULL
 #define ROOT 100
 
-static struct pp_event evs[64];
+static struct pp_event evs[2048];
 static size_t nev;
 
 static void ev(uint64_t ms, int type, uint32_t tgid, uint32_t tid, uint64_t cookie, uint32_t arg2)
@@ -176,6 +176,65 @@ static void test_events_out_of_order_and_no_exec(void)
 	phases__free(&st);
 }
 
+/* Each thread's timeline: in order, joined where one phase continues, and capped. */
+static void test_timeline(void)
+{
+	struct run_stats st;
+	const struct thread_stats *t;
+	uint64_t per_phase[PP_PHASE_COUNT] = { 0 };
+
+	ev(0, PP_EV_EXEC, ROOT, ROOT, 0, 0);
+	site(10, ROOT, PP_PHASE_LOAD, PP_ACT_PUSH);
+	site(20, ROOT, PP_PHASE_LOAD, PP_ACT_POP);
+	site(30, ROOT, PP_PHASE_EXECUTE, PP_ACT_MARK);
+	ev(35, PP_EV_FORK, ROOT, ROOT + 1, 0, 0);
+	site(40, ROOT + 1, PP_PHASE_COMPILE, PP_ACT_PUSH);
+	site(45, ROOT + 1, PP_PHASE_COMPILE, PP_ACT_POP);
+	ev(50, PP_EV_EXIT, ROOT, ROOT + 1, 0, 0);
+	ev(60, PP_EV_EXIT, ROOT, ROOT, 0, 1);
+	compute(&st);
+	CHECK_INT(st.nthreads, 2);
+	t = &st.threads[0];
+	/* startup 0-10, load 10-30 (lingering after its close), execute 30-60 */
+	CHECK_INT(t->niv, 3);
+	CHECK_INT(t->iv_dropped, 0);
+	CHECK_INT(t->iv[0].phase, PP_PHASE_STARTUP);
+	CHECK_INT(t->iv[1].phase, PP_PHASE_LOAD);
+	CHECK_INT(t->iv[1].start_ns, 10 * MS);
+	CHECK_INT(t->iv[1].end_ns, 30 * MS);
+	CHECK_INT(t->iv[2].phase, PP_PHASE_EXECUTE);
+	CHECK_INT(t->iv[2].end_ns, 60 * MS);
+	/* the worker: its own compile 40-45, the main thread's execute around it */
+	t = &st.threads[1];
+	CHECK_INT(t->niv, 3);
+	CHECK_INT(t->iv[0].phase, PP_PHASE_EXECUTE);
+	CHECK_INT(t->iv[0].start_ns, 35 * MS);
+	CHECK_INT(t->iv[1].phase, PP_PHASE_COMPILE);
+	CHECK_INT(t->iv[1].end_ns, 45 * MS);
+	CHECK_INT(t->iv[2].phase, PP_PHASE_EXECUTE);
+	CHECK_INT(t->iv[2].end_ns, 50 * MS);
+	for (size_t k = 0; k < st.nthreads; k++)
+		for (size_t i = 0; i < st.threads[k].niv; i++)
+			per_phase[st.threads[k].iv[i].phase] +=
+				st.threads[k].iv[i].end_ns - st.threads[k].iv[i].start_ns;
+	CHECK_INT(per_phase[PP_PHASE_EXECUTE],
+		  st.threads[0].phase_ns[PP_PHASE_EXECUTE] + st.threads[1].phase_ns[PP_PHASE_EXECUTE]);
+	phases__free(&st);
+
+	/* 1500 alternating marks: the first intervals are kept, the rest counted */
+	ev(0, PP_EV_EXEC, ROOT, ROOT, 0, 0);
+	for (int i = 0; i < 1500; i++)
+		site(1 + i, ROOT, i % 2 ? PP_PHASE_LOAD : PP_PHASE_COMPILE, PP_ACT_MARK);
+	ev(2000, PP_EV_EXIT, ROOT, ROOT, 0, 1);
+	compute(&st);
+	t = &st.threads[0];
+	CHECK_INT(t->niv, PHASES_MAX_INTERVALS);
+	CHECK_INT(t->niv + t->iv_dropped, 1501); /* with startup */
+	CHECK_INT(t->iv[1].start_ns, 1 * MS);
+	CHECK_INT(t->iv[1].end_ns, 2 * MS);
+	phases__free(&st);
+}
+
 /* The fallback's milestone as the kernel half emits it: a process-wide mark. */
 static void milestone(uint64_t ms, int phase)
 {
@@ -227,6 +286,7 @@ int main(void)
 	test_worker_threads();
 	test_marks_replace_and_scope();
 	test_events_out_of_order_and_no_exec();
+	test_timeline();
 	test_fallback_module_kept_open();
 	return checks_report("phases");
 }

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* backend.c: what every backend shares: the run loop, and refusing what one cannot do */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "backend.h"
+#include "mmaps.h"
+
+static int cannot(const struct backend *b, const char *what, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "the %s backend cannot %s", b->ops->name, what);
+	return -EOPNOTSUPP;
+}
+
+int backend__open(struct backend *b, const struct backend_ops *ops, struct target *t,
+		  struct event_store *es, const struct backend_opts *o, char *why, size_t whylen)
+{
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	b->ops = ops;
+	b->target = t;
+	b->events = es;
+	err = ops->open(b, o, why, whylen);
+	if (err)
+		backend__close(b);
+	return err;
+}
+
+int backend__attach_tracepoints(struct backend *b, char *why, size_t whylen)
+{
+	return b->ops->attach_tracepoints(b, why, whylen);
+}
+
+int backend__attach_uprobes(struct backend *b, const struct plan_attach *att, size_t n,
+			    size_t *failed, char *why, size_t whylen)
+{
+	return b->ops->attach_uprobes(b, att, n, failed, why, whylen);
+}
+
+int backend__attach_sampling(struct backend *b, unsigned hz, char *why, size_t whylen)
+{
+	if (!b->ops->attach_sampling)
+		return cannot(b, "sample stacks", why, whylen);
+	return b->ops->attach_sampling(b, hz, why, whylen);
+}
+
+int backend__attach_fallback(struct backend *b, uint64_t module_ino, char *why, size_t whylen)
+{
+	if (!b->ops->attach_fallback)
+		return cannot(b, "follow system calls for the generic fallback; it needs BPF", why,
+			      whylen);
+	return b->ops->attach_fallback(b, module_ino, why, whylen);
+}
+
+/* One round: signals forwarded, data waited for and drained, the target reaped if it exited. */
+static int run_once(struct backend *b, int pidfd, int (*forward)(void))
+{
+	struct target *t = b->target;
+	int sig = forward ? forward() : 0, err;
+
+	if (sig)
+		kill(t->pid, sig);
+	b->ops->wait(b, pidfd);
+	mmaps__read(t->mm); /* first: unwinding a stack sample needs the maps it saw */
+	err = b->ops->drain(b);
+	if (err < 0 && err != -EINTR)
+		return err;
+	err = target__reap(t, false);
+	return err < 0 ? err : 0;
+}
+
+int backend__run(struct backend *b, int (*forward)(void))
+{
+	int pidfd = target__pidfd(b->target), err = 0, ferr;
+
+	while (!b->target->exited && !err)
+		err = run_once(b, pidfd, forward);
+	if (pidfd >= 0)
+		close(pidfd);
+	/* the exit tracepoints ran before the parent could reap: everything is in */
+	mmaps__read(b->target->mm);
+	ferr = b->ops->finish(b);
+	return err ?: ferr;
+}
+
+uint64_t backend__lost(struct backend *b)
+{
+	return b->ops ? b->ops->lost(b) : 0;
+}
+
+int backend__stacks(struct backend *b, const struct stack_agg *agg, stack_tuple_fn fn, void *ctx,
+		    uint64_t *lost)
+{
+	*lost = 0;
+	if (!b->ops->stacks)
+		return -EOPNOTSUPP;
+	return b->ops->stacks(b, agg, fn, ctx, lost);
+}
+
+int backend__attach_syscalls(struct backend *b, char *why, size_t whylen)
+{
+	if (!b->ops->attach_syscalls)
+		return cannot(b, "count system calls (--syscalls)", why, whylen);
+	return b->ops->attach_syscalls(b, why, whylen);
+}
+
+int backend__syscalls(struct backend *b, struct syscall_report *out)
+{
+	return b->ops->syscalls ? b->ops->syscalls(b, out) : -EOPNOTSUPP;
+}
+
+int backend__attach_offcpu(struct backend *b, char *why, size_t whylen)
+{
+	if (!b->ops->attach_offcpu)
+		return cannot(b, "measure blocked time (--off-cpu)", why, whylen);
+	return b->ops->attach_offcpu(b, why, whylen);
+}
+
+int backend__offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out)
+{
+	return b->ops->offcpu ? b->ops->offcpu(b, fn, ctx, out) : -EOPNOTSUPP;
+}
+
+int backend__own_cost(struct backend *b, struct self_cost *c)
+{
+	return b->ops && b->ops->own_cost ? b->ops->own_cost(b, c) : -EOPNOTSUPP;
+}
+
+void backend__detach(struct backend *b)
+{
+	if (b->ops)
+		b->ops->detach(b);
+}
+
+void backend__close(struct backend *b)
+{
+	if (b->ops)
+		b->ops->close(b);
+	b->ops = NULL;
+	b->priv = NULL;
+}

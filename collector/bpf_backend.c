@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpf_backend.c: the BPF backend (see backend.h): the skeleton's lifecycle, its
+ * links, the events ring buffer, and the sampled stacks in its maps.
+ */
+#define _GNU_SOURCE
+#define PR_DOMAIN "bpf"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "vec.h"
+#include "log.h"
+#include "plan.h"
+#include "stacks.h"
+#include "phaseprof.skel.h"
+#include "backend.h"
+#include "perf_ring.h"
+#include "phase_rules.h"
+#include "offcpu.h"
+#include "selfcost.h"
+#include "syscalls.h"
+
+
+struct session {
+	struct backend *b; /* its target and event store */
+	struct phaseprof_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	size_t nlinks, links_cap;
+	int *link_fds; /* uprobe_multi links, made without libbpf */
+	size_t nlink_fds, link_fds_cap;
+	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
+	bool dwarf; /* stack samples come with registers and stack, to unwind in user space */
+	stack_sample_fn on_stack;
+	void *stack_ctx;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (size < sizeof(struct pp_event))
+		return 0;
+	return events__push(s->b->events, data);
+}
+
+/* BPF_TRACE_UPROBE_MULTI, from Linux 6.6 (commit 89ae89f53d20); absent from older UAPI headers */
+#define PP_TRACE_UPROBE_MULTI 48
+#define PP_F_UPROBE_MULTI_RETURN 1U
+
+/* --syscalls: its programs run on every system call of the machine; load them only when asked. */
+static int syscalls_autoload(struct session *s, bool on)
+{
+	return bpf_program__set_autoload(s->skel->progs.sys_count_enter, on) ?:
+	       bpf_program__set_autoload(s->skel->progs.sys_count_exit, on);
+}
+
+static int load_skeleton(struct session *s, const struct backend_opts *o, bool multi)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
+	unsigned stack_ring = o->stack_ring_mb ? o->stack_ring_mb << 20 : 4096;
+	int err;
+
+	s->skel = phaseprof_bpf__open_opts(&opts);
+	if (!s->skel)
+		return -errno;
+	/* ring buffers are a power of two pages */
+	err = bpf_map__set_max_entries(s->skel->maps.events, (o->buffer_mb ?: 1) << 20);
+	err = err ?: bpf_map__set_max_entries(s->skel->maps.stack_samples, stack_ring);
+	if (multi)
+		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.site_hit_multi,
+								    PP_TRACE_UPROBE_MULTI);
+	else
+		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
+	err = err ?: syscalls_autoload(s, o->syscalls);
+	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_switch, o->offcpu);
+	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_waking, o->offcpu);
+	err = err ?: phaseprof_bpf__load(s->skel);
+	if (err) {
+		phaseprof_bpf__destroy(s->skel);
+		s->skel = NULL;
+		return err;
+	}
+	s->skel->data->stack_copy_size = o->stack_copy < PP_STACK_COPY_MAX ? o->stack_copy :
+									   PP_STACK_COPY_MAX;
+	s->skel->data->stack_wakeup_bytes = stack_ring / 4;
+	return 0;
+}
+
+static int on_stack_sample(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (size >= sizeof(struct pp_stack_sample) && s->on_stack)
+		s->on_stack(s->stack_ctx, data);
+	return 0;
+}
+
+static int bpf_open(struct backend *b, const struct backend_opts *o, char *why, size_t whylen)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	b->priv = s;
+	s->b = b;
+	s->dwarf = o->stack_ring_mb > 0;
+	s->on_stack = o->on_stack;
+	s->stack_ctx = o->stack_ctx;
+	/* try uprobe_multi first; a kernel that predates it refuses the program */
+	s->multi = load_skeleton(s, o, true) == 0;
+	if (!s->multi) {
+		pr_debug("no uprobe_multi links here; one perf event per probe");
+		err = load_skeleton(s, o, false);
+		if (err) {
+			snprintf(why, whylen, "%s", strerror(-err));
+			return err;
+		}
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
+	err = s->rb ? 0 : -errno;
+	if (!err && s->dwarf &&
+	    ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.stack_samples), on_stack_sample, s))
+		err = -errno;
+	if (err)
+		snprintf(why, whylen, "cannot set up the ring buffer: %s", strerror(-err));
+	return err;
+}
+
+static int add_link(struct session *s, struct bpf_link *link)
+{
+	struct bpf_link **v;
+
+	if (!link)
+		return -errno;
+	v = vec_grow(s->links, s->nlinks, &s->links_cap, sizeof(*v), 16);
+	if (!v) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	s->links = v;
+	s->links[s->nlinks++] = link;
+	return 0;
+}
+
+/* libbpf 1.1 cannot wrap a link fd it did not make: keep those as plain fds */
+static int add_link_fd(struct session *s, int fd)
+{
+	int *v = vec_grow(s->link_fds, s->nlink_fds, &s->link_fds_cap, sizeof(*v), 16);
+
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->link_fds = v;
+	s->link_fds[s->nlink_fds++] = fd;
+	return 0;
+}
+
+static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	__u32 pid = b->target->pid;
+	__u8 one = 1;
+	int err;
+
+	s->skel->bss->root_tid = pid;
+	/* the child's pid is tracked before it execs: nothing it runs goes unseen */
+	err = bpf_map__update_elem(s->skel->maps.tracked, &pid, sizeof(pid), &one, sizeof(one),
+				   BPF_ANY);
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_exec));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_fork));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_exit));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_switch));
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+static int attach_one(struct session *s, const struct plan_attach *a)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = a->retprobe, .bpf_cookie = a->cookie);
+
+	/* every process that maps the file hits it; the BPF side keeps only ours */
+	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.site_hit, -1, a->path,
+							   a->offset, &opts));
+}
+
+/* The layout of union bpf_attr's link_create.uprobe_multi (Linux 6.6+). */
+struct uprobe_multi_attr {
+	__u32 prog_fd, target_fd, attach_type, flags;
+	__u64 path, offsets, ref_ctr_offsets, cookies;
+	__u32 cnt, uprobe_flags, pid, pad;
+	__u8 zero[64]; /* room the kernel checks is zero */
+};
+
+static int multi_link_fd(struct session *s, const char *path, const __u64 *offsets,
+			 const __u64 *cookies, __u32 n, bool retprobe)
+{
+	struct uprobe_multi_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = bpf_program__fd(s->skel->progs.site_hit_multi);
+	attr.attach_type = PP_TRACE_UPROBE_MULTI;
+	attr.path = (__u64)(unsigned long)path;
+	attr.offsets = (__u64)(unsigned long)offsets;
+	attr.cookies = (__u64)(unsigned long)cookies;
+	attr.cnt = n;
+	attr.uprobe_flags = retprobe ? PP_F_UPROBE_MULTI_RETURN : 0;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* One uprobe_multi link for every probe of one file and direction. */
+static int attach_group(struct session *s, const struct plan_attach *att, size_t n,
+			const char *path, bool retprobe)
+{
+	__u64 *offsets = calloc(n, sizeof(*offsets)), *cookies = calloc(n, sizeof(*cookies));
+	__u32 cnt = 0;
+	int fd = 0;
+
+	if (!offsets || !cookies) {
+		fd = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (att[i].retprobe == retprobe && !strcmp(att[i].path, path)) {
+			offsets[cnt] = att[i].offset;
+			cookies[cnt++] = att[i].cookie;
+		}
+	if (cnt) {
+		fd = multi_link_fd(s, path, offsets, cookies, cnt, retprobe);
+		if (fd >= 0)
+			fd = add_link_fd(s, fd);
+	}
+out:
+	free(offsets);
+	free(cookies);
+	return fd < 0 ? fd : 0;
+}
+
+static bool first_of_group(const struct plan_attach *att, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (att[j].retprobe == att[i].retprobe && !strcmp(att[j].path, att[i].path))
+			return false;
+	return true;
+}
+
+static int bpf_attach_uprobes(struct backend *b, const struct plan_attach *att, size_t n,
+			      size_t *failed, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = 0;
+
+	for (size_t i = 0; i < n && s->multi && !err; i++)
+		if (first_of_group(att, i))
+			err = attach_group(s, att, n, att[i].path, att[i].retprobe);
+	if (s->multi && !err)
+		return 0;
+	if (s->multi) /* the kernel refused the whole group: say which probe it was, one by one */
+		pr_debug("uprobe_multi attach failed (%s); one link per probe", strerror(-err));
+	for (size_t i = 0; i < n; i++) {
+		err = attach_one(s, &att[i]);
+		if (err) {
+			*failed = i;
+			snprintf(why, whylen, "%s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int open_sampler(int cpu, unsigned hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = hz,
+	};
+	return perf_event_fd(&attr, -1, cpu);
+}
+
+static int attach_samplers(struct session *s, unsigned hz)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = open_sampler(cpu, hz), err;
+		struct bpf_link *link;
+
+		if (fd == -ENODEV)
+			continue; /* possible, not online */
+		if (fd < 0)
+			return fd;
+		link = bpf_program__attach_perf_event(s->dwarf ? s->skel->progs.on_sample_dwarf :
+								 s->skel->progs.on_sample,
+						      fd);
+		if (!link) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		err = add_link(s, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int bpf_attach_sampling(struct backend *b, unsigned hz, char *why, size_t whylen)
+{
+	int err = attach_samplers(b->priv, hz);
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+/* Start thread tid in an entry-only mark of phase, as if a site had fired at exec. */
+static int seed_mark(struct session *s, uint32_t tid, int phase)
+{
+	struct pp_tstate st;
+
+	pp_tstate_init(&st);
+	pp_rule_mark(&st, (__u8)phase);
+	return bpf_map__update_elem(s->skel->maps.tstate, &tid, sizeof(tid), &st, sizeof(st),
+				    BPF_ANY);
+}
+
+static int bpf_attach_fallback(struct backend *b, uint64_t module_ino, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = 0;
+
+	/* without a module file nothing can be told apart: the whole run is unknown */
+	if (!module_ino)
+		err = seed_mark(s, b->target->pid, PP_PHASE_UNKNOWN);
+	s->skel->bss->module_ino = module_ino;
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_enter));
+	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_exit));
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+/* Wait for the ring buffer to fill, the runtime to exit, or a poll interval. */
+static void bpf_wait(struct backend *b, int pidfd)
+{
+	struct session *s = b->priv;
+	struct pollfd pfd[2] = {
+		{ .fd = ring_buffer__epoll_fd(s->rb), .events = POLLIN },
+		{ .fd = pidfd, .events = POLLIN },
+	};
+
+	poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? 200 : 20);
+}
+
+static int bpf_drain(struct backend *b)
+{
+	struct session *s = b->priv;
+	int n = ring_buffer__consume(s->rb);
+
+	return n < 0 ? n : 0;
+}
+
+static int bpf_finish(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	while (ring_buffer__consume(s->rb) > 0)
+		;
+	return b->events->oom ? -ENOMEM : 0;
+}
+
+static uint64_t bpf_lost(struct backend *b)
+{
+	struct session *s = b->priv;
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 zero = 0;
+	uint64_t total = 0, *vals;
+
+	if (ncpu <= 0 || !s || !s->skel)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (vals && !bpf_map__lookup_elem(s->skel->maps.lost, &zero, sizeof(zero), vals,
+					  ncpu * sizeof(*vals), 0))
+		for (int i = 0; i < ncpu; i++)
+			total += vals[i];
+	free(vals);
+	return total;
+}
+
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+static void *close_link_fd(void *fd)
+{
+	close((int)(long)fd);
+	return NULL;
+}
+
+/* Run fn(arg[i]) for every i at once; where a thread cannot start, run it here. */
+static void run_all_at_once(void *(*fn)(void *), void **args, size_t n)
+{
+	pthread_t *tids = calloc(n ? n : 1, sizeof(*tids));
+	bool *started = calloc(n ? n : 1, sizeof(*started));
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (size_t i = 0; i < n; i++)
+		started[i] = tids && started && !pthread_create(&tids[i], &attr, fn, args[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (started && started[i])
+			pthread_join(tids[i], NULL);
+		else
+			fn(args[i]);
+	}
+	pthread_attr_destroy(&attr);
+	free(started);
+	free(tids);
+}
+
+/*
+ * Closing a uprobe link waits for an RCU-tasks grace period (about 50 to 130
+ * ms here). Links closed at once share one where the kernel allows it.
+ */
+static void destroy_links(struct session *s)
+{
+	size_t n = s->nlinks + s->nlink_fds;
+	void **args = calloc(n ? n : 1, sizeof(*args));
+
+	if (!args) {
+		for (size_t i = 0; i < s->nlink_fds; i++)
+			close(s->link_fds[i]);
+		for (size_t i = 0; i < s->nlinks; i++)
+			bpf_link__destroy(s->links[i]);
+		return;
+	}
+	for (size_t i = 0; i < s->nlink_fds; i++)
+		args[i] = (void *)(long)s->link_fds[i];
+	run_all_at_once(close_link_fd, args, s->nlink_fds);
+	for (size_t i = 0; i < s->nlinks; i++)
+		args[i] = s->links[i];
+	run_all_at_once(destroy_link, args, s->nlinks);
+	free(args);
+}
+
+static void bpf_detach(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	if (!s)
+		return;
+	destroy_links(s);
+	free(s->link_fds);
+	s->link_fds = NULL;
+	s->nlink_fds = s->link_fds_cap = 0;
+	free(s->links);
+	s->links = NULL;
+	s->nlinks = s->links_cap = 0;
+}
+
+/* ---- the sampled stacks, as (key, stack) tuples ---- */
+
+struct stack_walk {
+	struct session *s;
+	uint32_t final_seq; /* the root main thread's last, to tell teardown (phase_rules.h) */
+	stack_tuple_fn fn;
+	void *ctx;
+};
+
+/* A stack map entry's frames, innermost first: how many (stack maps end in 0), -1 for none. */
+static int stack_ips(const struct session *s, __s32 id, uint64_t *ips)
+{
+	__u64 raw[PP_MAX_STACK_DEPTH] = { 0 };
+	int n = 0;
+
+	if (id < 0 || bpf_map__lookup_elem(s->skel->maps.stacks, &id, sizeof(id), raw, sizeof(raw), 0))
+		return id < 0 ? -1 : 0;
+	while (n < PP_MAX_STACK_DEPTH && raw[n]) {
+		ips[n] = raw[n];
+		n++;
+	}
+	return n;
+}
+
+/* One key with its user frames (from the stack map, or unwound in DWARF mode). */
+static int yield(void *walk, const struct pp_sample_key *k, const uint64_t *user, int nuser,
+		 uint64_t count, uint64_t ended)
+{
+	struct stack_walk *w = walk;
+	uint64_t kernel[PP_MAX_STACK_DEPTH];
+	struct stack_tuple t = { .tgid = k->tgid, .comm = k->comm, .user = user, .nuser = nuser,
+				 .kernel = kernel, .count = count, .ended = ended };
+
+	t.phase = pp_sample_resolve(k, w->final_seq);
+	t.nkernel = stack_ips(w->s, k->kstack, kernel);
+	return w->fn(w->ctx, &t);
+}
+
+static int bpf_stacks(struct backend *b, const struct stack_agg *agg, stack_tuple_fn fn, void *ctx,
+		      uint64_t *lost)
+{
+	struct session *s = b->priv;
+	struct stack_walk w = { s, 0, fn, ctx };
+	struct pp_sample_key key, next, *prev = NULL;
+	struct pp_tstate root;
+	__u32 tid = s->skel->bss->root_tid;
+	int err = 0;
+
+	if (!bpf_map__lookup_elem(s->skel->maps.tstate, &tid, sizeof(tid), &root, sizeof(root), 0))
+		w.final_seq = root.seq;
+	*lost = s->skel->bss->samples_lost + s->skel->bss->stack_samples_lost;
+	while (!err && !bpf_map__get_next_key(s->skel->maps.samples, prev, &next, sizeof(next))) {
+		uint64_t ips[PP_MAX_STACK_DEPTH], count;
+		int n;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.samples, &key, sizeof(key), &count,
+					 sizeof(count), 0))
+			continue;
+		n = stack_ips(s, key.ustack, ips);
+		err = yield(&w, &key, ips, n > 0 ? n : 0, count, 0);
+	}
+	return err ?: stack_agg__each(agg, yield, &w);
+}
+
+/* ---- --syscalls, --off-cpu, and what the programs cost ---- */
+
+static uint32_t root_final_seq(const struct session *s)
+{
+	struct pp_tstate root;
+	__u32 tid = s->skel->bss->root_tid;
+
+	if (bpf_map__lookup_elem(s->skel->maps.tstate, &tid, sizeof(tid), &root, sizeof(root), 0))
+		return 0;
+	return root.seq;
+}
+
+static int bpf_attach_syscalls(struct backend *b, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = add_link(s, bpf_program__attach(s->skel->progs.sys_count_enter)) ?:
+		  add_link(s, bpf_program__attach(s->skel->progs.sys_count_exit));
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+static int bpf_syscalls(struct backend *b, struct syscall_report *out)
+{
+	struct session *s = b->priv;
+	uint32_t final_seq = root_final_seq(s);
+	struct pp_sys_key key, next, *prev = NULL;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->lost = s->skel->bss->sys_lost;
+	while (!err && !bpf_map__get_next_key(s->skel->maps.sys_counts, prev, &next, sizeof(next))) {
+		struct pp_sys_val v;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(s->skel->maps.sys_counts, &key, sizeof(key), &v, sizeof(v), 0))
+			err = syscalls__add(out, &key, &v, final_seq);
+	}
+	return err ?: syscalls__finish(out);
+}
+
+static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
+{
+	struct session *s = b->priv;
+	int err = add_link(s, bpf_program__attach(s->skel->progs.offcpu_switch)) ?:
+		  add_link(s, bpf_program__attach(s->skel->progs.offcpu_waking));
+
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err;
+}
+
+static int offcpu_waits(struct session *s, uint32_t final_seq, struct offcpu_report *out)
+{
+	struct pp_wait_key key, next, *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map__get_next_key(s->skel->maps.off_waits, prev, &next, sizeof(next))) {
+		struct pp_sys_val v;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(s->skel->maps.off_waits, &key, sizeof(key), &v, sizeof(v), 0))
+			err = offcpu__add_wait(out, &key, &v, final_seq);
+	}
+	return err;
+}
+
+/* The waits, and the blocked stacks as tuples whose counts are nanoseconds. */
+static int bpf_offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out)
+{
+	struct session *s = b->priv;
+	struct stack_walk w = { s, root_final_seq(s), fn, ctx };
+	struct pp_sample_key key, next, *prev = NULL;
+	int err;
+
+	out->lost = s->skel->bss->off_lost;
+	err = offcpu_waits(s, w.final_seq, out);
+	while (!err &&
+	       !bpf_map__get_next_key(s->skel->maps.off_stacks, prev, &next, sizeof(next))) {
+		uint64_t ips[PP_MAX_STACK_DEPTH], ns;
+		int n;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.off_stacks, &key, sizeof(key), &ns, sizeof(ns),
+					 0))
+			continue;
+		n = stack_ips(s, key.ustack, ips);
+		err = yield(&w, &key, ips, n > 0 ? n : 0, ns, 0);
+	}
+	return err;
+}
+
+static int bpf_own_cost(struct backend *b, struct self_cost *c)
+{
+	struct session *s = b->priv;
+
+	return s && s->skel ? selfcost__read_bpf(s->skel->obj, c) : -EINVAL;
+}
+
+static void bpf_close(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	if (!s)
+		return;
+	bpf_detach(b);
+	ring_buffer__free(s->rb);
+	phaseprof_bpf__destroy(s->skel);
+	free(s);
+}
+
+const struct backend_ops bpf_backend_ops = {
+	.name = "bpf",
+	.caps = BACKEND_STACKS,
+	.open = bpf_open,
+	.attach_tracepoints = bpf_attach_tracepoints,
+	.attach_uprobes = bpf_attach_uprobes,
+	.attach_sampling = bpf_attach_sampling,
+	.attach_fallback = bpf_attach_fallback,
+	.wait = bpf_wait,
+	.drain = bpf_drain,
+	.finish = bpf_finish,
+	.lost = bpf_lost,
+	.stacks = bpf_stacks,
+	.attach_syscalls = bpf_attach_syscalls,
+	.syscalls = bpf_syscalls,
+	.attach_offcpu = bpf_attach_offcpu,
+	.offcpu = bpf_offcpu,
+	.own_cost = bpf_own_cost,
+	.detach = bpf_detach,
+	.close = bpf_close,
+};
