@@ -15,7 +15,8 @@
  * time after the last phase closed is teardown, and time between a close and
  * the next open stays with the phase that closed (it lingers). Every other
  * thread's time outside its own phases belongs to the phase the main thread is
- * in; after the main thread exited, to teardown.
+ * in; after the main thread exited, to teardown (startup when the main thread
+ * ended in startup: see pp_after_root()).
  *
  * Written for the BPF verifier as much as for a C compiler: loops bounded by
  * PP_MAX_DEPTH, every index masked into the arrays, no function pointers.
@@ -121,6 +122,22 @@ static __always_inline int pp_rule_apply(struct pp_tstate *st, __u64 cookie)
 }
 
 /*
+ * Other threads' time after the root main thread exited: teardown, unless the
+ * main thread ended in startup (it never opened a phase, or its last was a
+ * startup bracket): a run that failed before its first phase has no teardown.
+ */
+static __always_inline int pp_after_root(const struct pp_tstate *root)
+{
+	int last = PP_PHASE_STARTUP;
+
+	if (root && root->depth)
+		last = pp_tstate_top(root);
+	else if (root && root->linger >= 0)
+		last = PP_PHASE_TEARDOWN; /* its last stretch lingered: teardown */
+	return last == PP_PHASE_STARTUP ? PP_PHASE_STARTUP : PP_PHASE_TEARDOWN;
+}
+
+/*
  * The phase a stack sample belongs to, decided at the instant it is taken:
  * own is the sampled thread's state, root the root main thread's (either may
  * be NULL: no site fired on it yet). A lingering phase of the main thread is
@@ -139,7 +156,7 @@ static __always_inline void pp_sample_phase(const struct pp_tstate *own,
 	}
 	if (!on_root) {
 		if (root_exited) {
-			key->phase = PP_PHASE_TEARDOWN;
+			key->phase = pp_after_root(root);
 			return;
 		}
 		st = root;

@@ -307,6 +307,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 #define NR_MMAP 9
 #define NR_MPROTECT 10
 #define NR_PREAD64 17
+#define NR_PKEY_MPROTECT 329
 #define NR_OPENAT 257
 #define NR_OPENAT2 437
 #define PROT_EXEC_ 0x4
@@ -397,6 +398,7 @@ int BPF_PROG(fallback_enter, struct pt_regs *regs, long nr)
 			first_jit(tgid);
 		break;
 	case NR_MPROTECT:
+	case NR_PKEY_MPROTECT: /* V8 flips its wasm code space with a protection key */
 		/* JIT engines map code writable, then flip it executable */
 		if (BPF_CORE_READ(regs, dx) & PROT_EXEC_) {
 			__u32 root = root_tid;

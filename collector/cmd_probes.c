@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "cmdutil.h"
 #include "commands.h"
@@ -381,10 +382,24 @@ static int check_foreign(const struct install_rec *nr, const struct install_rec 
 	return 0;
 }
 
+/*
+ * An event a perf record had open stays busy a moment after perf exits (its
+ * perf events are freed after an RCU grace period): retry for about a second
+ * before saying it is in use.
+ */
+#define REMOVE_TRIES 20
+#define REMOVE_WAIT_MS 50
+
 static int remove_event(const char *tracefs, const struct uprobe_def *d)
 {
 	int err = uprobe_events__remove(tracefs, d->group, d->event);
 
+	for (int i = 1; err == -EBUSY && i < REMOVE_TRIES; i++) {
+		struct timespec ts = { 0, REMOVE_WAIT_MS * 1000000L };
+
+		nanosleep(&ts, NULL);
+		err = uprobe_events__remove(tracefs, d->group, d->event);
+	}
 	if (err == -ENOENT)
 		return 0;
 	if (err == -EBUSY)
@@ -936,16 +951,25 @@ static int cmd_list(const struct probes_opts *o)
 	char names[MAX_NAMES][UPROBE_NAME_LEN], tracefs[PATH_MAX];
 	struct uprobe_def *cur = NULL;
 	size_t n, ncur = 0;
+	char why[512] = "";
 	int ret = target_names(o, names, &n), err;
 
-	ret = ret ?: get_tracefs(tracefs, sizeof(tracefs));
 	if (ret)
 		return ret;
-	err = uprobe_events__list(tracefs, &cur, &ncur);
-	if (err) {
-		pr_err("cannot read %s/uprobe_events: %s", tracefs, strerror(-err));
-		return PP_EXIT_FAILURE;
+	err = tracefs_ensure(tracefs, sizeof(tracefs), why, sizeof(why));
+	if (!err)
+		err = uprobe_events__list(tracefs, &cur, &ncur);
+	if (err == -EACCES || err == -EPERM) {
+		/* the usual case without root: not a failure of phaseprof */
+		pr_err("cannot list uprobe events: tracefs is root's; run it with sudo");
+		return PP_EXIT_NO_PRIVILEGE;
 	}
+	if (err && why[0])
+		pr_err("%s", why);
+	else if (err)
+		pr_err("cannot read %s/uprobe_events: %s", tracefs, strerror(-err));
+	if (err)
+		return PP_EXIT_FAILURE;
 	if (!n)
 		printf("no probes installed (in %s)\n", o->config);
 	for (size_t i = 0; i < n; i++)

@@ -20,6 +20,7 @@
 #include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "leftovers.h"
 #include "log.h"
 #include "options.h"
 #include "outfile.h"
@@ -663,6 +664,18 @@ static int bpf_load_error(int err)
 static int prepare_unwinding(struct run *r);
 static void join_background(struct run *r);
 
+/*
+ * The runtime's perf map, if the profile makes it write one: noted, so that
+ * the next run removes it if this one is killed.
+ */
+static void note_perf_map(struct run *r)
+{
+	const struct profile_option *perfmap = profile__option(r->profile, "perfmap");
+
+	if (!r->o.raw && perfmap && perfmap->on)
+		leftovers__note_perfmap(r->target.pid);
+}
+
 static int start_runtime(struct run *r)
 {
 	int err = prepare_unwinding(r) ?: arm(r);
@@ -671,6 +684,7 @@ static int start_runtime(struct run *r)
 		return err;
 	catch_signals();
 	step_done("probes armed");
+	note_perf_map(r);
 	err = target__start(&r->target, r->argv);
 	if (err) {
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
@@ -938,6 +952,7 @@ static void remove_perf_maps(struct run *r, const struct run_stats *st)
 		snprintf(path, sizeof(path), "/tmp/perf-%u.map", st->threads[i].tgid);
 		unlink(path);
 	}
+	leftovers__forget_perfmap(r->target.pid);
 }
 
 /* -vvv: one event a line, in words, timed from the first event */
@@ -1144,6 +1159,7 @@ static int finish(struct run *r, int run_err)
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
 	collect_why(r, &st, stacks, &why, &rep);
 	rep.truncated_stacks = truncated_stacks(r);
+	rep.stack_copy = r->o.stack_copy;
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
@@ -1478,6 +1494,7 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	target__init(&r.target);
 	libbpf_set_print(libbpf_print);
+	leftovers__sweep();
 	step_done("start");
 	ret = open_output(&r);
 	ret = ret ?: prepare(&r);

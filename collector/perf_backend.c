@@ -138,27 +138,6 @@ static int parse_sched_formats(struct perf_session *p, char *why, size_t whylen)
 	return 0;
 }
 
-/* Uprobe events of phaseprof runs that died without cleaning up (SIGKILL): delete them. */
-static void sweep_stale_groups(const char *tracefs)
-{
-	struct uprobe_def *v = NULL;
-	size_t n = 0;
-
-	if (uprobe_events__list(tracefs, &v, &n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		int pid;
-		char rest;
-
-		if (sscanf(v[i].group, "phaseprof_%d%c", &pid, &rest) != 1 || pid <= 0 ||
-		    kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		pr_debug("deleting %s:%s, left by phaseprof %d", v[i].group, v[i].event, pid);
-		uprobe_events__remove(tracefs, v[i].group, v[i].event);
-	}
-	free(v);
-}
-
 /*
  * Find (or mount) tracefs and parse the sched tracepoints' formats. The
  * buffer is shared among the CPUs' ring buffers.
@@ -191,7 +170,6 @@ static int perf_open_backend(struct backend *b, const struct backend_opts *o, ch
 		return -ENOMEM;
 	for (int c = 0; c < p->ncpu; c++)
 		p->rings[c].fd = -1;
-	sweep_stale_groups(p->tracefs);
 	return parse_sched_formats(p, why, whylen);
 }
 

@@ -335,9 +335,17 @@ static int resolve_main(struct thr *t)
 	return 0;
 }
 
-/* Split [t0, t1) along the main thread's timeline; past its end is teardown. */
+/*
+ * Split [t0, t1) along the main thread's timeline. Past its end is teardown,
+ * or still startup when the main thread never opened a phase: a run that
+ * failed before its first phase has no teardown.
+ */
 static int inherit(struct spans *out, const struct spans *main_tl, uint64_t t0, uint64_t t1)
 {
+	int tail = main_tl->n && main_tl->v[main_tl->n - 1].phase != PP_PHASE_STARTUP ?
+			   PP_PHASE_TEARDOWN :
+			   PP_PHASE_STARTUP;
+
 	for (size_t i = 0; i < main_tl->n && t0 < t1; i++) {
 		const struct span *s = &main_tl->v[i];
 		uint64_t a = t0 > s->t0 ? t0 : s->t0, b = t1 < s->t1 ? t1 : s->t1;
@@ -350,7 +358,7 @@ static int inherit(struct spans *out, const struct spans *main_tl, uint64_t t0, 
 			return -ENOMEM;
 		t0 = b;
 	}
-	return spans_add(out, t0, t1, PP_PHASE_TEARDOWN, OWN_NONE);
+	return spans_add(out, t0, t1, tail, OWN_NONE);
 }
 
 static int resolve_other(struct thr *t, const struct spans *main_tl)
@@ -413,7 +421,8 @@ static int phase_wall(const struct model *m, int phase, uint64_t *wall)
 				return -ENOMEM;
 			}
 		}
-	qsort(all.v, all.n, sizeof(*all.v), cmp_span);
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_span);
 	*wall = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		uint64_t a = all.v[i].t0 > end ? all.v[i].t0 : end;
@@ -509,6 +518,12 @@ static int summarize(struct model *m, struct run_stats *st)
 	for (int p = 0; p < PP_PHASE_COUNT; p++)
 		if (phase_wall(m, p, &st->phase[p].wall_ns))
 			return -ENOMEM;
+	/* startup and teardown are one interval if they took any time, on any thread:
+	 * time never shows with zero intervals */
+	if (!st->phase[PP_PHASE_STARTUP].intervals && st->phase[PP_PHASE_STARTUP].wall_ns)
+		st->phase[PP_PHASE_STARTUP].intervals = 1;
+	if (!st->phase[PP_PHASE_TEARDOWN].intervals && st->phase[PP_PHASE_TEARDOWN].wall_ns)
+		st->phase[PP_PHASE_TEARDOWN].intervals = 1;
 	return 0;
 }
 

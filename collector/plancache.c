@@ -310,6 +310,8 @@ static bool read_site_line(struct reader *rd, char *rest)
 	    file < 0 || (size_t)file >= rd->nfiles || !from_hex(func))
 		return false;
 	ps = &rd->pl->sites[idx];
+	if (ps->candidate >= 0)
+		return false; /* a site twice: not an entry we wrote (found by fuzz_plancache) */
 	ps->candidate = cand;
 	ps->nfuncs = nfuncs;
 	ps->module = rd->files[file];

@@ -102,9 +102,17 @@ static const char *phase_unresolved(const struct report *r, int p)
 	return r->fallback || !r->plan ? NULL : plan__unresolved(r->plan, p);
 }
 
+/*
+ * Was the phase measured? Not when the fallback cannot see it or its sites
+ * did not resolve, nor when it never opened (zero intervals): then it has no
+ * numbers, null in phases.json and "not seen" in the table, never measured
+ * zeros.
+ */
 static bool phase_seen(const struct report *r, int p)
 {
-	return r->fallback ? fallback__sees(p) : !phase_unresolved(r, p);
+	if (r->fallback ? !fallback__sees(p) : phase_unresolved(r, p) != NULL)
+		return false;
+	return r->st->phase[p].intervals > 0;
 }
 
 static void print_phases(FILE *f, const struct report *r)
@@ -225,6 +233,19 @@ static void print_cost(FILE *f, const struct report *r)
 				      "sample less often (-F) or with frame pointers (--call-graph fp)");
 }
 
+/* A hint only when it can help: the copy per sample may be at its maximum already. */
+static void print_truncation(FILE *f, const struct report *r)
+{
+	if (!r->truncated_stacks)
+		return;
+	if (r->stack_copy && r->stack_copy < PP_STACK_COPY_MAX)
+		fprintf(f, ", some truncated: raise --call-graph dwarf,SIZE (at most %u)",
+			(unsigned)PP_STACK_COPY_MAX);
+	else
+		fprintf(f, ", some truncated: deeper than the most a sample copies, %u bytes",
+			(unsigned)PP_STACK_COPY_MAX);
+}
+
 /* Each unresolved phase, why, and what to do; its time went to the phase around it. */
 static void print_unresolved(FILE *f, const struct report *r)
 {
@@ -246,10 +267,12 @@ void report__table(FILE *f, const struct report *r)
 		fprintf(f, "  warning: %llu events lost (ring buffer full); phases may be wrong, "
 			   "raise --buffer-size\n",
 			(unsigned long long)r->lost_events);
-	if (r->stacks && r->stacks->total)
-		fprintf(f, "  stacks: %.1f%% reach main or a thread's start (%s call graph%s)\n",
-			100.0 * r->stacks->complete / r->stacks->total, r->call_graph,
-			r->truncated_stacks ? ", some truncated: raise --call-graph dwarf,SIZE" : "");
+	if (r->stacks && r->stacks->total) {
+		fprintf(f, "  stacks: %.1f%% reach main or a thread's start (%s call graph",
+			100.0 * r->stacks->complete / r->stacks->total, r->call_graph);
+		print_truncation(f, r);
+		fputs(")\n", f);
+	}
 	if (r->stacks && r->stacks->lost)
 		fprintf(f, "  warning: %llu stack samples lost (sample table full)\n",
 			(unsigned long long)r->stacks->lost);
@@ -304,7 +327,7 @@ static void json_phases(struct json *j, const struct report *r)
 		json_begin_object(j, NULL);
 		json_string(j, "name", phase__name(p));
 		if (!seen) {
-			/* never guessed: a phase the fallback cannot see has no numbers */
+			/* never guessed: a phase not seen has no numbers */
 			json_null(j, "wall_ns");
 			json_null(j, "cpu_ns");
 		} else {

@@ -35,6 +35,7 @@ struct report {
 	const struct stack_result *stacks; /* or NULL */
 	const char *call_graph;            /* "fp" or "dwarf" */
 	uint64_t truncated_stacks;         /* DWARF mode: walks that ran past the copied stack */
+	unsigned stack_copy;               /* DWARF mode: bytes copied per sample */
 	/* the generic fallback, when it was used: what it saw and why it was used */
 	const struct fallback_view *fallback;
 	const char *fallback_why;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,8 +53,27 @@ static char **read_argv(int fd)
 	return argv;
 }
 
+/*
+ * In the child: die with phaseprof. A phaseprof killed with SIGKILL cannot
+ * stop the runtime, which would run on, re-parented to init. Set after the
+ * privilege drop, which clears it (prctl(2): a change of effective or file
+ * system uid or gid does); execve keeps it, unless the runtime is set-user-ID
+ * or has file capabilities. The signal comes when the thread that forked
+ * exits: phaseprof's main thread, which lives as long as phaseprof. If
+ * phaseprof died before the prctl, the parent is init already and no signal
+ * will come: give up now.
+ */
+static int die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return -errno;
+	if (getppid() != parent)
+		_exit(127);
+	return 0;
+}
+
 /* In the child: wait for the command line, become the invoking user, exec. */
-static void child_exec(int go_fd, int status_fd)
+static void child_exec(int go_fd, int status_fd, pid_t parent)
 {
 	char **argv = read_argv(go_fd);
 	int err;
@@ -61,6 +81,7 @@ static void child_exec(int go_fd, int status_fd)
 	if (!argv)
 		_exit(127); /* phaseprof gave up before the start */
 	err = drop_to_invoking_user();
+	err = err ?: die_with_parent(parent);
 	if (!err) {
 		execv(argv[0], argv);
 		err = -errno;
@@ -78,6 +99,7 @@ static void child_exec(int go_fd, int status_fd)
 int target__spawn(struct target *t)
 {
 	int go[2], status[2];
+	pid_t parent = getpid();
 
 	if (pipe2(go, O_CLOEXEC))
 		return -errno;
@@ -99,7 +121,7 @@ int target__spawn(struct target *t)
 	if (t->pid == 0) {
 		close(go[1]);
 		close(status[0]);
-		child_exec(go[0], status[1]);
+		child_exec(go[0], status[1], parent);
 	}
 	close(go[0]);
 	close(status[1]);

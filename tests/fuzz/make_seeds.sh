@@ -2,7 +2,8 @@
 # make_seeds.sh CC SRCDIR OUTDIR: the fuzzers' seed corpora, built (not kept in git):
 # small ELF files of every kind syms__load meets (executable with .symtab, stripped,
 # shared object, relocatable 64- and 32-bit, compressed debug sections, MiniDebugInfo),
-# a few perf maps, and perf records for mmaps.c.
+# a few perf maps, perf records for mmaps.c, probe files, folded stacks, JSON
+# and plan-cache entries.
 set -eu
 cc=$1 src=$2 out=$3
 tmp=$(mktemp -d)
@@ -29,6 +30,12 @@ for f in "$e"/*; do
 done
 
 cp "$src"/seeds/perfmap/* "$out/perfmap/"
+# probe files: the shipped profiles and the tests' own
+mkdir -p "$out/profile" "$out/folded" "$out/jsonread" "$out/plancache"
+cp "$src"/../../probes/*.probe "$src"/../probes/*.probe "$out/profile/"
+cp "$src"/seeds/folded/* "$out/folded/"
+cp "$src"/seeds/jsonread/* "$out/jsonread/"
+cp "$src"/seeds/plancache/* "$out/plancache/"
 
 # perf records, as the kernel writes them: MMAP2, FORK, COMM (exec), LOST, an unknown type
 python3 - "$out/mmaps/records" <<'PY'

@@ -5,12 +5,12 @@
 # Corpora grow in $BUILD/tests/fuzz/corpus/<target> and are reused next time;
 # crash inputs land in $BUILD/tests/fuzz/artifacts/<target>/.
 # Environment: PHASEPROF_FUZZ_BUILD (default build-fuzz in the source tree),
-# FUZZ_TARGETS (default: all three), FUZZ_ARGS (more libFuzzer options).
+# FUZZ_TARGETS (default: all), FUZZ_ARGS (more libFuzzer options).
 set -eu
 secs=${1:-300}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${PHASEPROF_FUZZ_BUILD:-$src/build-fuzz}
-targets=${FUZZ_TARGETS:-fuzz_syms fuzz_perfmap fuzz_mmaps}
+targets=${FUZZ_TARGETS:-fuzz_syms fuzz_perfmap fuzz_mmaps fuzz_profile fuzz_folded fuzz_jsonread fuzz_plancache}
 
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DPHASEPROF_FUZZ=ON >/dev/null
 # shellcheck disable=SC2086

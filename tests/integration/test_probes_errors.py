@@ -1,7 +1,11 @@
 """Clear errors from probes and the perf backend: tracefs missing and not
 mountable (PHASEPROF_TRACEFS names a place where tracefs cannot be mounted),
-and uprobe_events not writable (a read-only bind mount of tracefs)."""
+and uprobe_events not writable (a read-only bind mount of tracefs); `probes
+list` without root exits 77; `probes remove` while a perf record still holds
+the events waits for it rather than failing "in use"."""
 import os
+import shutil
+import subprocess
 import pp
 import pputil_probes as up
 
@@ -38,5 +42,30 @@ else:
         pp.check(not up.group_events("probe_phasetest"), "nothing made")
     finally:
         pp.run(["umount", ro])
+# without root: 77 (no privilege), as every verb that needs root
+r = pp.run(["runuser", "-u", "nobody", "--", pp.PHASEPROF, "probes", "list"],
+           env=dict(os.environ, **env))
+pp.check(r.returncode == 77 and "run it with sudo" in r.stderr,
+         f"list as nobody: {r.returncode} {r.stderr}")
+
+# remove while perf record has the events open: retried until perf lets go
+perf = shutil.which("perf")
+if not perf:
+    print("note: perf is not installed; remove-while-busy not tested")
+else:
+    r = pp.phaseprof(["probes", "install", "-x", pp.PHASETEST], env=env)
+    pp.check(r.returncode == 0, f"install: {r.stderr}")
+    data = os.path.join(pp.tmpdir(), "perf.data")
+    # the workload prints once perf has opened every event, then holds them 600 ms
+    rec = subprocess.Popen([perf, "record", "-q", "-o", data, "-e", "probe_phasetest:*", "--",
+                            pp.PHASETEST, "print=ready", "idle=600"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = rec.stdout.readline().strip() == "ready"
+    r = pp.phaseprof(["probes", "remove", "-x", pp.PHASETEST], env=env)
+    rec.communicate(timeout=60)
+    pp.check(ready, "perf record started its workload")
+    pp.check(r.returncode == 0 and "in use" not in r.stderr,
+             f"remove while busy: {r.returncode} {r.stderr}")
+    pp.check(not up.group_events("probe_phasetest"), "every event removed")
 pp.phaseprof(["probes", "remove", "-x", pp.PHASETEST], env=env)
 pp.done()

@@ -1,8 +1,9 @@
-"""phaseprof record on the test runtime: phases of known duration are measured
-within 3 ms, CPU time tells sleeping from busy, and phases.json keeps its
-contract."""
+"""phaseprof record on the test runtime: each phase's wall and CPU time agree
+with what the test runtime measured itself in the same run (ppclock.py), CPU
+time tells sleeping from busy, and phases.json keeps its contract."""
 import os
 import pp
+import ppclock
 
 pp.need_root()
 out = pp.tmpdir()
@@ -31,24 +32,24 @@ for p in doc["phases"]:
         pp.check(key in p, f"phase {p['name']} has {key}")
 
 ms = 1e6
-pp.near(ph["load"]["wall_ns"] / ms, 50, 3, "load wall ms")
-pp.near(ph["compile"]["wall_ns"] / ms, 100, 3, "compile wall ms")
-pp.near(ph["instantiate"]["wall_ns"] / ms, 20, 3, "instantiate wall ms")
-pp.near(ph["execute"]["wall_ns"] / ms, 200, 3, "execute wall ms")
-# sleeping phases use no CPU; busy ones use it
-pp.check(ph["load"]["cpu_ns"] < 5 * ms, f"load sleeps: cpu {ph['load']['cpu_ns'] / ms:.2f} ms")
-pp.check(ph["instantiate"]["cpu_ns"] < 5 * ms, "instantiate sleeps")
-pp.check(ph["execute"]["cpu_ns"] > 150 * ms, f"execute is busy: cpu {ph['execute']['cpu_ns'] / ms:.1f} ms")
-# two workers spin 100 ms each: more CPU than wall, when both cores are free
-pp.check(ph["compile"]["cpu_ns"] > 90 * ms, f"compile cpu {ph['compile']['cpu_ns'] / ms:.1f} ms")
+# sleeping phases use no CPU; busy ones use it (as much as the machine gives)
+pp.check(ph["load"]["cpu_ns"] < 0.1 * ph["load"]["wall_ns"], f"load sleeps: cpu {ph['load']['cpu_ns'] / ms:.2f} ms")
+pp.check(ph["instantiate"]["cpu_ns"] < 0.1 * ph["instantiate"]["wall_ns"], "instantiate sleeps")
+pp.check(ph["execute"]["cpu_ns"] > 10 * ph["load"]["cpu_ns"], f"execute is busy: cpu {ph['execute']['cpu_ns'] / ms:.1f} ms")
+# every phase's wall and CPU time against phasetest's own clock, same run
+ppclock.check_against_clock([], steps, "phasetest")
 pp.check(ph["compile"]["threads"] == 3, f"compile threads {ph['compile']['threads']}")
 pp.check(ph["compile"]["intervals"] == 3, f"compile intervals {ph['compile']['intervals']}")
 pp.check(ph["load"]["intervals"] == 1 and ph["load"]["threads"] == 1, "load: one interval, one thread")
 
 # the main thread's phases add up to the run
 main_sum = sum(p["main_thread_ns"] for p in doc["phases"])
-pp.near(main_sum, doc["wall_ns"], doc["wall_ns"] * 0.01, "main thread phases sum to wall")
-pp.near(doc["wall_ns"] / ms, 370, 15, "run wall ms")
+# the main thread's life (other threads may outlive it, the longer on a busy machine)
+main_thr = [t for t in doc["threads"] if t["tid"] == t["pid"] == doc["threads"][0]["pid"]][0]
+main_life = main_thr["end_ns"] - main_thr["start_ns"]
+pp.near(main_sum, main_life, main_life * 0.01, "main thread phases sum to its life")
+pp.check(doc["wall_ns"] >= sum(ph[n]["wall_ns"] for n in ("load", "compile", "instantiate", "execute")),
+         "the run holds its phases")
 
 hits = {p["site"]: p["hits"] for p in doc["probes"]}
 pp.check(hits.get("during pt_load") == 1, f"pt_load fired once: {hits}")
@@ -57,10 +58,6 @@ pp.check(hits.get("during pt_lazy_compile") == 0, "lazy compile never fired")
 pp.check("never fired" in r.stderr and "pt_lazy_compile" in r.stderr, "table names the silent probe")
 
 # nesting: a lazy compile inside execute belongs to compile, execute keeps the rest
-out2 = pp.tmpdir()
-r = pp.phaseprof(["-x", pp.PHASETEST, "-o", out2, "--", "lazy=30:busy", "execute=100:busy"])
-pp.check(r.returncode == 0, f"nested run: {r.stderr}")
-ph = {p["name"]: p for p in pp.load_json(os.path.join(out2, "phases.json"))["phases"]}
-pp.near(ph["compile"]["wall_ns"] / ms, 30, 3, "lazy compile wall")
-pp.near(ph["execute"]["wall_ns"] / ms, 100, 3, "execute minus the nested compile")
+# (phasetest clocks the lazy compile apart from its execute)
+ppclock.check_against_clock([], ["lazy=30:busy", "execute=100:busy"], "nested")
 pp.done()

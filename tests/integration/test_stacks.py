@@ -30,18 +30,26 @@ def record(args, **kw):
     return out, pp.load_json(os.path.join(out, "phases.json"))
 
 
-# a short-lived process: under 100 ms from exec to exit, every frame named
+# a short-lived process: about 70 ms from exec to exit (longer only on a busy
+# machine), every frame named
 out, doc = record(["-x", pp.PHASETEST, "-F", "4999", "--", "load=5", "execute=60:busy"])
-pp.check(doc["wall_ns"] < 100e6, f"the run is short: {doc['wall_ns'] / 1e6:.1f} ms")
+pp.check(doc["wall_ns"] < 1e9, f"the run is short: {doc['wall_ns'] / 1e6:.1f} ms")
 stacks = folded(out)
 pp.check(stacks, "samples were taken")
 execute = [(f, c) for f, c in stacks if f[1] == "[execute]"]
-pp.check(sum(c for _, c in execute) > 100, f"execute samples: {sum(c for _, c in execute)}")
+# samples come with CPU time: expect most of what execute's CPU time allows
+ex = {p["name"]: p for p in doc["phases"]}["execute"]
+want = ex["cpu_ns"] / 1e9 * 4999
+pp.check(sum(c for _, c in execute) > 0.5 * want and want > 20,
+         f"execute samples: {sum(c for _, c in execute)} for {ex['cpu_ns'] / 1e6:.1f} ms of CPU")
 for frames, count in execute:
     pp.check(frames[0] == "phasetest", f"process frame first: {frames[0]}")
     user = [f for f in frames[2:] if not f.endswith("_[k]")]
-    pp.check("main" in user and "pt_execute" in user, f"execute stack reaches main: {frames}")
-    unknown = [f for f in user if f.startswith("[") and f not in ("[vdso]",)]
+    # a sample in the uretprobe trampoline ([uprobes]): pt_execute is returning
+    returning = user[-1:] == ["[uprobes]"]
+    pp.check("main" in user and ("pt_execute" in user or returning),
+             f"execute stack reaches main: {frames}")
+    unknown = [f for f in user if f.startswith("[") and f not in ("[vdso]", "[uprobes]")]
     pp.check(not unknown, f"every user frame named: {unknown} in {frames}")
 
 # per-phase totals agree with phases.json; the phase frame is one of the phases

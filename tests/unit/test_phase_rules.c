@@ -177,6 +177,18 @@ static void test_main_exits_first(void)
 	agree("main thread exits first");
 }
 
+/* The main thread leaves before its first phase: no teardown for the others. */
+static void test_main_exits_in_startup(void)
+{
+	ev(PP_EV_EXEC, ROOT, 0, 0);
+	ev(PP_EV_FORK, ROOT + 1, 0, 0);
+	ev(PP_EV_EXIT, ROOT, 0, 0);
+	site(ROOT + 1, PP_PHASE_LOAD, PP_ACT_PUSH);
+	site(ROOT + 1, PP_PHASE_LOAD, PP_ACT_POP);
+	ev(PP_EV_EXIT, ROOT + 1, 0, 1);
+	agree("main thread exits in startup");
+}
+
 /* Deeper than PP_MAX_DEPTH: the extra pushes are counted and popped first. */
 static void test_overflow(void)
 {
@@ -244,6 +256,7 @@ int main(void)
 {
 	test_brackets_marks_and_linger();
 	test_main_exits_first();
+	test_main_exits_in_startup();
 	test_overflow();
 	test_random_streams();
 	return checks_report("test_phase_rules");

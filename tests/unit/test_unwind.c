@@ -180,7 +180,8 @@ static int take_samples(void)
 /* The chain below uc_run down to at (UC_AT_MAX: all of it), innermost first. */
 static int chain(int at, const char **v)
 {
-	static char level[UC_LEVELS + 1][8];
+	/* "uc_f" and up to 10 digits: the compiler cannot see that l <= UC_LEVELS */
+	static char level[UC_LEVELS + 1][16];
 	int n = 0, depth = at > UC_LEVELS ? at - UC_LEVELS : 0;
 
 	if (at == UC_AT_MAX) {
