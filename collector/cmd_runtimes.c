@@ -26,6 +26,7 @@
 #include "plan.h"
 #include "profile.h"
 #include "runtime.h"
+#include "suite_run.h"
 #include "verify.h"
 
 #define MAX_DEBUGINFO_DIRS 16
@@ -371,6 +372,46 @@ static void print_verify(const struct entry *e)
 	}
 }
 
+/* A profile without an execute site is an AOT compiler's. */
+static bool is_compiler(const struct profile *p)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (p->sites[i].phase == PP_PHASE_EXECUTE)
+			return false;
+	return true;
+}
+
+/* The runtime's :aot variant (suite run -x NAME:aot) and the compiler it would use. */
+static void print_aot(const struct entry *e)
+{
+	char path[PATH_MAX];
+	const char *name;
+	int ret;
+
+	if (is_compiler(e->profile)) {
+		printf("  AOT compiler: no execute phase; its output runs on a runtime (suite run "
+		       "-x RUNTIME:aot compiles with it)\n");
+		return;
+	}
+	ret = suite_aot_compiler_beside(e->path, path, sizeof(path), &name);
+	if (ret == 0)
+		printf("  AOT variant: %s:aot, compiled by %s\n", e->profile->name, path);
+	else if (ret == -ENOENT)
+		printf("  AOT variant: %s:aot needs %s beside it (or suite run --aot-compiler)\n",
+		       e->profile->name, name);
+}
+
+static void json_aot(struct json *j, const struct entry *e)
+{
+	char path[PATH_MAX];
+	const char *name;
+	int ret = e->path[0] ? suite_aot_compiler_beside(e->path, path, sizeof(path), &name)
+			     : -EINVAL;
+
+	json_bool(j, "aot_compiler", is_compiler(e->profile));
+	json_string(j, "aot_variant_compiler", ret == 0 ? path : NULL);
+}
+
 static void print_plain(const struct entry *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -417,6 +458,7 @@ static void print_plain(const struct entry *v, size_t n)
 		}
 		if (!e->ready && e->err[0])
 			printf("  why: %s\n", e->err);
+		print_aot(e);
 		print_proven(e);
 		print_verify(e);
 	}
@@ -495,6 +537,7 @@ static void print_json(const struct entry *v, size_t n)
 		json_string(&j, "version", e->version[0] ? e->version : NULL);
 		json_string(&j, "build_id", e->build_id[0] ? e->build_id : NULL);
 		json_bool(&j, "ready", e->ready);
+		json_aot(&j, e);
 		json_proven(&j, e);
 		json_verify(&j, e);
 		json_string(&j, "error", e->planned && !e->ready ? e->err : NULL);

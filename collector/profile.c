@@ -41,7 +41,8 @@ _Static_assert(PP_PHASE_COUNT <= sizeof(((struct profile *)0)->optional_phase) /
 	       "optional_phase[] must hold every phase");
 
 #define PHASE_LIST "startup load compile instantiate execute teardown"
-#define ATTR_HINT "attributes: no-return, build-id=HEX; alternatives are separated by '|'"
+#define ATTR_HINT \
+	"attributes: no-return, build-id=HEX, engine=aot|jit; alternatives are separated by '|'"
 
 int phase__from_name(const char *name)
 {
@@ -860,7 +861,22 @@ static int do_phase(struct parser *ps)
 
 static bool is_attr(const struct token *t)
 {
-	return !t->quoted && (!strcmp(t->s, "no-return") || !strncmp(t->s, "build-id=", 9));
+	return !t->quoted && (!strcmp(t->s, "no-return") || !strncmp(t->s, "build-id=", 9) ||
+			      !strncmp(t->s, "engine=", 7));
+}
+
+/* engine=aot|jit: a site that fires only when that engine runs the module. */
+static int parse_engine(struct parser *ps, struct probe_site *site, const struct token *t)
+{
+	if (site->engine != ENGINE_NONE)
+		return perr(ps, t->col, "duplicate 'engine='");
+	if (!strcmp(t->s + 7, "aot"))
+		site->engine = ENGINE_AOT;
+	else if (!strcmp(t->s + 7, "jit"))
+		site->engine = ENGINE_JIT;
+	else
+		return perr(ps, t->col, "'%s': write engine=aot or engine=jit", t->s);
+	return 0;
 }
 
 static bool is_raw_address(const char *spec)
@@ -999,8 +1015,9 @@ static int parse_attrs(struct parser *ps, struct probe_site *site, size_t i, int
 			return perr(ps, t->col, "'|' after an attribute: attributes go last");
 		if (!is_attr(t))
 			return perr(ps, t->col, "unknown attribute '%s' (" ATTR_HINT ")", t->s);
-		if (t->s[0] == 'b') {
-			err = parse_build_id(ps, site, t);
+		if (t->s[0] == 'b' || t->s[0] == 'e') {
+			err = t->s[0] == 'b' ? parse_build_id(ps, site, t)
+					     : parse_engine(ps, site, t);
 			if (err)
 				return err;
 			continue;

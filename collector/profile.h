@@ -10,6 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* `engine=`: the site fires only when that engine runs the module's code */
+enum site_engine {
+	ENGINE_NONE,
+	ENGINE_AOT, /* the module's AOT code was loaded */
+	ENGINE_JIT, /* the runtime compiled the module to machine code as it ran */
+};
+
 enum site_kind {
 	SITE_DURING, /* entry opens the phase, the same function's return closes it */
 	SITE_OPEN,   /* entry opens the phase */
@@ -27,6 +34,7 @@ struct probe_site {
 	bool at_return; /* SITE_CLOSE written NAME%return */
 	bool no_return; /* `no-return`: never place a return probe here */
 	char *build_id; /* `build-id=HEX`, required by raw-address specs */
+	enum site_engine engine;
 	/* alternatives written A | B | C: the first that resolves wins */
 	struct site_candidate *candidates;
 	size_t ncandidates, candidates_cap;

@@ -9,6 +9,62 @@ static double ms(uint64_t ns)
 	return ns / 1e6;
 }
 
+/*
+ * Which engine ran the module, from the profile's engine= sites: the first
+ * that fired (AOT code, JIT), else the interpreter. NULL when the profile has
+ * no engine sites (it cannot tell) or there was no plan (fallback). *site: the
+ * site that fired, or NULL.
+ */
+static const char *engine_of(const struct report *r, const char **site)
+{
+	static const char *const names[] = { [ENGINE_AOT] = "aot", [ENGINE_JIT] = "jit" };
+	bool declared = false;
+
+	*site = NULL;
+	if (r->fallback || !r->plan)
+		return NULL;
+	for (int e = ENGINE_AOT; e <= ENGINE_JIT; e++)
+		for (size_t i = 0; i < r->plan->nsites; i++) {
+			const struct plan_site *ps = &r->plan->sites[i];
+
+			declared |= ps->site->engine != ENGINE_NONE;
+			if ((int)ps->site->engine == e && ps->hits) {
+				*site = ps->site->text;
+				return names[e];
+			}
+		}
+	return declared ? "interpreter" : NULL;
+}
+
+/* An AOT module that no engine=aot site saw loaded: its AOT code did not run. */
+static bool aot_not_run(const struct report *r)
+{
+	const char *site, *e = engine_of(r, &site);
+
+	return e && strcmp(e, "aot") && r->module_kind &&
+	       (!strcmp(r->module_kind, "wamr-aot") || !strcmp(r->module_kind, "wasmedge-aot") ||
+		!strcmp(r->module_kind, "native"));
+}
+
+static void print_engine(FILE *f, const struct report *r)
+{
+	const char *site, *e = engine_of(r, &site);
+
+	if (!e)
+		return;
+	if (!strcmp(e, "interpreter"))
+		fprintf(f, "  engine: interpreter (no engine=aot or engine=jit site fired)\n");
+	else
+		fprintf(f, "  engine: %s (fired: %s)\n", !strcmp(e, "aot") ? "AOT code" : "JIT",
+			site);
+	if (aot_not_run(r))
+		fprintf(f,
+			"  warning: the module carries AOT code, but the runtime did not load it: "
+			"it ran on the %s (see the runtime's profile for the flag AOT code "
+			"needs)\n",
+			e);
+}
+
 static void print_outcome(FILE *f, const struct report *r)
 {
 	const struct run_stats *st = r->st;
@@ -28,6 +84,10 @@ static void print_outcome(FILE *f, const struct report *r)
 	else if (r->module_kind && !strcmp(r->module_kind, "wasmedge-aot"))
 		fprintf(f, "  module: a WasmEdge universal wasm (it carries AOT code; WasmEdge "
 			   "runs it only when its build and run mode allow, else interprets)\n");
+	else if (r->module_kind && !strcmp(r->module_kind, "native"))
+		fprintf(f, "  module: AOT code in a native library (such as wasmedge compile "
+			   "OUT.so makes)\n");
+	print_engine(f, r);
 }
 
 /* Is the phase in the report at all, and did the profile (or fallback) see it? */
@@ -227,6 +287,15 @@ void report__table(FILE *f, const struct report *r)
 		print_cost(f, r);
 }
 
+static void json_engine(struct json *j, const struct report *r)
+{
+	const char *site, *e = engine_of(r, &site);
+
+	json_string(j, "engine", e);
+	json_string(j, "engine_site", site);
+	json_bool(j, "aot_code_not_run", aot_not_run(r));
+}
+
 static void json_runtime(struct json *j, const struct report *r)
 {
 	json_begin_object(j, "runtime");
@@ -237,6 +306,7 @@ static void json_runtime(struct json *j, const struct report *r)
 	json_string(j, "profile", r->profile->path);
 	json_end_object(j);
 	json_string(j, "module_kind", r->module_kind);
+	json_engine(j, r);
 	json_begin_array(j, "command");
 	for (size_t i = 0; r->argv[i]; i++)
 		json_string(j, NULL, r->argv[i]);

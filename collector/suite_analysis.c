@@ -29,10 +29,12 @@ static uint64_t majority(const struct sdata *d, size_t c, bool exit_status)
 		    exit_status ? (uint64_t)d->runs[i].exit_status : d->runs[i].stdout_hash;
 		size_t n = 0;
 
-		if (d->runs[i].c != c || d->runs[i].outcome != RUN_OK)
+		if (d->runs[i].c != c || d->runs[i].outcome != RUN_OK ||
+		    suite_is_compile_runtime(d->rts[d->runs[i].r]))
 			continue;
 		for (size_t j = i; j < d->nruns; j++)
 			if (d->runs[j].c == c && d->runs[j].outcome == RUN_OK &&
+			    !suite_is_compile_runtime(d->rts[d->runs[j].r]) &&
 			    (exit_status ? (uint64_t)d->runs[j].exit_status
 					 : d->runs[j].stdout_hash) == v)
 				n++;
@@ -58,6 +60,11 @@ static bool run_excluded(const struct analysis *a, const struct srun *r, int wan
 		snprintf(why, len,
 			 "ran under the generic fallback (no profile sites): its phases are "
 			 "not the profile's");
+	else if (suite_is_compile_runtime(a->d->rts[r->r]) && !r->exit_status)
+		return false; /* a compiler's output is the compiled module, not the case's */
+	else if (suite_is_compile_runtime(a->d->rts[r->r]))
+		snprintf(why, len, "the compiler exited with status %d: %s", r->exit_status,
+			 stderr_or(r));
 	else if (r->exit_status != want_exit)
 		snprintf(why, len, "exit status %d, %s %d: %s", r->exit_status,
 			 c->expect_exit >= 0 ? "expected" : "the others'", want_exit, stderr_or(r));
@@ -170,8 +177,11 @@ static void pick_runtimes(struct analysis *a)
 {
 	size_t best_gain;
 
+	/* an AOT variant's compile step is a compiler's time, not a run of the case: unranked */
 	for (size_t r = 0; r < a->d->nrts; r++)
-		for (size_t c = 0; c < a->d->ncases && !a->rt_used[r]; c++)
+		for (size_t c = 0; c < a->d->ncases && !a->rt_used[r] &&
+				   !suite_is_compile_runtime(a->d->rts[r]);
+		     c++)
 			if (!analysis__cell(a, c, r)->excluded[0])
 				a->rt_used[r] = true;
 	a->nused = 0;

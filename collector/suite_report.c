@@ -237,6 +237,43 @@ static void table_exclusions(FILE *f, const struct analysis *a)
 		}
 }
 
+/* The compile run of case c on compile step r that came from the AOT cache: its note, or NULL. */
+static const char *aot_cache_note(const struct analysis *a, size_t c, size_t r)
+{
+	static const char tag[] = "AOT cache:";
+
+	for (size_t i = 0; i < a->d->nruns; i++) {
+		const struct srun *run = &a->d->runs[i];
+
+		if (run->c == c && run->r == r && run->stderr_first &&
+		    !strncmp(run->stderr_first, tag, sizeof(tag) - 1))
+			return run->stderr_first;
+	}
+	return NULL;
+}
+
+/* The compile steps of the :aot variants: the AOT compilation time, and whether it was cached. */
+static void table_aot(FILE *f, const struct analysis *a)
+{
+	bool any = false;
+
+	for (size_t c = 0; c < a->d->ncases; c++)
+		for (size_t r = 0; r < a->d->nrts; r++) {
+			const struct cell *cl = analysis__cell(a, c, r);
+			const char *note = aot_cache_note(a, c, r);
+
+			if (!suite_is_compile_runtime(a->d->rts[r]) || !cl->nruns)
+				continue;
+			if (!any)
+				fprintf(f, "\nAOT compilation (a compile step per case, before the "
+					   "variant's runs; not ranked):\n");
+			any = true;
+			fprintf(f, "  %s by %s: compile %.2f ms, run %.2f ms%s%s\n",
+				a->d->cases[c].name, a->d->rts[r], cl->st[PP_PHASE_COMPILE].median,
+				cl->st[SUITE_PHASE_RUN].median, note ? "; " : "", note ? note : "");
+		}
+}
+
 static void report_table(FILE *f, const struct analysis *a, const char *path)
 {
 	fprintf(f, "%s: %zu cases, %zu runtimes, %zu measured runs\n", path, a->d->ncases,
@@ -247,6 +284,7 @@ static void report_table(FILE *f, const struct analysis *a, const char *path)
 		metric_name(a));
 	for (size_t c = 0; c < a->d->ncases; c++)
 		table_case(f, a, c);
+	table_aot(f, a);
 	table_ranking(f, a);
 	table_exclusions(f, a);
 }
@@ -283,6 +321,8 @@ static void json_cases(struct json *j, const struct analysis *a)
 			json_string(j, "runtime", a->d->rts[r]);
 			json_u64(j, "runs", cl->nruns);
 			json_string(j, "excluded", cl->excluded[0] ? cl->excluded : NULL);
+			if (suite_is_compile_runtime(a->d->rts[r]))
+				json_string(j, "aot_cache", aot_cache_note(a, c, r));
 			json_begin_object(j, "phases");
 			for (int ph = 0; ph < SUITE_NSTAT; ph++)
 				json_summary(j, suite__stat_name(ph), cl, ph);

@@ -50,11 +50,15 @@ enum {
 	OPT_DEBUGINFO,
 	OPT_GENERIC,
 	OPT_BACKEND,
-	OPT_CALL_GRAPH
+	OPT_CALL_GRAPH,
+	OPT_AOT_COMPILER,
+	OPT_NO_AOT_CACHE
 };
 
 const struct opt_doc suite_run_options[] = {
-	{ "runtimes", 'x', "RT1,RT2,...", "the runtimes: names on PATH or paths" },
+	{ "runtimes", 'x', "RT1,RT2,...",
+	  "the runtimes: names on PATH or paths; NAME:aot compiles each case with NAME's AOT "
+	  "compiler (wamrc for iwasm, wasmedgec for wasmedge) and runs the output" },
 	{ "runs", 'n', "N",
 	  "measured runs per case and runtime (default " STRINGIFY(DEFAULT_RUNS) ")" },
 	{ "warmup", OPT_WARMUP, "K",
@@ -72,6 +76,11 @@ const struct opt_doc suite_run_options[] = {
 	{ "option", OPT_OPTION, "NAME=on|off", "passed to record: set a profile option" },
 	{ "keep-cache", OPT_KEEP_CACHE, NULL, "passed to record: leave compilation caches on" },
 	{ "debuginfo", OPT_DEBUGINFO, "DIR", "passed to record" },
+	{ "aot-compiler", OPT_AOT_COMPILER, "PATH",
+	  "the AOT compiler of the :aot variants of its family (wamrc*, wasmedgec*), instead of "
+	  "the one beside the runtime; repeatable" },
+	{ "no-aot-cache", OPT_NO_AOT_CACHE, NULL,
+	  "compile the :aot variants again instead of reusing DIR/aot-cache" },
 	{ "verbose", 'v', NULL, "say more; show each run's record command" },
 	{ "help", 'h', NULL, "show this help" },
 	{ 0 },
@@ -89,6 +98,7 @@ static const char run_examples[] =
     "  sudo phaseprof suite run -x wasm3,iwasm,node -n 5 -o out build/examples/suite\n"
     "  sudo phaseprof suite run -x node --shard 2/4 -o shard2 cases/\n"
     "  sudo phaseprof suite run -x wasm3,iwasm -n 10 --drill 3 -o out suite.suite\n"
+    "  sudo phaseprof suite run -x iwasm,iwasm:aot,wasmedge,wasmedge:aot -o out cases/\n"
     "\n"
     "exit status: 0 when every run ran; 1 when a run failed or timed out; 64 usage;\n"
     "125 other failure.\n";
@@ -175,6 +185,14 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 		return pass_on(o, "--keep-cache", NULL);
 	case OPT_DEBUGINFO:
 		return pass_on(o, "--debuginfo", optarg);
+	case OPT_AOT_COMPILER:
+		if (o->naot_compilers == MAX_PASS)
+			return cmd_usage_error("suite run", "too many --aot-compiler%s", "");
+		o->aot_compilers[o->naot_compilers++] = optarg;
+		return 0;
+	case OPT_NO_AOT_CACHE:
+		o->no_aot_cache = true;
+		return 0;
 	case 'v':
 		log_verbosity++;
 		return 0;
@@ -187,7 +205,7 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o, bool *done)
 {
-	struct option longopts[20];
+	struct option longopts[24];
 	char shortopts[40];
 	int c, err;
 
@@ -246,7 +264,16 @@ int suite_split_runtimes(char *arg, struct rt **out, size_t *n)
 		for (size_t i = 0; i < *n; i++)
 			if (!strcmp(v[i].label, r->label))
 				snprintf(r->label, sizeof(r->label), "%.50s-%zu", base, *n + 1);
+		if (strlen(r->spec) > 4 && !strcmp(r->spec + strlen(r->spec) - 4, ":aot")) {
+			if (suite_aot_split(v, n, MAX_RUNTIMES, r))
+				break;
+			continue;
+		}
 		(*n)++;
+	}
+	if (tok) {
+		free(v);
+		return -E2BIG;
 	}
 	*out = v;
 	return *n ? 0 : -EINVAL;
@@ -300,8 +327,8 @@ static int open_regular(int dirfd, const char *name, int flags, mode_t mode)
 	return fd;
 }
 
-/* FNV-1a, 64 bits: stdout is compared by hash, not kept. */
-static uint64_t hash_fd(int fd, uint64_t *bytes)
+/* stdout is compared by hash, not kept */
+uint64_t suite_hash_fd(int fd, uint64_t *bytes)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	unsigned char buf[65536];
@@ -322,7 +349,7 @@ static int hash_file(int dirfd, const char *name, uint64_t *h, uint64_t *bytes)
 
 	if (fd < 0)
 		return fd;
-	*h = hash_fd(fd, bytes);
+	*h = suite_hash_fd(fd, bytes);
 	close(fd);
 	return 0;
 }
@@ -398,9 +425,13 @@ static void exec_record(const struct runner *R, const struct suite_case *c, cons
 	for (size_t i = 0; i < o->npass; i++)
 		argv[n++] = (char *)o->pass[i];
 	argv[n++] = "--";
-	argv[n++] = c->module;
-	for (size_t i = 0; i < c->nargs; i++)
-		argv[n++] = c->args[i];
+	if (r->kind != RT_PLAIN) {
+		n += suite_aot_argv(R, c, r, argv + n);
+	} else {
+		argv[n++] = c->module;
+		for (size_t i = 0; i < c->nargs; i++)
+			argv[n++] = c->args[i];
+	}
 	execv("/proc/self/exe", argv);
 	_exit(PP_EXIT_FAILURE);
 }
@@ -523,8 +554,8 @@ static void show_report(const struct runner *R, const struct suite_case *c, cons
 		close(fd);
 }
 
-static int one_run(struct runner *R, const struct suite_case *c, const struct rt *r, unsigned round,
-		   bool *warned)
+int suite_one_run(struct runner *R, const struct suite_case *c, const struct rt *r, unsigned round,
+		  bool *warned, int *status)
 {
 	bool warm = round < R->o->warmup, timed_out = false;
 	unsigned k = warm ? round : round - R->o->warmup;
@@ -548,6 +579,7 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 		return fd;
 	clock_gettime(CLOCK_MONOTONIC, &t[1]);
 	sr.record_status = suite_record(R, c, r, fd, rundir, R->o->freq, &timed_out);
+	*status = sr.record_status;
 	clock_gettime(CLOCK_MONOTONIC, &t[2]);
 	if (sr.record_status < 0 || stop_requested) {
 		/* a run cut short by ^C (the terminal signals the runtime too) is not stored */
@@ -583,21 +615,36 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 	return ret;
 }
 
+/* A compile step runs once, before the rounds; an AOT variant only on what it compiled. */
+static bool in_rounds(const struct runner *R, const struct rt *r)
+{
+	return r->kind == RT_PLAIN || (r->kind == RT_AOT && R->rts[r->pair].out[0]);
+}
+
 /* Every round runs every runtime once; the order rotates so none always goes first. */
 static int run_case(struct runner *R, const struct suite_case *c, size_t ci, size_t nc)
 {
 	bool warned[MAX_RUNTIMES] = { 0 };
 	unsigned rounds = R->o->warmup + R->o->runs;
-	int err = store__transaction(&R->st, true);
+	int err = store__transaction(&R->st, true), status;
 
+	for (size_t i = 0; !err && !stop_requested && i < R->nrts; i++)
+		if (R->rts[i].kind == RT_AOT_COMPILE) {
+			progress(R, ci, nc, c, &R->rts[i], false, 0);
+			err = suite_aot_compile(R, c, &R->rts[i]);
+		}
 	for (unsigned round = 0; !err && !stop_requested && round < rounds; round++)
 		for (size_t k = 0; !err && !stop_requested && k < R->nrts; k++) {
 			size_t i = (k + round) % R->nrts;
 			bool warm = round < R->o->warmup;
 
+			if (!in_rounds(R, &R->rts[i])) {
+				R->done += R->rts[i].kind == RT_AOT;
+				continue;
+			}
 			progress(R, ci, nc, c, &R->rts[i], warm,
 				 warm ? round : round - R->o->warmup);
-			err = one_run(R, c, &R->rts[i], round, &warned[i]);
+			err = suite_one_run(R, c, &R->rts[i], round, &warned[i], &status);
 		}
 	return store__transaction(&R->st, false) ?: err;
 }
@@ -617,7 +664,7 @@ static int expect_hash(const struct suite_case *c, uint64_t *h)
 	fd = open(c->expect_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	*h = hash_fd(fd, &bytes);
+	*h = suite_hash_fd(fd, &bytes);
 	close(fd);
 	return 0;
 }
@@ -657,7 +704,9 @@ static int begin_batch(struct runner *R, const struct suite *s, int dirfd, int a
 			return -errno;
 		}
 		err = store__add_case(&R->st, R->batch, &s->cases[i], h, s->cases[i].expect_path);
-		R->total += (size_t)R->nrts * (R->o->runs + R->o->warmup);
+		for (size_t k = 0; k < R->nrts; k++)
+			R->total +=
+			    R->rts[k].kind == RT_AOT_COMPILE ? 1 : R->o->runs + R->o->warmup;
 	}
 	if (err)
 		return err;
@@ -703,12 +752,15 @@ int suite_run_batch(struct runner *R, const struct suite *s, int dirfd, int argc
 int suite_check_runtimes(struct runner *R)
 {
 	for (size_t i = 0; i < R->nrts; i++) {
-		int ret = cmd_locate_runtime(R->rts[i].spec, R->rts[i].path, sizeof(R->rts[i].path));
+		int ret = R->rts[i].kind == RT_AOT_COMPILE
+				  ? 0
+				  : cmd_locate_runtime(R->rts[i].spec, R->rts[i].path,
+						       sizeof(R->rts[i].path));
 
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return suite_aot_locate(R);
 }
 
 /* The output directory, opened safely, and its absolute name for record's -o. fd or -errno. */
@@ -743,7 +795,8 @@ int suite_run(int argc, char **argv)
 		return ret;
 	if (suite_split_runtimes(o.runtimes_arg, &R.rts, &R.nrts))
 		return cmd_usage_error("suite run",
-				       "-x takes 1 to 16 runtimes separated by commas, not '%s'",
+				       "-x takes 1 to 16 runtimes separated by commas (NAME:aot "
+				       "counts 2; :aot only after iwasm* or wasmedge*), not '%s'",
 				       o.runtimes_arg);
 	ret = suite_check_runtimes(&R);
 	if (!ret && suite__load(o.suite, &s, err, sizeof(err))) {

@@ -5,16 +5,25 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 #include "suite_file.h"
 #include "suite_store.h"
 
 #define MAX_PASS 32
 
+/* A runtime of -x: as given, an AOT variant (NAME:aot), or that variant's compile step. */
+enum rt_kind { RT_PLAIN, RT_AOT, RT_AOT_COMPILE };
+enum aot_compiler { AOT_WAMRC, AOT_WASMEDGEC };
+
 struct rt {
-	char spec[256];      /* as given to -x */
-	char path[PATH_MAX]; /* where it was found */
+	char spec[256];      /* as given to -x (without :aot) */
+	char path[PATH_MAX]; /* where it was found (the compiler, for RT_AOT_COMPILE) */
 	char label[64];
+	enum rt_kind kind;
+	enum aot_compiler compiler; /* RT_AOT, RT_AOT_COMPILE */
+	size_t pair;		    /* RT_AOT: its compile step; RT_AOT_COMPILE: its variant */
+	char out[PATH_MAX];	    /* RT_AOT_COMPILE: this case's compiled module, "" if none */
 };
 
 struct run_opts {
@@ -26,6 +35,9 @@ struct run_opts {
 	size_t npass;
 	const char *verb;  /* before argv in the batch's command (default "phaseprof suite ") */
 	bool show_reports; /* echo each record's stderr, its report included (compare -v) */
+	const char *aot_compilers[MAX_PASS]; /* --aot-compiler PATH */
+	size_t naot_compilers;
+	bool no_aot_cache;
 };
 
 /* The runner's state through the batch. */
@@ -56,6 +68,31 @@ int suite_subdirs(int dirfd, const char *const *names, size_t n);
  * stopped at the case's timeout. record's exit status, or -errno. */
 int suite_record(const struct runner *R, const struct suite_case *c, const struct rt *r, int dirfd,
 		 const char *dir, const char *freq, bool *timed_out);
+/* FNV-1a, 64 bits, of what fd reads to its end; its length into *bytes. */
+uint64_t suite_hash_fd(int fd, uint64_t *bytes);
+/* One run of case c on r into runs/bN/CASE/LABEL/NAME, stored; its outcome into *outcome. */
+int suite_one_run(struct runner *R, const struct suite_case *c, const struct rt *r, unsigned round,
+		  bool *warned, int *outcome);
+
+/* ---- AOT variants (suite_aot.c) ---- */
+
+/* r->spec ends in ":aot": make r that variant and append its compile step at v[*n]. 0 or -E2BIG. */
+int suite_aot_split(struct rt *v, size_t *n, size_t max, struct rt *r);
+/*
+ * The AOT compiler beside runtime rt_path (DIR/wasmedgec-llvm for DIR/wasmedge-llvm, the same
+ * suffix, else DIR/wasmedgec; wamrc for iwasm): 0 with path set; -ENOENT when it is not there;
+ * -EINVAL when the runtime has no :aot variant. *name: the compiler's name.
+ */
+int suite_aot_compiler_beside(const char *rt_path, char *path, size_t len, const char **name);
+/* Each variant's compiler: an --aot-compiler of its family, else beside the runtime.
+ * 0 or an exit code. */
+int suite_aot_locate(struct runner *R);
+/* Case c's compiled module for compile step r: from the cache, else compiled (a run of its own). */
+int suite_aot_compile(struct runner *R, const struct suite_case *c, struct rt *r);
+/* The words after record's `--` for r (an AOT variant or its compile step) into argv; how many. */
+size_t suite_aot_argv(const struct runner *R, const struct suite_case *c, const struct rt *r,
+		      char **argv);
+
 /* --drill: differential flame graphs of the top K anomalies. 0 or -errno. */
 int suite_drill(struct runner *R, const struct suite *s, int dirfd);
 

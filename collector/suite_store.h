@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/types.h>
 #include "phaseprof.h"
 #include "suite_file.h"
@@ -35,6 +36,19 @@ struct store_env {
 enum run_outcome { RUN_OK, RUN_FAILED, RUN_TIMEOUT };
 
 /* One run as the runner saw it; its phases come from record's phases.json (doc). */
+/*
+ * An AOT variant NAME:aot has a runtime of its own, NAME:aot-compile, whose
+ * runs are the compiler's: their output is the compiler's, not the case's.
+ */
+#define SUITE_AOT_COMPILE_SUFFIX ":aot-compile"
+
+static inline bool suite_is_compile_runtime(const char *name)
+{
+	size_t n = strlen(name), k = sizeof(SUITE_AOT_COMPILE_SUFFIX) - 1;
+
+	return n > k && !strcmp(name + n - k, SUITE_AOT_COMPILE_SUFFIX);
+}
+
 struct store_run {
 	const char *case_name, *runtime, *dir;
 	unsigned round;

@@ -86,7 +86,8 @@ static void add_reason(struct verify_result *r, const char *fmt, ...)
  * DIR/stdout and DIR/stderr. With the profile shown (probes), unless none of
  * its sites resolves: then as a user's run would, by name, to the fallback.
  */
-static int run_record(const char *path, const char *probes, const char *dir, bool compiler)
+static int run_record(const char *path, const char *probes, const char *dir, bool compiler,
+		      bool out_last)
 {
 	char out[PATH_MAX], err[PATH_MAX], aot[PATH_MAX];
 	char *argv[16 + NARGS] = { "phaseprof", "record", "-F", "0", "-o", (char *)dir, "-x",
@@ -100,13 +101,15 @@ static int run_record(const char *path, const char *probes, const char *dir, boo
 		argv[n++] = (char *)probes;
 	}
 	argv[n++] = "--";
-	if (compiler) {
-		/* an AOT compiler compiles the app: wamrc -o OUT APP */
-		snprintf(aot, sizeof(aot), "%s/verify.aot", dir);
+	/* an AOT compiler compiles the app: wamrc -o OUT APP, or wasmedgec APP OUT */
+	snprintf(aot, sizeof(aot), "%s/verify.%s", dir, out_last ? "wasm" : "aot");
+	if (compiler && !out_last) {
 		argv[n++] = "-o";
 		argv[n++] = aot;
 	}
 	argv[n++] = (char *)verify_app();
+	if (compiler && out_last)
+		argv[n++] = aot;
 	for (size_t i = 0; !compiler && i < NARGS; i++)
 		argv[n++] = app_args[i];
 	snprintf(out, sizeof(out), "%s/stdout", dir);
@@ -288,7 +291,8 @@ int verify_runtime(struct profile *p, const char *path, const struct plan *pl,
 	compiler = !r->phase[PP_PHASE_EXECUTE].required;
 	for (size_t i = 0; i < p->nsites; i++)
 		compiler &= p->sites[i].phase != PP_PHASE_EXECUTE;
-	status = run_record(path, plan_err ? NULL : p->path, dir, compiler);
+	status = run_record(path, plan_err ? NULL : p->path, dir, compiler,
+			    !strncmp(p->name, "wasmedgec", 9));
 	if (status < 0) {
 		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 		return status;

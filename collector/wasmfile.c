@@ -209,8 +209,12 @@ enum module_kind wasm_buf_kind(const uint8_t *buf, size_t len)
 	static const uint8_t wasm[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
 	static const uint8_t aot[4] = { 0, 'a', 'o', 't' };
 
+	static const uint8_t elf[4] = { 0x7f, 'E', 'L', 'F' };
+
 	if (len >= 8 && !memcmp(buf, aot, sizeof(aot)))
 		return MODULE_WAMR_AOT;
+	if (len >= 8 && !memcmp(buf, elf, sizeof(elf)))
+		return MODULE_NATIVE;
 	if (len < 8 || memcmp(buf, wasm, sizeof(wasm)))
 		return MODULE_UNKNOWN;
 	return has_custom_section(buf, len, "wasmedge") ? MODULE_WASMEDGE_AOT : MODULE_WASM;
@@ -231,7 +235,8 @@ enum module_kind wasm_file_kind(const char *path)
 
 const char *module_kind_name(enum module_kind k)
 {
-	static const char *const names[] = { "unknown", "wasm", "wamr-aot", "wasmedge-aot" };
+	static const char *const names[] = { "unknown", "wasm", "wamr-aot", "wasmedge-aot",
+					     "native" };
 
-	return k <= MODULE_WASMEDGE_AOT ? names[k] : "unknown";
+	return k <= MODULE_NATIVE ? names[k] : "unknown";
 }

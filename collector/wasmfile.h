@@ -30,11 +30,12 @@ enum module_kind {
 	MODULE_WASM,          /* a binary module: interpreted or compiled by the runtime */
 	MODULE_WAMR_AOT,      /* WAMR's AOT file (wamrc): native code, "\0aot" magic */
 	MODULE_WASMEDGE_AOT,  /* a WasmEdge universal wasm: a module with a "wasmedge" AOT section */
+	MODULE_NATIVE,	      /* an ELF file: AOT code in a native library (wasmedge compile) */
 };
 /* The kind of the module file at path (MODULE_UNKNOWN when it cannot be read). */
 enum module_kind wasm_file_kind(const char *path);
 enum module_kind wasm_buf_kind(const uint8_t *buf, size_t len);
-/* "wasm", "wamr-aot", "wasmedge-aot" or "unknown". */
+/* "wasm", "wamr-aot", "wasmedge-aot", "native" or "unknown". */
 const char *module_kind_name(enum module_kind k);
 
 /* Does the file contain text (a message only some builds carry)? 1, 0, or -errno. */

@@ -1,7 +1,8 @@
 """Every profile in probes/ against a fixture runtime built here that carries
 the real symbol names the profile uses: C (wasm3, WAMR's iwasm: a .part.0
 clone, two static load_from_sections; WAMR's wamrc), C++ (wabt's wasm-interp, V8 inside
-node, WasmEdge in a libwasmedge.so beside a stub binary), Rust with legacy
+node, WasmEdge and its AOT compiler wasmedgec in a libwasmedge.so beside a
+stub binary), Rust with legacy
 mangling (wasmtime, wasmer: crates named as the real ones). Checks that every
 phase the profile does not call optional resolves (`phaseprof runtimes
 --json`), that the mangled names are the real runtimes' (as listed in
@@ -50,6 +51,14 @@ def c_fixtures():
        build([gxx, "-O1", "-o", os.path.join(work, "we", "bin", "wasmedge")] + src("wasmedge_main.cc") +
              [lib, "-Wl,-rpath,$ORIGIN/../lib"]):
         out["wasmedge"] = os.path.join(work, "we", "bin", "wasmedge")
+    os.makedirs(os.path.join(work, "wec", "bin"))
+    os.makedirs(os.path.join(work, "wec", "lib"))
+    lib = os.path.join(work, "wec", "lib", "libwasmedge.so.0")
+    if build([gxx, "-O1", "-std=c++17", "-fPIC", "-shared", "-Wl,-soname,libwasmedge.so.0", "-o", lib]
+             + src("wasmedgec_lib.cc")) and \
+       build([gxx, "-O1", "-o", os.path.join(work, "wec", "bin", "wasmedgec")] +
+             src("wasmedgec_main.cc") + [lib, "-Wl,-rpath,$ORIGIN/../lib"]):
+        out["wasmedgec"] = os.path.join(work, "wec", "bin", "wasmedgec")
     return out
 
 
@@ -117,6 +126,8 @@ must = {
              "Builtins_GenericJSToWasmWrapper", "FreeEnvironment"],
     "wasm-interp": ["ReadBinaryInterp", "Instance::Instantiate", "RunAllExports", "Func::Call"],
     "wamrc": ["wasm_runtime_load", "aot_compile_wasm", "aot_compile_func", "aot_emit_aot_file"],
+    "wasmedgec": ["Loader::parseModule", "Validator::validate", "Compiler::compile", "compileFunctionBody",
+                  "Compiler::optimize", "CodeGen::codegen"],
 }
 
 profiles = sorted(os.path.basename(p)[:-6] for p in glob.glob(os.path.join(PROBES, "*.probe")))
@@ -167,10 +178,12 @@ for prof, exe in sorted(fixtures.items()):
     ph = {p["name"]: p for p in doc["phases"]}
     # no compile: wabt folds it into load; the WasmEdge and iwasm fixtures are interpreters
     wanted = ["load", "instantiate", "execute"] + ([] if prof in ("wasm-interp", "wasmedge", "iwasm") else ["compile"])
-    if prof == "wamrc":  # a compiler: nothing is instantiated or run
+    if prof in ("wamrc", "wasmedgec"):  # a compiler: nothing is instantiated or run
         wanted = ["load", "compile"]
         hits = {p["site"]: p["hits"] for p in doc["probes"]}
-        pp.check(hits.get("during aot_compile_func") == 3, f"wamrc: one compile per function: {hits}")
+        per_func = "during aot_compile_func" if prof == "wamrc" else \
+            "during lib:libwasmedge.so:WasmEdge::LLVM::Compiler::compileFunctionBody"
+        pp.check(hits.get(per_func) == 3, f"{prof}: one compile per function: {hits}")
     for name in wanted:
         pp.check(ph[name]["wall_ns"] > 500000, f"{prof}: {name} lasted: {ph[name]['wall_ns']} ns")
     pp.check(doc["lost_events"] == 0, f"{prof}: no lost events")

@@ -5,7 +5,12 @@ stdout, stderr and exit status are identical to the bare run of the same
 command; every phase the profile requires is seen with wall > 0 from its
 probes; the main thread's phases add up to the run within 1%; no required
 phase is unresolved; the generic fallback is not used. Binaries that no
-profile names (a compiler such as wamrc) are listed and left out."""
+profile names are listed and left out. An AOT compiler (wamrc, wasmedgec: a
+profile without execute) compiles each app, timed from its probes, into the
+same file a bare run makes; its output then runs as an app of its own on the
+runtime that takes it (iwasm; wasmedge-llvm with --run-mode=aot), which must
+name the AOT origin and say the AOT code ran. Every run that can tell names
+its engine: AOT code, JIT or interpreter."""
 import json
 import os
 import re
@@ -59,6 +64,11 @@ def runtime_stderr(text):
     return "".join(out)
 
 
+# the engine each build runs a plain module on (None: its profile cannot tell)
+ENGINE = {"iwasm": "interpreter", "iwasm-fast-jit": "jit", "wasmedge": "interpreter",
+          "wasmedge-llvm": "interpreter"}
+
+
 def one(name, path, prof, app, args, sample, argv=None, kind="wasm"):
     what = f"{name} × {app}"
     out = pp.tmpdir()
@@ -80,6 +90,10 @@ def one(name, path, prof, app, args, sample, argv=None, kind="wasm"):
              f"{what}: exit {traced.returncode}, bare {bare_rc}\n{traced.stderr}")
     pp.check(doc["fallback"] is None, f"{what}: generic fallback used: {doc['fallback']}")
     pp.check(doc.get("module_kind") == kind, f"{what}: module kind {doc.get('module_kind')}")
+    engine = ENGINE.get(name) if kind == "wasm" else "aot"
+    pp.check(engine is None or doc.get("engine") == engine,
+             f"{what}: engine {doc.get('engine')}, expected {engine}")
+    pp.check(not doc.get("aot_code_not_run"), f"{what}: AOT code not run")
     phases = {p["name"]: p for p in doc["phases"]}
     for ph in sorted(prof["required"]):
         p = phases.get(ph, {})
@@ -118,35 +132,48 @@ def non_wasi(name, path):
              f"{name} non-WASI command {doc['command']}")
 
 
+# an AOT compiler's command line, and the runtime (with its flags) that runs the output
+def compiler_argv(prof, src, aot):
+    return [src, aot] if prof["name"] == "wasmedgec" else ["-o", aot, src]
+
+
+def aot_runner(prof):
+    if prof["name"] == "wasmedgec":
+        return "wasmedge-llvm", ["--run-mode=aot"], "native"
+    return "iwasm", [], "wamr-aot"
+
+
 def compiler(name, path, prof):
     """An AOT compiler (a profile without execute): compile each app, timed, into
-    the same file a bare run makes; then the AOT file runs on the runtimes that
-    take it (wamrc's on iwasm), as an app of its own."""
+    the same file a bare run makes; then the AOT file runs on the runtime that
+    takes it, as an app of its own."""
     tmp = pp.tmpdir()
+    ext = ".so" if prof["name"] == "wasmedgec" else ".aot"
     # funcs' thousand functions take LLVM minutes on a loaded machine: left out
     for app, args, _ in [a for a in APPS if a[0] != "funcs"]:
         src = os.path.join(EX, args[0])
-        aot = os.path.join(tmp, app + ".aot")
+        aot = os.path.join(tmp, app + ext)
         out = pp.tmpdir()
-        r = pp.phaseprof(["-x", path, "-o", out, "-F", "0", "--", "-o", aot, src],
+        r = pp.phaseprof(["-x", path, "-o", out, "-F", "0", "--"] + compiler_argv(prof, src, aot),
                          env={"PHASEPROF_PROBE_PATH": ""}, timeout=240)
         with open(aot, "rb") as f:
             traced_aot = f.read()
         # the bare run writes the same file (its message names it)
-        b = pp.run([path, "-o", aot, src], timeout=240)
+        b = pp.run([path] + compiler_argv(prof, src, aot), timeout=240)
         pp.check(r.returncode == b.returncode == 0, f"{name} {app}: {r.returncode}/{b.returncode} {r.stderr}")
-        pp.check(r.stdout == b.stdout, f"{name} {app}: stdout differs")
+        pp.check(same_text(r.stdout, b.stdout), f"{name} {app}: stdout differs")
         doc = pp.load_json(os.path.join(out, "phases.json"))
         ph = {p["name"]: p for p in doc["phases"]}
         pp.check(doc["fallback"] is None, f"{name} {app}: fallback")
         for p in sorted(prof["required"]):
             pp.check((ph[p]["wall_ns"] or 0) > 0, f"{name} {app}: {p} not seen: {ph[p]}")
         with open(aot, "rb") as f:
-            pp.check(f.read() == traced_aot, f"{name} {app}: the .aot differs from the bare run's")
+            pp.check(f.read() == traced_aot, f"{name} {app}: the {ext} differs from the bare run's")
         print(f"{name} × {app}: compile {ph['compile']['wall_ns'] / 1e6:.1f} ms")
-        if name == "wamrc" and "iwasm" in runtimes:
-            one("iwasm", runtimes["iwasm"], profile_of(runtimes["iwasm"]), app + ".aot", args, False,
-                argv=[aot] + args[1:], kind="wamr-aot")
+        rt, flags, kind = aot_runner(prof)
+        if rt in runtimes:
+            one(rt, runtimes[rt], profile_of(runtimes[rt]), app + ext, args, False,
+                argv=flags + [aot] + args[1:], kind=kind)
 
 
 for name, path in runtimes.items():
