@@ -91,7 +91,7 @@ static const char compare_usage[] =
 static const char compare_examples[] =
     "examples:\n"
     "  sudo phaseprof compare -x wasmtime,wasmer,iwasm,wasm3 -- app.wasm\n"
-    "  sudo phaseprof compare -x node,wasm-interp -n 10 --warmup 2 -o out -- app.wasm\n"
+    "  sudo phaseprof compare -x node,wasm3,iwasm,iwasm:aot -n 10 --warmup 2 -o out -- app.wasm\n"
     "  sudo phaseprof compare -x wasm3,iwasm -F 0 --backend perf -- app.wasm\n"
     "\n"
     "exit status: 0 when every runtime ran every time with the same output; 1 when\n"

@@ -154,4 +154,32 @@ check_suite(cells, True, "suite batch 2")
 pp.check("AOT cache" in r.stderr, f"suite batch 2: cache use not said: {r.stderr}")
 text = pp.phaseprof(["suite", "report", out], env=ENV).stdout
 pp.check("AOT compilation" in text, f"text report has no AOT section:\n{text}")
+
+# ---- compare: the same variants, one app; compile times apart, runs side by side ----
+def check_compare():
+    out = pp.tmpdir()
+    r = pp.phaseprof(["compare", "-x", ",".join(spec), "-n", "1", "--warmup", "0", "-o", out,
+                      "--", src] + ARGS, env=ENV)
+    pp.check(r.returncode == 0, f"compare: {r.returncode}: {r.stderr}")
+    path = os.path.join(out, "compare.json")
+    if not pp.check(os.path.exists(path), "compare.json written"):
+        return
+    with open(path) as f:
+        names = {rt["name"]: rt for rt in json.load(f)["runtimes"]}
+    for plain in [s_ for s_ in spec if not s_.endswith(":aot")]:
+        base = os.path.basename(plain)
+        comp = next((v for k, v in names.items() if k.endswith(":aot-compile") and
+                     k.startswith(base)), None)
+        var = next((v for k, v in names.items() if k.endswith(":aot") and k.startswith(base)),
+                   None)
+        if not pp.check(comp and var, f"compare: {base}: runtimes {sorted(names)}"):
+            continue
+        pp.check(comp["phases"]["compile"]["median_ms"] > 0, f"compare: {base}: compile time")
+        pp.check(var["phases"]["execute"]["measured"] and
+                 var["phases"]["execute"]["median_ms"] > 0, f"compare: {base}:aot execute")
+    pp.check("aot-compile" in r.stdout + r.stderr, f"compare: no compile column:\n{r.stdout}")
+
+
+if spec:
+    check_compare()
 pp.done()
