@@ -90,6 +90,8 @@ class Run:
     def __init__(self, args, env=None, new_session=False):
         e = dict(os.environ, PHASEPROF_PROBE_PATH=pp.TEST_PROBES)
         e.update(env or {})
+        # a perf map older than the run is another process's (its pid reused): not ours
+        self.started = time.time()
         self.p = subprocess.Popen([pp.PHASEPROF] + list(args), env=e, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   start_new_session=new_session)
@@ -171,6 +173,14 @@ def next_start():
     return r.stderr
 
 
+def made_since(path, t):
+    """path exists and was last changed at t or later."""
+    try:
+        return os.stat(path).st_mtime >= t - 1
+    except FileNotFoundError:
+        return False
+
+
 def leftovers(run, settle=10):
     """What of the run remains, after up to `settle` seconds for deferred frees."""
     end = time.time() + settle
@@ -185,7 +195,7 @@ def leftovers(run, settle=10):
                 left[k] = sorted(ids & live[k])
         if f"phaseprof_{run.pid}" in uprobe_groups():
             left["tracefs group"] = f"phaseprof_{run.pid}"
-        maps = [f"/tmp/perf-{p}.map" for p in run.pids if os.path.exists(f"/tmp/perf-{p}.map")]
+        maps = [m for m in (f"/tmp/perf-{p}.map" for p in run.pids) if made_since(m, run.started)]
         if maps:
             left["perf maps"] = maps
         if not left or time.time() > end:
