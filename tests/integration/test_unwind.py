@@ -75,6 +75,11 @@ def execute_stacks(mode):
 CLOCK_FRAMES = ("[vdso]", "clock_gettime", "__clock_gettime", "__clock_gettime64")
 
 
+def clock_frame(name):
+    """A frame of the clock read: libc's wrapper, or the vDSO, named or not."""
+    return name in CLOCK_FRAMES or name.startswith("__vdso_")
+
+
 def on_path(user):
     """From main along the path: main, work, a prefix of the chain; past the
     whole chain only recurse frames and leaf; off the chain only clock reads."""
@@ -89,7 +94,7 @@ def on_path(user):
     tail = rest[k:]
     if k == len(expected):
         return exact(user)
-    return all(x in CLOCK_FRAMES for x in tail) and (k == 2 or not tail)
+    return all(clock_frame(x) for x in tail) and (k == 2 or not tail)
 
 
 def exact(user):
