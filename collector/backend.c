@@ -2,9 +2,11 @@
 /* backend.c: what every backend shares: the run loop, and refusing what one cannot do */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include "backend.h"
 #include "mmaps.h"
@@ -134,6 +136,68 @@ void backend__detach(struct backend *b)
 {
 	if (b->ops)
 		b->ops->detach(b);
+}
+
+/* fd's /proc link names a kernel object (a BPF link, program or map, a perf event) */
+static bool is_anon_inode(int fd)
+{
+	char path[32] = "/proc/self/fd/", target[16];
+	char digits[12];
+	int n = 0, len = strlen(path);
+
+	do
+		digits[n++] = '0' + fd % 10;
+	while ((fd /= 10) && n < (int)sizeof(digits));
+	while (n)
+		path[len++] = digits[--n];
+	path[len] = 0;
+	n = readlink(path, target, sizeof(target));
+	return n >= 11 && !memcmp(target, "anon_inode:", 11);
+}
+
+/*
+ * The keeper: holds this process's links until phaseprof has exited, then
+ * dies with them. Only async-signal-safe calls: the parent may have threads.
+ */
+static void keep_until_parent_exits(pid_t parent)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	/* whoever reads phaseprof's output sees its end when phaseprof exits */
+	for (int fd = 0; fd < 3; fd++)
+		if (null >= 0)
+			dup2(null, fd);
+	for (int fd = 3; fd < 4096; fd++)
+		if (!is_anon_inode(fd))
+			close(fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(0);
+	/* bounded, should the parent linger: the links go when this process goes */
+	for (int i = 0; i < 60 && getppid() == parent; i++)
+		sleep(1);
+	_exit(0);
+}
+
+bool backend__goes_with_fds(struct backend *b)
+{
+	return b->ops && b->ops->goes_with_fds && b->ops->goes_with_fds(b);
+}
+
+int backend__detach_after_exit(struct backend *b)
+{
+	pid_t parent = getpid(), pid;
+
+	if (!b->ops)
+		return 0;
+	if (!backend__goes_with_fds(b))
+		return -EOPNOTSUPP;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		keep_until_parent_exits(parent);
+	return 0;
 }
 
 void backend__close(struct backend *b)

@@ -41,6 +41,8 @@ struct backend_opts {
 	void *stack_ctx;
 	bool syscalls; /* load the system call counters (--syscalls) */
 	bool offcpu;   /* load the blocked-time programs (--off-cpu) */
+	bool sampling; /* load the stack sampler (not with -F 0) */
+	bool fallback; /* load the generic fallback's programs (no profile resolved) */
 };
 
 enum backend_caps {
@@ -85,6 +87,9 @@ struct backend_ops {
 	int (*offcpu)(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
 	/* the run time of the backend's own kernel programs, into c */
 	int (*own_cost)(struct backend *b, struct self_cost *c);
+	/* everything attached goes with this process's file descriptors (no tracefs
+	 * event to remove by name): a keeper process can hold them (NULL: no) */
+	bool (*goes_with_fds)(struct backend *b);
 	/* take every probe and tracepoint down; events collected so far stay */
 	void (*detach)(struct backend *b);
 	void (*close)(struct backend *b);
@@ -123,6 +128,16 @@ int backend__attach_offcpu(struct backend *b, char *why, size_t whylen);
 int backend__offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct offcpu_report *out);
 int backend__own_cost(struct backend *b, struct self_cost *c);
 void backend__detach(struct backend *b);
+/*
+ * Take everything down after phaseprof exits: the kernel's grace period on
+ * uprobe and tracepoint detach (tens to hundreds of ms) is paid by a keeper
+ * process that holds the links until phaseprof is gone and then dies with
+ * them, so the user does not wait for it; gone within a second of phaseprof.
+ * backend__close() afterwards only drops this process's references. 0 or -errno
+ * (-EOPNOTSUPP: the backend must detach itself, by name, before it exits).
+ */
+int backend__detach_after_exit(struct backend *b);
+bool backend__goes_with_fds(struct backend *b);
 /* Close what is open; the target and the events stay. Safe on a backend never opened. */
 void backend__close(struct backend *b);
 

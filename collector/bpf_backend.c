@@ -64,6 +64,72 @@ static int syscalls_autoload(struct session *s, bool on)
 	       bpf_program__set_autoload(s->skel->progs.sys_count_exit, on);
 }
 
+/*
+ * Only what this run uses is loaded: the verifier's time is most of
+ * phaseprof's fixed cost, and it grows with every program it checks.
+ */
+static int autoload_needed(struct session *s, const struct backend_opts *o, bool multi)
+{
+	struct phaseprof_bpf *k = s->skel;
+
+	return bpf_program__set_autoload(k->progs.site_hit, !multi) ?:
+	       bpf_program__set_autoload(k->progs.on_sample, o->sampling && !s->dwarf) ?:
+	       bpf_program__set_autoload(k->progs.on_sample_dwarf, o->sampling && s->dwarf) ?:
+	       bpf_program__set_autoload(k->progs.fallback_enter, o->fallback) ?:
+	       bpf_program__set_autoload(k->progs.fallback_exit, o->fallback) ?:
+	       syscalls_autoload(s, o->syscalls) ?:
+	       bpf_program__set_autoload(k->progs.offcpu_switch, o->offcpu) ?:
+	       bpf_program__set_autoload(k->progs.offcpu_waking, o->offcpu);
+}
+
+/*
+ * A map no loaded program uses is still made: the smallest, since the kernel
+ * allocates a stack map's or a preallocated hash's memory when it makes it.
+ */
+static int shrink_unused(struct session *s, const struct backend_opts *o)
+{
+	struct phaseprof_bpf *k = s->skel;
+	bool sampled = o->sampling || o->offcpu;
+	int err = 0;
+
+	if (!sampled)
+		err = bpf_map__set_max_entries(k->maps.stacks, 1);
+	if (!o->sampling || s->dwarf)
+		err = err ?: bpf_map__set_max_entries(k->maps.samples, 1);
+	if (!o->fallback)
+		err = err ?: bpf_map__set_max_entries(k->maps.module_fds, 1) ?:
+		      bpf_map__set_max_entries(k->maps.jit_seen, 1);
+	if (!o->syscalls)
+		err = err ?: bpf_map__set_max_entries(k->maps.sys_counts, 1) ?:
+		      bpf_map__set_max_entries(k->maps.sys_start, 1);
+	if (!o->offcpu)
+		err = err ?: bpf_map__set_max_entries(k->maps.off_start, 1) ?:
+		      bpf_map__set_max_entries(k->maps.off_waits, 1) ?:
+		      bpf_map__set_max_entries(k->maps.off_stacks, 1);
+	return err;
+}
+
+/* -v: each loaded program and the instructions the verifier walked for it */
+static void log_verified(struct session *s)
+{
+	struct bpf_program *p;
+	unsigned total = 0, n = 0;
+
+	bpf_object__for_each_program(p, s->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		pr_debug("loaded %s: %u instructions verified", bpf_program__name(p),
+			 info.verified_insns);
+		total += info.verified_insns;
+		n++;
+	}
+	pr_debug("%u programs loaded, %u instructions verified", n, total);
+}
+
 static int load_skeleton(struct session *s, const struct backend_opts *o, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
@@ -81,9 +147,8 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 								    PP_TRACE_UPROBE_MULTI);
 	else
 		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
-	err = err ?: syscalls_autoload(s, o->syscalls);
-	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_switch, o->offcpu);
-	err = err ?: bpf_program__set_autoload(s->skel->progs.offcpu_waking, o->offcpu);
+	err = err ?: autoload_needed(s, o, multi);
+	err = err ?: shrink_unused(s, o);
 	err = err ?: phaseprof_bpf__load(s->skel);
 	if (err) {
 		phaseprof_bpf__destroy(s->skel);
@@ -93,6 +158,8 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 	s->skel->data->stack_copy_size = o->stack_copy < PP_STACK_COPY_MAX ? o->stack_copy :
 									   PP_STACK_COPY_MAX;
 	s->skel->data->stack_wakeup_bytes = stack_ring / 4;
+	if (log_verbosity > 0)
+		log_verified(s);
 	return 0;
 }
 
@@ -272,7 +339,9 @@ static int bpf_attach_uprobes(struct backend *b, const struct plan_attach *att, 
 	if (s->multi) /* the kernel refused the whole group: say which probe it was, one by one */
 		pr_debug("uprobe_multi attach failed (%s); one link per probe", strerror(-err));
 	for (size_t i = 0; i < n; i++) {
-		err = attach_one(s, &att[i]);
+		/* site_hit is not loaded beside site_hit_multi: one-probe groups */
+		err = s->multi ? attach_group(s, &att[i], 1, att[i].path, att[i].retprobe) :
+				 attach_one(s, &att[i]);
 		if (err) {
 			*failed = i;
 			snprintf(why, whylen, "%s", strerror(-err));
@@ -647,6 +716,18 @@ static int bpf_own_cost(struct backend *b, struct self_cost *c)
 	return s && s->skel ? selfcost__read_bpf(s->skel->obj, c) : -EINVAL;
 }
 
+/*
+ * uprobe_multi links, tracepoint links and perf events go with their fds;
+ * only libbpf's legacy uprobes (kernels without the uprobe PMU) are tracefs
+ * events it removes by name after closing them.
+ */
+static bool bpf_goes_with_fds(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	return s && (s->multi || !access("/sys/bus/event_source/devices/uprobe/type", F_OK));
+}
+
 static void bpf_close(struct backend *b)
 {
 	struct session *s = b->priv;
@@ -677,6 +758,7 @@ const struct backend_ops bpf_backend_ops = {
 	.attach_offcpu = bpf_attach_offcpu,
 	.offcpu = bpf_offcpu,
 	.own_cost = bpf_own_cost,
+	.goes_with_fds = bpf_goes_with_fds,
 	.detach = bpf_detach,
 	.close = bpf_close,
 };

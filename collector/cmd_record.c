@@ -334,17 +334,22 @@ static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool 
 	return 0;
 }
 
-/* -v: how long phaseprof's own steps take, against its fixed cost */
+/*
+ * -v: how long phaseprof's own steps take, against its fixed cost; and its
+ * CPU time so far (all its threads), which a loaded machine does not swell.
+ */
 static void step_done(const char *what)
 {
 	static struct timespec t0;
-	struct timespec t;
+	struct timespec t, cpu;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	if (!t0.tv_sec)
 		t0 = t;
-	pr_debug("%8.2f ms: %s", (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6,
-		 what);
+	pr_debug("%8.2f ms (cpu %7.2f ms): %s",
+		 (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6,
+		 cpu.tv_sec * 1e3 + cpu.tv_nsec / 1e6, what);
 }
 
 /* libbpf printed a program's load log: the verifier refused it (read after the loader's join) */
@@ -459,6 +464,8 @@ static void backend_options(struct run *r, struct backend_opts *bo)
 		.stack_ctx = r,
 		.syscalls = r->o.syscalls,
 		.offcpu = r->o.offcpu,
+		.sampling = r->o.freq > 0,
+		.fallback = r->fallback,
 	};
 }
 
@@ -1147,8 +1154,9 @@ static int finish(struct run *r, int run_err)
 		rep.fallback_why = r->fallback_why;
 		rep.module = r->module[0] ? r->module : NULL;
 	}
-	/* probes come down (a grace period, tens of ms) while we report */
-	detaching = !pthread_create(&detacher, NULL, detach_backend, &r->backend);
+	/* a backend that must detach itself does so (a grace period) while we report */
+	detaching = !backend__goes_with_fds(&r->backend) &&
+		    !pthread_create(&detacher, NULL, detach_backend, &r->backend);
 	step_done("runtime exited, phases computed");
 	join_background(r);
 	rep.version = r->version_ok ? r->version : NULL;
@@ -1157,6 +1165,7 @@ static int finish(struct run *r, int run_err)
 	remove_perf_maps(r, &st);
 	step_done("stacks folded");
 	rep.call_graph = r->dwarf ? "dwarf" : "fp";
+	rep.backend = r->backend.ops ? r->backend.ops->name : NULL;
 	collect_why(r, &st, stacks, &why, &rep);
 	rep.truncated_stacks = truncated_stacks(r);
 	rep.stack_copy = r->o.stack_copy;
@@ -1175,9 +1184,12 @@ static int finish(struct run *r, int run_err)
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);
+	/* the user has the report; the probes' grace period is paid after we exit */
 	if (detaching)
 		pthread_join(detacher, NULL);
-	step_done("probes detached, report written");
+	else if (backend__detach_after_exit(&r->backend))
+		backend__detach(&r->backend);
+	step_done("report written; probes come down as phaseprof exits");
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
@@ -1417,7 +1429,7 @@ static void join_background(struct run *r)
 static int prepare(struct run *r)
 {
 	struct bpf_loader loader = { .r = r };
-	bool threaded;
+	bool threaded, loaded_fallback;
 	int ret = target__spawn(&r->target);
 
 	if (ret) {
@@ -1450,6 +1462,7 @@ static int prepare(struct run *r)
 		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
 	start_background(r);
+	loaded_fallback = r->fallback;
 	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);
 	if (!threaded)
 		load_bpf(&loader);
@@ -1457,6 +1470,11 @@ static int prepare(struct run *r)
 	step_done("probe sites resolved");
 	if (threaded)
 		pthread_join(loader.tid, NULL);
+	/* the profile did not fit and the fallback stands in: its programs were not loaded */
+	if (!ret && !loader.err && r->fallback && !loaded_fallback) {
+		backend__close(&r->backend);
+		load_bpf(&loader);
+	}
 	step_done("BPF programs loaded");
 	if (!ret && bpf_unavailable(loader.err) && !(r->o.backend && !strcmp(r->o.backend, "bpf"))) {
 		backend__close(&r->backend);

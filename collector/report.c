@@ -412,6 +412,7 @@ void report__json(FILE *f, const struct report *r)
 	json_init(&j, f, true);
 	json_begin_object(&j, NULL);
 	json_runtime(&j, r);
+	json_string(&j, "backend", r->backend);
 	json_i64(&j, "exit_status", r->exit_status);
 	json_u64(&j, "term_signal", r->term_signal);
 	json_u64(&j, "wall_ns", r->st->wall_ns);

@@ -34,6 +34,7 @@ struct report {
 	unsigned freq; /* sampling frequency, 0 when stacks were not sampled */
 	const struct stack_result *stacks; /* or NULL */
 	const char *call_graph;            /* "fp" or "dwarf" */
+	const char *backend;               /* "bpf" or "perf": what timed the run */
 	uint64_t truncated_stacks;         /* DWARF mode: walks that ran past the copied stack */
 	unsigned stack_copy;               /* DWARF mode: bytes copied per sample */
 	/* the generic fallback, when it was used: what it saw and why it was used */

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,16 +45,16 @@ static uint64_t majority(const struct sdata *d, size_t c, bool exit_status)
 }
 
 /* Why run r puts its runtime out of the case, or false. */
-static bool run_excluded(const struct sdata *d, const struct srun *r, int want_exit,
+static bool run_excluded(const struct analysis *a, const struct srun *r, int want_exit,
 			 uint64_t want_hash, bool from_file, char *why, size_t len)
 {
-	const struct scase *c = &d->cases[r->c];
+	const struct scase *c = &a->d->cases[r->c];
 
 	if (r->outcome == RUN_TIMEOUT)
 		snprintf(why, len, "timed out after %g s: %s", c->timeout, stderr_or(r));
 	else if (r->outcome == RUN_FAILED)
 		snprintf(why, len, "record failed (status %d): %s", r->record_status, stderr_or(r));
-	else if (r->fallback)
+	else if (r->fallback && !a->fallback_ok)
 		snprintf(why, len,
 			 "ran under the generic fallback (no profile sites): its phases are "
 			 "not the profile's");
@@ -90,7 +91,7 @@ static void find_exclusions(struct analysis *a)
 				continue;
 			cl = analysis__cell(a, c, d->runs[i].r);
 			if (!cl->excluded[0] || !strcmp(cl->excluded, "no runs"))
-				run_excluded(d, &d->runs[i], want_exit, want_hash, sc->have_expect,
+				run_excluded(a, &d->runs[i], want_exit, want_hash, sc->have_expect,
 					     cl->excluded, sizeof(cl->excluded));
 		}
 	}
@@ -240,6 +241,20 @@ static double *others_samples(const struct analysis *a, size_t c, size_t skip, i
 	return v;
 }
 
+/* The mean of phase ph's medians on case c over the used runtimes but skip that time it (k). */
+static double others_mean(const struct analysis *a, size_t c, size_t skip, int ph, size_t *k)
+{
+	double sum = 0;
+
+	*k = 0;
+	for (size_t r = 0; r < a->d->nrts; r++)
+		if (a->rt_used[r] && r != skip && analysis__cell(a, c, r)->measured[ph]) {
+			sum += analysis__cell(a, c, r)->st[ph].median;
+			(*k)++;
+		}
+	return *k ? sum / (double)*k : 0;
+}
+
 /* The phase where the slow runtime spends the most beyond the others' mean, and its p. */
 static void driving_phase(const struct analysis *a, struct ranked_case *rc)
 {
@@ -250,18 +265,12 @@ static void driving_phase(const struct analysis *a, struct ranked_case *rc)
 	rc->phase = -1;
 	rc->p = 1;
 	for (int ph = 0; ph < PP_PHASE_COUNT; ph++) {
-		double sum = 0, extra;
-		size_t k = 0;
+		size_t k;
+		double extra;
 
 		if (!slow->measured[ph])
 			continue;
-		for (size_t r = 0; r < a->d->nrts; r++)
-			if (a->rt_used[r] && r != rc->slow &&
-			    analysis__cell(a, rc->c, r)->measured[ph]) {
-				sum += analysis__cell(a, rc->c, r)->st[ph].median;
-				k++;
-			}
-		extra = slow->st[ph].median - (k ? sum / (double)k : 0);
+		extra = slow->st[ph].median - others_mean(a, rc->c, rc->slow, ph, &k);
 		if (rc->phase < 0 || extra > rc->extra_ms) {
 			rc->phase = ph;
 			rc->extra_ms = extra;
@@ -326,11 +335,18 @@ static int rank_cases(struct analysis *a)
 
 int analysis__run(struct analysis *a, const struct sdata *d, bool cpu, int metric)
 {
+	return analysis__run_with(a, d, cpu, metric, false);
+}
+
+int analysis__run_with(struct analysis *a, const struct sdata *d, bool cpu, int metric,
+		       bool fallback_ok)
+{
 	size_t n = d->ncases * d->nrts;
 	int err;
 
 	memset(a, 0, sizeof(*a));
 	a->d = d;
+	a->fallback_ok = fallback_ok;
 	a->cpu = cpu;
 	a->metric = metric;
 	a->cells = calloc(n + 1, sizeof(*a->cells));
@@ -350,6 +366,78 @@ int analysis__run(struct analysis *a, const struct sdata *d, bool cpu, int metri
 		return 0;
 	}
 	return mark_unranked(a) ?: rank_cases(a);
+}
+
+/* A runtime's noise as a standard deviation: 1.4826 MAD, floored. */
+static double sigma(const struct summary *st)
+{
+	double s = 1.4826 * st->mad;
+
+	return s > NOISE_FLOOR_MS ? s : NOISE_FLOOR_MS;
+}
+
+/* Runtime r's phase ph on case c against the other used runtimes' (see suite_analysis.h). */
+static void score_phase(const struct analysis *a, size_t c, size_t r, int ph,
+			struct phase_score *ps)
+{
+	const struct cell *cl = analysis__cell(a, c, r);
+	double var = 0, *pool;
+	size_t k, n, fewest = cl->nruns;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->r = r;
+	ps->ph = ph;
+	ps->median = cl->st[ph].median;
+	ps->others = others_mean(a, c, r, ph, &k);
+	ps->ratio = ps->others > 0 ? ps->median / ps->others : 0;
+	ps->p = 1;
+	for (size_t j = 0; j < a->d->nrts; j++)
+		if (a->rt_used[j] && j != r && analysis__cell(a, c, j)->measured[ph]) {
+			const struct cell *o = analysis__cell(a, c, j);
+
+			var += sigma(&o->st[ph]) * sigma(&o->st[ph]);
+			fewest = o->nruns < fewest ? o->nruns : fewest;
+		}
+	/* one run has no spread: a distance in spreads would be a number without meaning */
+	if (!k || fewest < 2)
+		return;
+	var /= (double)k;
+	ps->scored = true;
+	ps->score = (ps->median - ps->others) / sqrt(sigma(&cl->st[ph]) * sigma(&cl->st[ph]) + var);
+	pool = others_samples(a, c, r, ph, &n);
+	if (pool)
+		ps->p = stats_mann_whitney(cl->samples[ph], cl->nruns, pool, n, MW_GREATER);
+	free(pool);
+	ps->anomaly = ps->score >= ANOMALY_SCORE && ps->ratio >= ANOMALY_RATIO;
+}
+
+static int cmp_score(const void *x, const void *y)
+{
+	const struct phase_score *a = x, *b = y;
+
+	if (a->scored != b->scored)
+		return a->scored ? -1 : 1;
+	return a->score > b->score ? -1 : a->score < b->score;
+}
+
+int analysis__phase_scores(const struct analysis *a, size_t c, struct phase_score **out, size_t *n)
+{
+	struct phase_score *v = calloc(a->d->nrts * SUITE_NSTAT + 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t r = 0; a->nused >= 2 && r < a->d->nrts; r++)
+		for (int ph = 0; a->rt_used[r] && ph < SUITE_NSTAT; ph++) {
+			size_t k;
+
+			if (!analysis__cell(a, c, r)->measured[ph] || !others_mean(a, c, r, ph, &k))
+				continue;
+			score_phase(a, c, r, ph, &v[(*n)++]);
+		}
+	qsort(v, *n, sizeof(*v), cmp_score);
+	*out = v;
+	return 0;
 }
 
 void analysis__free(struct analysis *a)

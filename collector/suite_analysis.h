@@ -13,6 +13,10 @@
 
 #define SIGNIFICANCE 0.05
 #define NOISE_FLOOR_MS 0.05 /* timer and scheduling jitter below this is not a signal */
+/* compare: a phase this many pooled spreads above the others' mean ... */
+#define ANOMALY_SCORE 3.0
+/* ... and this many times that mean is flagged */
+#define ANOMALY_RATIO 1.2
 
 /* One case on one runtime. */
 struct cell {
@@ -38,6 +42,7 @@ struct ranked_case {
 struct analysis {
 	const struct sdata *d;
 	bool cpu;
+	bool fallback_ok;   /* the generic fallback was asked for: its runs are not excluded */
 	int metric;	    /* the phase the ranking uses (SUITE_PHASE_RUN by default) */
 	struct cell *cells; /* d->ncases x d->nrts */
 	bool *rt_used;	    /* per runtime: in the ranking's vectors */
@@ -47,7 +52,26 @@ struct analysis {
 	char **unranked; /* per case: why it is not ranked, or NULL when it is */
 };
 
+/*
+ * One runtime's phase on one case against the other runtimes in the vectors
+ * (compare's view): others is the mean of the OTHER runtimes' medians, ratio
+ * is median / others; score is (median - others) over the pooled spread,
+ * sqrt(s_r^2 + mean of s_j^2) with s = max(1.4826 MAD, NOISE_FLOOR_MS), and p
+ * the one-sided rank test, both only when every runtime has 2 runs or more.
+ */
+struct phase_score {
+	size_t r;
+	int ph;
+	double median, others, ratio, score, p;
+	bool scored, anomaly; /* anomaly: score >= ANOMALY_SCORE and ratio >= ANOMALY_RATIO */
+};
+
 int analysis__run(struct analysis *a, const struct sdata *d, bool cpu, int metric);
+/* ... with runs under the generic fallback ranked like the others when fallback_ok. */
+int analysis__run_with(struct analysis *a, const struct sdata *d, bool cpu, int metric,
+		       bool fallback_ok);
+/* Every used runtime's measured phases on case c, scored, the highest score first. */
+int analysis__phase_scores(const struct analysis *a, size_t c, struct phase_score **out, size_t *n);
 void analysis__free(struct analysis *a);
 static inline struct cell *analysis__cell(const struct analysis *a, size_t c, size_t r)
 {

@@ -578,11 +578,17 @@ static int add_dir_cases(struct suite *s, DIR *d, size_t *cap)
 		struct suite_case *v = vec_grow(s->cases, s->ncases, cap, sizeof(*v), 16), *c;
 		size_t len = strlen(names[i]) - 5;
 
-		if (!v || !(v[s->ncases].args = calloc(1, sizeof(char *)))) {
+		if (!v) {
 			err = -ENOMEM;
 			break;
 		}
 		s->cases = v;
+		/* vec_grow leaves new room as it found it: a case starts empty */
+		memset(&v[s->ncases], 0, sizeof(*v));
+		if (!(v[s->ncases].args = calloc(1, sizeof(char *)))) {
+			err = -ENOMEM;
+			break;
+		}
 		c = &s->cases[s->ncases++];
 		snprintf(c->name, sizeof(c->name), "%.*s", (int)len, names[i]);
 		for (char *p = c->name; *p; p++)

@@ -2,9 +2,10 @@
 /*
  * suite_run.c: `phaseprof suite run`: every case of a suite on every runtime,
  * N times, interleaved (each round runs every runtime once, the order
- * rotating), each run through `phaseprof record` as a child, as compare does:
- * record's phases.json is read back and stored, one row per run, in
- * DIR/results.sqlite.
+ * rotating), each run through `phaseprof record` as a child: record's
+ * phases.json is read back and stored, one row per run, in
+ * DIR/results.sqlite. `phaseprof compare` runs one app through it too, as a
+ * suite of one case.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -221,7 +222,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, bool *done)
 }
 
 /* Runtimes from "a,b,c"; each labelled by its base name, made unique and safe for a file name. */
-static int split_runtimes(char *arg, struct rt **out, size_t *n)
+int suite_split_runtimes(char *arg, struct rt **out, size_t *n)
 {
 	struct rt *v = calloc(MAX_RUNTIMES, sizeof(*v));
 	char *save = NULL, *tok;
@@ -280,6 +281,25 @@ int suite_subdirs(int dirfd, const char *const *names, size_t n)
 	return fd;
 }
 
+/*
+ * dirfd/name as a regular file: never through a symlink, never blocking on a
+ * FIFO planted in a reused output folder. fd (blocking again) or -errno.
+ */
+static int open_regular(int dirfd, const char *name, int flags, mode_t mode)
+{
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 /* FNV-1a, 64 bits: stdout is compared by hash, not kept. */
 static uint64_t hash_fd(int fd, uint64_t *bytes)
 {
@@ -298,10 +318,10 @@ static uint64_t hash_fd(int fd, uint64_t *bytes)
 
 static int hash_file(int dirfd, const char *name, uint64_t *h, uint64_t *bytes)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_regular(dirfd, name, O_RDONLY, 0);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*h = hash_fd(fd, bytes);
 	close(fd);
 	return 0;
@@ -324,7 +344,7 @@ static void copy_line(char *out, size_t len, const char *line)
  */
 static void first_stderr_line(int dirfd, char *out, size_t len)
 {
-	int fd = openat(dirfd, "stderr", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_regular(dirfd, "stderr", O_RDONLY, 0);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char line[1024], last[1024] = "";
 
@@ -332,7 +352,8 @@ static void first_stderr_line(int dirfd, char *out, size_t len)
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strncmp(line, "phaseprof: ", 11)) {
-			if (line[0] && !out[0])
+			/* record's usage hint after its complaint is not the runtime's */
+			if (line[0] && !out[0] && strncmp(line, "see 'phaseprof ", 15))
 				copy_line(out, len, line);
 			continue;
 		}
@@ -355,8 +376,8 @@ static void exec_record(const struct runner *R, const struct suite_case *c, cons
 	const struct run_opts *o = R->o;
 	char **argv = calloc(MAX_PASS + c->nargs + 16, sizeof(*argv));
 	int in = open(c->stdin_path ?: "/dev/null", O_RDONLY);
-	int out = openat(rundirfd, "stdout", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-	int err = openat(rundirfd, "stderr", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+	int out = open_regular(rundirfd, "stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int err = open_regular(rundirfd, "stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	size_t n = 0;
 
 	if (!argv || in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
@@ -366,8 +387,10 @@ static void exec_record(const struct runner *R, const struct suite_case *c, cons
 		putenv(c->env[i]);
 	argv[n++] = "phaseprof";
 	argv[n++] = "record";
-	argv[n++] = "-F";
-	argv[n++] = (char *)freq;
+	if (freq) { /* NULL: record's own default */
+		argv[n++] = "-F";
+		argv[n++] = (char *)freq;
+	}
 	argv[n++] = "-x";
 	argv[n++] = (char *)r->path;
 	argv[n++] = "-o";
@@ -480,6 +503,26 @@ static void warn_failure(struct runner *R, const struct suite_case *c, const str
 			sr->stderr_first[0] ? sr->stderr_first : "no message", rundir);
 }
 
+/* -v of compare: record's stderr (the runtime's, then record's report) under a heading */
+static void show_report(const struct runner *R, const struct suite_case *c, const struct rt *r,
+			int dirfd, const char *run)
+{
+	int fd = open_regular(dirfd, "stderr", O_RDONLY, 0);
+	char buf[8192];
+	ssize_t n;
+
+	if (R->tty)
+		fprintf(stderr, "\r\033[K");
+	fprintf(stderr, "phaseprof: ---- %s on %s, %s: record's report ----\n", c->name, r->label,
+		run);
+	fflush(stderr);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, stderr) != (size_t)n)
+			break;
+	if (fd >= 0)
+		close(fd);
+}
+
 static int one_run(struct runner *R, const struct suite_case *c, const struct rt *r, unsigned round,
 		   bool *warned)
 {
@@ -522,6 +565,8 @@ static int one_run(struct runner *R, const struct suite_case *c, const struct rt
 	sr.outcome = timed_out ? RUN_TIMEOUT : sr.doc ? RUN_OK : RUN_FAILED;
 	hash_file(fd, "stdout", &sr.stdout_hash, &sr.stdout_bytes);
 	first_stderr_line(fd, first, sizeof(first));
+	if (R->o->show_reports)
+		show_report(R, c, r, fd, name);
 	close(fd);
 	ret = store__add_run(&R->st, R->batch, &sr);
 	if (sr.outcome != RUN_OK) {
@@ -577,13 +622,13 @@ static int expect_hash(const struct suite_case *c, uint64_t *h)
 	return 0;
 }
 
-static void join_argv(char *buf, size_t len, int argc, char **argv)
+static void join_argv(char *buf, size_t len, const char *verb, int argc, char **argv)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; i < argc && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "phaseprof suite ", argv[i]);
+		n += snprintf(buf + n, len - n, "%s%s", i ? " " : verb, argv[i]);
 }
 
 /* The batch's rows (environment, runtimes, cases) and its folder DIR/runs/bN. */
@@ -596,7 +641,7 @@ static int begin_batch(struct runner *R, const struct suite *s, int dirfd, int a
 
 	store__probe_env(&e);
 	snprintf(shard, sizeof(shard), "%u/%u", R->o->shard_k, R->o->shard_n);
-	join_argv(cmd, sizeof(cmd), argc, argv);
+	join_argv(cmd, sizeof(cmd), R->o->verb ?: "phaseprof suite ", argc, argv);
 	e.shard = shard;
 	e.command = cmd;
 	err = store__begin_batch(&R->st, &e, &R->batch);
@@ -641,20 +686,21 @@ static int run_suite(struct runner *R, const struct suite *s)
 			(int)stop_requested, R->done);
 	if (!err && !stop_requested)
 		err = store__end_batch(&R->st, R->batch);
-	printf("%zu runs (%zu failed) of %zu case%s on %zu runtime%s: %s/results.sqlite, batch "
-	       "%" PRId64 "\nnext: phaseprof suite report %s\n",
-	       R->done, R->failed, nc, nc == 1 ? "" : "s", R->nrts, R->nrts == 1 ? "" : "s", R->dir,
-	       R->batch, R->dir);
+	R->ncases = nc;
 	return err;
 }
 
-/* Every runtime exists and is an ELF executable, before the first run. 0 or an exit code. */
+int suite_run_batch(struct runner *R, const struct suite *s, int dirfd, int argc, char **argv)
+{
+	return begin_batch(R, s, dirfd, argc, argv) ?: run_suite(R, s);
+}
+
 /*
  * Every runtime exists and is an ELF executable, before the first run; record
  * gets the path found, since a case's `dir` moves the working directory.
  * 0 or an exit code.
  */
-static int check_runtimes(struct runner *R)
+int suite_check_runtimes(struct runner *R)
 {
 	for (size_t i = 0; i < R->nrts; i++) {
 		int ret = cmd_locate_runtime(R->rts[i].spec, R->rts[i].path, sizeof(R->rts[i].path));
@@ -666,7 +712,7 @@ static int check_runtimes(struct runner *R)
 }
 
 /* The output directory, opened safely, and its absolute name for record's -o. fd or -errno. */
-static int open_output(struct runner *R)
+int suite_open_output(struct runner *R)
 {
 	char link[64];
 	ssize_t n;
@@ -695,16 +741,16 @@ int suite_run(int argc, char **argv)
 
 	if (ret || done)
 		return ret;
-	if (split_runtimes(o.runtimes_arg, &R.rts, &R.nrts))
+	if (suite_split_runtimes(o.runtimes_arg, &R.rts, &R.nrts))
 		return cmd_usage_error("suite run",
 				       "-x takes 1 to 16 runtimes separated by commas, not '%s'",
 				       o.runtimes_arg);
-	ret = check_runtimes(&R);
+	ret = suite_check_runtimes(&R);
 	if (!ret && suite__load(o.suite, &s, err, sizeof(err))) {
 		fprintf(stderr, "phaseprof: %s\n", err);
 		ret = PP_EXIT_USAGE;
 	}
-	if (!ret && (dirfd = open_output(&R)) < 0) {
+	if (!ret && (dirfd = suite_open_output(&R)) < 0) {
 		pr_err("cannot use the output directory '%s': %s", o.output, strerror(-dirfd));
 		ret = PP_EXIT_FAILURE;
 	}
@@ -713,10 +759,15 @@ int suite_run(int argc, char **argv)
 		fprintf(stderr, "phaseprof: %s\n", err);
 		ret = PP_EXIT_FAILURE;
 	}
-	if (!ret && (begin_batch(&R, s, dirfd, argc, argv) || run_suite(&R, s))) {
+	if (!ret && suite_run_batch(&R, s, dirfd, argc, argv)) {
 		pr_err("cannot store the runs in '%s': %s", db, R.st.db ? "see above" : "not open");
 		ret = PP_EXIT_FAILURE;
 	}
+	if (!ret)
+		printf("%zu runs (%zu failed) of %zu case%s on %zu runtime%s: %s/results.sqlite, "
+		       "batch %" PRId64 "\nnext: phaseprof suite report %s\n",
+		       R.done, R.failed, R.ncases, R.ncases == 1 ? "" : "s", R.nrts,
+		       R.nrts == 1 ? "" : "s", R.dir, R.batch, R.dir);
 	if (!ret && o.drill && !stop_requested && suite_drill(&R, s, dirfd))
 		ret = PP_EXIT_FAILURE;
 	store__close(&R.st);

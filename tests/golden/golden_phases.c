@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 	struct plan plan = { 0 };
 	struct run_stats st;
 	struct report rep = { .profile = &prof, .runtime_path = cmd[0], .argv = cmd,
-			      .plan = &plan, .st = &st, .call_graph = "fp" };
+			      .plan = &plan, .st = &st, .call_graph = "fp",
+			      .backend = "bpf" /* the events are in the BPF backend's format */ };
 	uint32_t root;
 	size_t n;
 	FILE *f;

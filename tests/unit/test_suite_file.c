@@ -34,7 +34,7 @@ static int parse(const char *text, struct suite **s, char *err, size_t len)
 /* The error for text, with the temp file's path replaced by "S". */
 static const char *error_of(const char *text)
 {
-	static char err[512], out[512];
+	static char err[512], out[520];
 	struct suite *s = NULL;
 	size_t n = strlen(path);
 
