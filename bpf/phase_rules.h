@@ -2,7 +2,7 @@
 /*
  * phase_rules.h: the phase state machine, once. The kernel half
  * (bpf/phaseprof.bpf.c) keeps a thread's state in a map and tags each stack
- * sample with it; the user half's model (collector/phases.c) replays the same
+ * sample with it; the user half's model (model/phases.c) replays the same
  * events through the same functions to time the phases. tests/unit/
  * test_phase_rules.c drives both with the same event streams.
  *

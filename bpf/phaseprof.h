@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * phaseprof.h: what the kernel half (bpf/phaseprof.bpf.c) and the user half
- * (collector/) share: event records, cookie layout, phases. Self-contained:
+ * (user space) share: event records, cookie layout, phases. Self-contained:
  * UAPI types only, so both vmlinux.h and <linux/types.h> users can include it.
  */
 #ifndef PHASEPROF_BPF_H
@@ -94,7 +94,7 @@ enum pp_event_type {
 /*
  * Per-thread phase state: kept by the kernel half so every stack sample is
  * tagged with its thread's phase at that instant, and by the user half's model
- * (collector/phases.c) as it replays the events. Both change it only through
+ * (model/phases.c) as it replays the events. Both change it only through
  * the rules in phase_rules.h.
  */
 struct pp_tstate {

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
-#include "phases.h"
+#include <linux/types.h>
+#include "phaseprof.h"
 #include "plan.h"
 #include "runtime.h"
 

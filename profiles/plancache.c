@@ -35,7 +35,8 @@
 #include <unistd.h>
 #include "log.h"
 #include "outfile.h"
-#include "phases.h"
+#include <linux/types.h>
+#include "phaseprof.h"
 #include "plancache.h"
 #include "privs.h"
 #include "fileread.h"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../../collector/plancache.c"
+#include "../../profiles/plancache.c"
 
 static char dir[] = "/tmp/fuzz_plancache.XXXXXX";
 static char entry[4200], identity_line[512];

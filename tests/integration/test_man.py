@@ -163,7 +163,7 @@ def check_pages():
 def check_exit_codes():
     r = pp.run([pp.PHASEPROF, "record", "--help"])
     man = read_page("phaseprof.1").replace("\\-", "-")
-    with open(os.path.join(pp.SOURCE_DIR, "collector", "exitcodes.h")) as f:
+    with open(os.path.join(pp.SOURCE_DIR, "util", "exitcodes.h")) as f:
         codes = re.findall(r"= (\d+),", f.read())
     for c in codes:
         if c != "0":
