@@ -384,10 +384,11 @@ static int check_foreign(const struct install_rec *nr, const struct install_rec 
 
 /*
  * An event a perf record had open stays busy a moment after perf exits (its
- * perf events are freed after an RCU grace period): retry for about a second
- * before saying it is in use.
+ * perf events are freed after an RCU grace period): retry for a while
+ * (three seconds: on a loaded machine perf takes its time to exit) before saying
+ * it is in use.
  */
-#define REMOVE_TRIES 20
+#define REMOVE_TRIES 60
 #define REMOVE_WAIT_MS 50
 
 static int remove_event(const char *tracefs, const struct uprobe_def *d)

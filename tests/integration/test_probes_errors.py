@@ -56,9 +56,9 @@ else:
     r = pp.phaseprof(["probes", "install", "-x", pp.PHASETEST], env=env)
     pp.check(r.returncode == 0, f"install: {r.stderr}")
     data = os.path.join(pp.tmpdir(), "perf.data")
-    # the workload prints once perf has opened every event, then holds them 600 ms
+    # the workload prints once perf has opened every event, then holds them 300 ms
     rec = subprocess.Popen([perf, "record", "-q", "-o", data, "-e", "probe_phasetest:*", "--",
-                            pp.PHASETEST, "print=ready", "idle=600"],
+                            pp.PHASETEST, "print=ready", "idle=300"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ready = rec.stdout.readline().strip() == "ready"
     r = pp.phaseprof(["probes", "remove", "-x", pp.PHASETEST], env=env)
