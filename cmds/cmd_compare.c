@@ -163,8 +163,9 @@ static int pass_option(struct compare *C, const char *arg)
 	return pass_on(C, "--option", s);
 }
 
-static int parse_opt(int c, struct compare *C, char **argv)
+static int parse_opt(int c, void *ctx, char **argv)
 {
+	struct compare *C = ctx;
 	struct run_opts *o = &C->ro;
 
 	switch (c) {
@@ -210,37 +211,24 @@ static int parse_opt(int c, struct compare *C, char **argv)
 		log_verbosity++;
 		o->show_reports = true;
 		return 0;
-	case ':':
-		return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
 	default:
-		return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+		return 0;
 	}
 }
 
 static int parse_opts(int argc, char **argv, struct compare *C, bool *done)
 {
-	struct option longopts[20];
-	char shortopts[40];
-	int c, err;
+	static const struct opt_verb v = { "compare", compare_usage, compare_options,
+					   compare_examples, '+' };
+	int ret;
 
-	options_build(compare_options, longopts, shortopts, sizeof(shortopts));
 	C->ro.runs = DEFAULT_RUNS;
 	C->ro.warmup = DEFAULT_WARMUP;
 	C->ro.shard_k = C->ro.shard_n = 1;
 	C->ro.verb = "phaseprof "; /* argv[0] is "compare" */
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			options_help(stdout, compare_usage, compare_options, compare_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		}
-		err = parse_opt(c, C, argv);
-		if (err)
-			return err;
-	}
+	ret = options_parse(argc, argv, &v, parse_opt, C, done);
+	if (ret || *done)
+		return ret;
 	if (!C->ro.runtimes_arg)
 		return cmd_usage_error("compare", "no runtimes given; use -x RT1,RT2,...%s", "");
 	C->app = argv + optind;

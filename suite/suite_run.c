@@ -138,8 +138,10 @@ static int pass_on(struct run_opts *o, const char *opt, const char *arg)
 	return 0;
 }
 
-static int parse_opt(int c, struct run_opts *o, char **argv)
+static int parse_opt(int c, void *ctx, char **argv)
 {
+	struct run_opts *o = ctx;
+
 	switch (c) {
 	case 'x':
 		o->runtimes_arg = optarg;
@@ -196,38 +198,25 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 	case 'v':
 		log_verbosity++;
 		return 0;
-	case ':':
-		return cmd_usage_error("suite run", "option '%s' needs a value", argv[optind - 1]);
 	default:
-		return cmd_usage_error("suite run", "unknown option '%s'", argv[optind - 1]);
+		return 0;
 	}
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o, bool *done)
 {
-	struct option longopts[24];
-	char shortopts[40];
-	int c, err;
+	static const struct opt_verb v = { "suite run", run_usage, suite_run_options, run_examples,
+					   '+' };
+	int ret;
 
-	options_build(suite_run_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
 	o->runs = DEFAULT_RUNS;
 	o->warmup = DEFAULT_WARMUP;
 	o->shard_k = o->shard_n = 1;
 	o->freq = "0";
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			options_help(stdout, run_usage, suite_run_options, run_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		}
-		err = parse_opt(c, o, argv);
-		if (err)
-			return err;
-	}
+	ret = options_parse(argc, argv, &v, parse_opt, o, done);
+	if (ret || *done)
+		return ret;
 	if (!o->runtimes_arg)
 		return cmd_usage_error("suite run", "no runtimes given; use -x RT1,RT2,...%s", "");
 	if (!o->output)
