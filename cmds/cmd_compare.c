@@ -45,13 +45,13 @@
 #define TABLE_CELL 96
 
 enum {
-	OPT_WARMUP = 256,
-	OPT_KEEP_CACHE,
+	OPT_WARMUP = RUN_OPT_WARMUP,
+	OPT_DEBUGINFO = RUN_OPT_DEBUGINFO,
+	OPT_CALL_GRAPH = RUN_OPT_CALL_GRAPH,
+	OPT_BACKEND = RUN_OPT_BACKEND,
+	OPT_KEEP_CACHE = RUN_OPT_NEXT,
 	OPT_OPTION,
-	OPT_DEBUGINFO,
 	OPT_CPU,
-	OPT_CALL_GRAPH,
-	OPT_BACKEND,
 	OPT_GENERIC
 };
 
@@ -126,27 +126,9 @@ struct compare {
 	char case_name[SUITE_NAME_MAX];
 };
 
-static int parse_count(const char *arg, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (!*arg || *end || *arg == '-' || v < min || v > max)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int pass_on(struct compare *C, const char *opt, const char *arg)
 {
-	struct run_opts *o = &C->ro;
-
-	if (o->npass + 2 > MAX_PASS)
-		return cmd_usage_error("compare", "too many options to pass on to record%s", "");
-	o->pass[o->npass++] = opt;
-	if (arg)
-		o->pass[o->npass++] = arg;
-	return 0;
+	return suite_pass_on(&C->ro, "compare", opt, arg);
 }
 
 /* NAME=VALUE passed to record as NAME?=VALUE: set where the runtime's profile has it */
@@ -163,46 +145,24 @@ static int pass_option(struct compare *C, const char *arg)
 	return pass_on(C, "--option", s);
 }
 
-static int parse_opt(int c, struct compare *C, char **argv)
+static int parse_opt(int c, void *ctx, char **argv)
 {
+	struct compare *C = ctx;
 	struct run_opts *o = &C->ro;
+	int ret = suite_run_option(c, o, "compare");
 
+	(void)argv;
+	if (ret >= 0)
+		return ret;
 	switch (c) {
-	case 'x':
-		o->runtimes_arg = optarg;
-		return 0;
-	case 'o':
-		o->output = optarg;
-		return 0;
-	case 'F':
-		o->freq = optarg;
-		return 0;
 	case OPT_CPU:
 		C->cpu = true;
 		return 0;
-	case 'n':
-		return parse_count(optarg, 1, 10000, &o->runs)
-			   ? cmd_usage_error("compare",
-					     "-n takes a number of runs from 1 to 10000, not '%s'",
-					     optarg)
-			   : 0;
-	case OPT_WARMUP:
-		return parse_count(optarg, 0, 1000, &o->warmup)
-			   ? cmd_usage_error("compare",
-					     "--warmup takes a number from 0 to 1000, not '%s'",
-					     optarg)
-			   : 0;
 	/* every runtime gets it, so only where its profile has the option (NAME?=) */
 	case OPT_KEEP_CACHE:
 		return pass_on(C, "--option", "no-cache?=off");
 	case OPT_OPTION:
 		return pass_option(C, optarg);
-	case OPT_DEBUGINFO:
-		return pass_on(C, "--debuginfo", optarg);
-	case OPT_CALL_GRAPH:
-		return pass_on(C, "--call-graph", optarg);
-	case OPT_BACKEND:
-		return pass_on(C, "--backend", optarg);
 	case OPT_GENERIC:
 		C->generic = true;
 		return pass_on(C, "--generic", NULL);
@@ -210,37 +170,24 @@ static int parse_opt(int c, struct compare *C, char **argv)
 		log_verbosity++;
 		o->show_reports = true;
 		return 0;
-	case ':':
-		return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
 	default:
-		return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+		return 0;
 	}
 }
 
 static int parse_opts(int argc, char **argv, struct compare *C, bool *done)
 {
-	struct option longopts[20];
-	char shortopts[40];
-	int c, err;
+	static const struct opt_verb v = { "compare", compare_usage, compare_options,
+					   compare_examples, '+' };
+	int ret;
 
-	options_build(compare_options, longopts, shortopts, sizeof(shortopts));
 	C->ro.runs = DEFAULT_RUNS;
 	C->ro.warmup = DEFAULT_WARMUP;
 	C->ro.shard_k = C->ro.shard_n = 1;
 	C->ro.verb = "phaseprof "; /* argv[0] is "compare" */
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			options_help(stdout, compare_usage, compare_options, compare_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		}
-		err = parse_opt(c, C, argv);
-		if (err)
-			return err;
-	}
+	ret = options_parse(argc, argv, &v, parse_opt, C, done);
+	if (ret || *done)
+		return ret;
 	if (!C->ro.runtimes_arg)
 		return cmd_usage_error("compare", "no runtimes given; use -x RT1,RT2,...%s", "");
 	C->app = argv + optind;

@@ -1066,50 +1066,55 @@ static int cmd_install(const struct probes_opts *o)
 
 /* ---- command line ---- */
 
+/* what the options give before they are checked */
+struct probes_args {
+	struct probes_opts *o;
+	const char *config;
+};
+
+static int probes_option(int c, void *ctx, char **argv)
+{
+	struct probes_args *a = ctx;
+	struct probes_opts *o = a->o;
+
+	(void)argv;
+	switch (c) {
+	case 1:
+		if (!o->verb)
+			o->verb = optarg;
+		else if (o->nnames < MAX_NAMES)
+			o->names[o->nnames++] = optarg;
+		break;
+	case 'x': o->runtime = optarg; break;
+	case OPT_PROBES: o->probes = optarg; break;
+	case OPT_BOOT: o->boot = true; break;
+	case OPT_FROM_BOOT: o->from_boot = true; break;
+	case OPT_ALL: o->all = true; break;
+	case OPT_CONFIG_DIR: a->config = optarg; break;
+	case 'v': log_verbosity++; break;
+	case OPT_DEBUGINFO:
+		if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
+			return cmd_usage_error("probes", "too many --debuginfo directories (at most 16)", "");
+		o->debuginfo[o->ndebuginfo++] = optarg;
+		break;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct probes_opts *o, bool *done)
 {
-	struct option longopts[16];
-	char shortopts[32];
-	const char *env = getenv("PHASEPROF_CONFIG_DIR"), *config = NULL;
-	int c;
+	/* '-': options may follow the verb and profile names, which come as 1 */
+	static const struct opt_verb v = { "probes", probes_usage, probes_options, probes_examples,
+					   '-' };
+	const char *env = getenv("PHASEPROF_CONFIG_DIR"), *config;
+	struct probes_args a = { o, NULL };
+	int ret;
 
-	options_build(probes_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	/* permute: options may follow the verb and profile names */
-	shortopts[0] = '-';
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 1:
-			if (!o->verb)
-				o->verb = optarg;
-			else if (o->nnames < MAX_NAMES)
-				o->names[o->nnames++] = optarg;
-			break;
-		case 'x': o->runtime = optarg; break;
-		case OPT_PROBES: o->probes = optarg; break;
-		case OPT_BOOT: o->boot = true; break;
-		case OPT_FROM_BOOT: o->from_boot = true; break;
-		case OPT_ALL: o->all = true; break;
-		case OPT_CONFIG_DIR: config = optarg; break;
-		case 'v': log_verbosity++; break;
-		case OPT_DEBUGINFO:
-			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
-				return cmd_usage_error("probes", "too many --debuginfo directories (at most 16)", "");
-			o->debuginfo[o->ndebuginfo++] = optarg;
-			break;
-		case 'h':
-			options_help(stdout, probes_usage, probes_options, probes_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		case ':':
-			return cmd_usage_error("probes", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cmd_usage_error("probes", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	ret = options_parse(argc, argv, &v, probes_option, &a, done);
+	if (ret || *done)
+		return ret;
+	config = a.config;
 	if (!config)
 		config = env && *env ? env : DEFAULT_CONFIG_DIR;
 	if (config[0] != '/' || strlen(config) >= sizeof(o->config) || !uprobe_path__safe(config))

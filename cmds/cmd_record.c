@@ -253,80 +253,77 @@ static int apply_profile_options(struct profile *p, const struct record_opts *o)
 }
 
 /* 0 to go on, or an exit code (PP_EXIT_OK after --help). */
+static int record_option(int c, void *ctx, char **argv)
+{
+	struct record_opts *o = ctx;
+
+	(void)argv;
+	switch (c) {
+	case 'x': o->runtime = optarg; break;
+	case 'o': o->output = optarg; break;
+	case OPT_PROBES: o->probes = optarg; break;
+	case OPT_BTF: o->btf = optarg; break;
+	case OPT_BACKEND:
+		if (strcmp(optarg, "bpf") && strcmp(optarg, "perf") && strcmp(optarg, "auto"))
+			return cmd_usage_error("record", "--backend takes bpf, perf or auto, not '%s'", optarg);
+		o->backend = optarg;
+		break;
+	case OPT_RAW: o->raw = true; break;
+	case OPT_NO_PHASE_FRAME: o->stack.phase_frame = false; break;
+	case OPT_NO_PROCESS_FRAME: o->stack.process_frame = false; break;
+	case OPT_GENERIC: o->generic = true; break;
+	case OPT_NO_FALLBACK: o->no_fallback = true; break;
+	case OPT_MODULE: o->module = optarg; break;
+	case OPT_KEEP_CACHE: o->keep_cache = true; break;
+	case OPT_SYSCALLS: o->syscalls = true; break;
+	case OPT_OFFCPU: o->offcpu = true; break;
+	case OPT_CALL_GRAPH:
+		if (parse_call_graph(optarg, o))
+			return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
+					   "to 32768) or auto, not '%s'", optarg);
+		break;
+	case OPT_OPTION:
+		if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
+			return cmd_usage_error("record", "--option takes NAME=on, NAME=off or "
+					   "NAME?=on|off (at most 16), not '%s'", optarg);
+		o->options[o->noptions++] = optarg;
+		break;
+	case 'F':
+		if (parse_freq(optarg, &o->freq))
+			return cmd_usage_error("record", "-F takes a frequency from 0 to "
+					   STRINGIFY(MAX_FREQ) " (Hz), not '%s': more samples "
+					   "would cost the runtime more CPU than they tell about it",
+					   optarg);
+		break;
+	case 'v': log_verbosity++; break;
+	case OPT_DEBUGINFO:
+		if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
+			return cmd_usage_error("record", "too many --debuginfo directories (at most 16)", "");
+		o->debuginfo[o->ndebuginfo++] = optarg;
+		break;
+	case OPT_BUFFER:
+		if (parse_buffer_size(optarg, &o->buffer_mb))
+			return cmd_usage_error("record", "--buffer-size takes a power of two from 1 to 1024 "
+					   "(MiB), not '%s'", optarg);
+		break;
+	}
+	return 0;
+}
+
 static int parse_record_opts(int argc, char **argv, struct record_opts *o, bool *done)
 {
-	struct option longopts[32];
-	char shortopts[64];
-	int c;
+	static const struct opt_verb v = { "record", record_usage, record_options, record_examples,
+					   '+' };
+	int ret;
 
-	options_build(record_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
 	o->buffer_mb = DEFAULT_BUFFER_MB;
 	o->freq = DEFAULT_FREQ;
 	o->stack_copy = DEFAULT_STACK_COPY;
 	o->stack = (struct stack_opts){ .phase_frame = true, .process_frame = true };
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'x': o->runtime = optarg; break;
-		case 'o': o->output = optarg; break;
-		case OPT_PROBES: o->probes = optarg; break;
-		case OPT_BTF: o->btf = optarg; break;
-		case OPT_BACKEND:
-			if (strcmp(optarg, "bpf") && strcmp(optarg, "perf") && strcmp(optarg, "auto"))
-				return cmd_usage_error("record", "--backend takes bpf, perf or auto, not '%s'", optarg);
-			o->backend = optarg;
-			break;
-		case OPT_RAW: o->raw = true; break;
-		case OPT_NO_PHASE_FRAME: o->stack.phase_frame = false; break;
-		case OPT_NO_PROCESS_FRAME: o->stack.process_frame = false; break;
-		case OPT_GENERIC: o->generic = true; break;
-		case OPT_NO_FALLBACK: o->no_fallback = true; break;
-		case OPT_MODULE: o->module = optarg; break;
-		case OPT_KEEP_CACHE: o->keep_cache = true; break;
-		case OPT_SYSCALLS: o->syscalls = true; break;
-		case OPT_OFFCPU: o->offcpu = true; break;
-		case OPT_CALL_GRAPH:
-			if (parse_call_graph(optarg, o))
-				return cmd_usage_error("record", "--call-graph takes fp, dwarf, dwarf,SIZE (bytes, 512 "
-						   "to 32768) or auto, not '%s'", optarg);
-			break;
-		case OPT_OPTION:
-			if (o->noptions == MAX_PROFILE_OPTIONS || !valid_option(optarg))
-				return cmd_usage_error("record", "--option takes NAME=on, NAME=off or "
-						   "NAME?=on|off (at most 16), not '%s'", optarg);
-			o->options[o->noptions++] = optarg;
-			break;
-		case 'F':
-			if (parse_freq(optarg, &o->freq))
-				return cmd_usage_error("record", "-F takes a frequency from 0 to "
-						   STRINGIFY(MAX_FREQ) " (Hz), not '%s': more samples "
-						   "would cost the runtime more CPU than they tell about it",
-						   optarg);
-			break;
-		case 'v': log_verbosity++; break;
-		case OPT_DEBUGINFO:
-			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
-				return cmd_usage_error("record", "too many --debuginfo directories (at most 16)", "");
-			o->debuginfo[o->ndebuginfo++] = optarg;
-			break;
-		case OPT_BUFFER:
-			if (parse_buffer_size(optarg, &o->buffer_mb))
-				return cmd_usage_error("record", "--buffer-size takes a power of two from 1 to 1024 "
-						   "(MiB), not '%s'", optarg);
-			break;
-		case 'h':
-			options_help(stdout, record_usage, record_options, record_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		case ':':
-			return cmd_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cmd_usage_error("record", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	ret = options_parse(argc, argv, &v, record_option, o, done);
+	if (ret || *done)
+		return ret;
 	if (!o->runtime)
 		return cmd_usage_error("record", "%sno runtime given; use -x RUNTIME", "");
 	o->args = argv + optind;

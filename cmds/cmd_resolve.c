@@ -68,54 +68,50 @@ static const char resolve_examples[] =
 	"exit status: 0 all found, 64 usage, 66 a SPEC matches nothing or no symbols,\n"
 	"127 BINARY not found, 126 not ELF, 125 other failure (see phaseprof(1))\n";
 
+static int resolve_option(int c, void *ctx, char **argv)
+{
+	struct resolve_opts *o = ctx;
+
+	(void)argv;
+	switch (c) {
+	case 'x':
+		o->binary = optarg;
+		break;
+	case 'd': {
+		const char **p = realloc(o->debuginfo, (o->ndebuginfo + 1) * sizeof(*p));
+
+		if (!p)
+			return PP_EXIT_FAILURE;
+		p[o->ndebuginfo++] = optarg;
+		o->debuginfo = p;
+		break;
+	}
+	case 'j':
+		o->json = true;
+		break;
+	case 'b':
+		o->build_id = optarg;
+		break;
+	case 'i':
+		o->inputs_from = optarg;
+		break;
+	case 'v':
+		log_verbosity++;
+		break;
+	}
+	return 0;
+}
+
 /* 0 to go on, or an exit code (PP_EXIT_OK after --help, with *done set) */
 static int parse_args(int argc, char **argv, struct resolve_opts *o, bool *done)
 {
-	struct option longopts[16];
-	char shortopts[32];
-	int c;
+	/* order 0: getopt permutes, options may follow the SPECs */
+	static const struct opt_verb v = { "resolve", resolve_usage, resolve_options,
+					   resolve_examples, 0 };
+	int ret = options_parse(argc, argv, &v, resolve_option, o, done);
 
-	options_build(resolve_options, longopts, shortopts, sizeof(shortopts));
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	/* without the leading '+', getopt permutes: options may follow the SPECs */
-	while ((c = getopt_long(argc, argv, shortopts + 1, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'x':
-			o->binary = optarg;
-			break;
-		case 'd': {
-			const char **p = realloc(o->debuginfo, (o->ndebuginfo + 1) * sizeof(*p));
-
-			if (!p)
-				return PP_EXIT_FAILURE;
-			p[o->ndebuginfo++] = optarg;
-			o->debuginfo = p;
-			break;
-		}
-		case 'j':
-			o->json = true;
-			break;
-		case 'b':
-			o->build_id = optarg;
-			break;
-		case 'i':
-			o->inputs_from = optarg;
-			break;
-		case 'v':
-			log_verbosity++;
-			break;
-		case 'h':
-			options_help(stdout, resolve_usage, resolve_options, resolve_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		case ':':
-			return cmd_usage_error("resolve", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cmd_usage_error("resolve", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (ret || *done)
+		return ret;
 	if (!o->binary)
 		return cmd_usage_error("resolve", "%smissing -x BINARY", "");
 	return 0;

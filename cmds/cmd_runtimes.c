@@ -93,44 +93,41 @@ struct entry {
 	int status;    /* exit status this entry asks for */
 };
 
+static int runtimes_option(int c, void *ctx, char **argv)
+{
+	struct runtimes_opts *o = ctx;
+
+	(void)argv;
+	switch (c) {
+	case OPT_JSON: o->json = true; break;
+	case OPT_VERIFY: o->verify = true; break;
+	case 'x':
+		if (o->nnames == MAX_RUNTIME_ARGS)
+			return cmd_usage_error("runtimes", "too many runtimes (at most 64)%s", "");
+		o->xnames[o->nnames++] = optarg;
+		break;
+	case OPT_PROBES: o->probes = optarg; break;
+	case OPT_NO_VERSION: o->no_version = true; break;
+	case 'v': log_verbosity++; break;
+	case OPT_DEBUGINFO:
+		if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
+			return cmd_usage_error("runtimes", "too many --debuginfo directories (at most 16)%s", "");
+		o->debuginfo[o->ndebuginfo++] = optarg;
+		break;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct runtimes_opts *o, bool *done)
 {
-	struct option longopts[16];
-	char shortopts[32];
-	int c;
+	static const struct opt_verb v = { "runtimes", runtimes_usage, runtimes_options,
+					   runtimes_examples, '+' };
+	int ret;
 
-	options_build(runtimes_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON: o->json = true; break;
-		case OPT_VERIFY: o->verify = true; break;
-		case 'x':
-			if (o->nnames == MAX_RUNTIME_ARGS)
-				return cmd_usage_error("runtimes", "too many runtimes (at most 64)%s", "");
-			o->xnames[o->nnames++] = optarg;
-			break;
-		case OPT_PROBES: o->probes = optarg; break;
-		case OPT_NO_VERSION: o->no_version = true; break;
-		case 'v': log_verbosity++; break;
-		case OPT_DEBUGINFO:
-			if (o->ndebuginfo == MAX_DEBUGINFO_DIRS)
-				return cmd_usage_error("runtimes", "too many --debuginfo directories (at most 16)%s", "");
-			o->debuginfo[o->ndebuginfo++] = optarg;
-			break;
-		case 'h':
-			options_help(stdout, runtimes_usage, runtimes_options, runtimes_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		case ':':
-			return cmd_usage_error("runtimes", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cmd_usage_error("runtimes", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	ret = options_parse(argc, argv, &v, runtimes_option, o, done);
+	if (ret || *done)
+		return ret;
 	for (int i = optind; i < argc; i++) {
 		if (o->nnames == MAX_RUNTIME_ARGS)
 			return cmd_usage_error("runtimes", "too many runtimes (at most 64)%s", "");

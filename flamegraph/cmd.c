@@ -215,36 +215,34 @@ static int apply_option(struct cmdline *c, const char *verb, int id, char *arg)
 	return 0;
 }
 
+/* with no verb name, options_parse hands -h, ':' and '?' here */
+static int flame_option(int id, void *ctx, char **argv)
+{
+	if (id == '?' || id == ':') {
+		const char *bad = argv[optind - 1];
+
+		if (id == ':')
+			fg_err("%s: option '%s' needs a value; see 'phaseprof %s --help'", argv[0],
+			       bad, argv[0]);
+		else if (optopt && optopt < 256)
+			fg_err("%s: unknown option '-%c'; see 'phaseprof %s --help'", argv[0], optopt,
+			       argv[0]);
+		else
+			fg_err("%s: unknown option '%s'; see 'phaseprof %s --help'", argv[0], bad,
+			       argv[0]);
+		return -EINVAL;
+	}
+	return apply_option(ctx, argv[0], id, optarg) ? -EINVAL : 0;
+}
+
 static int parse_cmdline(int argc, char **argv, unsigned verb, struct cmdline *c)
 {
-	const struct opt_doc *docs = verb == VERB_DIFF ? diff_options : flame_options;
-	struct option longopts[32];
-	char shortopts[16];
-	int id;
+	const struct opt_verb v = { .docs = verb == VERB_DIFF ? diff_options : flame_options,
+				    .order = '+' };
+	bool done;
 
-	options_build(docs, longopts, shortopts, sizeof(shortopts));
 	flame_opts_init(&c->opts);
-	optind = 0;
-	opterr = 0;
-	while ((id = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (id == '?' || id == ':') {
-			const char *bad = argv[optind - 1];
-
-			if (id == ':')
-				fg_err("%s: option '%s' needs a value; see 'phaseprof %s --help'",
-				       argv[0], bad, argv[0]);
-			else if (optopt && optopt < 256)
-				fg_err("%s: unknown option '-%c'; see 'phaseprof %s --help'", argv[0],
-				       optopt, argv[0]);
-			else
-				fg_err("%s: unknown option '%s'; see 'phaseprof %s --help'", argv[0],
-				       bad, argv[0]);
-			return -EINVAL;
-		}
-		if (apply_option(c, argv[0], id, optarg))
-			return -EINVAL;
-	}
-	return 0;
+	return options_parse(argc, argv, &v, flame_option, c, &done);
 }
 
 /* An SVG on a terminal is a screenful of markup: say where it should go instead. */

@@ -62,50 +62,46 @@ struct verdict {
 	size_t compared, regressions, broken;
 };
 
+static int gate_option(int c, void *ctx, char **argv)
+{
+	struct gate_opts *o = ctx;
+	char *end;
+
+	(void)argv;
+	switch (c) {
+	case OPT_THRESHOLD:
+		o->threshold = strtod(optarg, &end);
+		if (!*optarg || *end || !(o->threshold >= 0) || o->threshold > 10000)
+			return cmd_usage_error("suite gate",
+					       "--threshold takes a percentage from 0 "
+					       "to 10000, not '%s'",
+					       optarg);
+		break;
+	case OPT_FORMAT:
+		if (strcmp(optarg, "text") && strcmp(optarg, "markdown"))
+			return cmd_usage_error("suite gate",
+					       "--format takes text or markdown, not '%s'",
+					       optarg);
+		o->markdown = !strcmp(optarg, "markdown");
+		break;
+	case OPT_CPU:
+		o->cpu = true;
+		break;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct gate_opts *o, bool *done)
 {
-	struct option longopts[8];
-	char shortopts[16], *end;
-	int c;
+	static const struct opt_verb v = { "suite gate", gate_usage, suite_gate_options,
+					   gate_examples, '+' };
+	int ret;
 
-	options_build(suite_gate_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
 	o->threshold = DEFAULT_THRESHOLD;
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_THRESHOLD:
-			o->threshold = strtod(optarg, &end);
-			if (!*optarg || *end || !(o->threshold >= 0) || o->threshold > 10000)
-				return cmd_usage_error("suite gate",
-						       "--threshold takes a percentage from 0 "
-						       "to 10000, not '%s'",
-						       optarg);
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") && strcmp(optarg, "markdown"))
-				return cmd_usage_error("suite gate",
-						       "--format takes text or markdown, not '%s'",
-						       optarg);
-			o->markdown = !strcmp(optarg, "markdown");
-			break;
-		case OPT_CPU:
-			o->cpu = true;
-			break;
-		case 'h':
-			options_help(stdout, gate_usage, suite_gate_options, gate_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		case ':':
-			return cmd_usage_error("suite gate", "option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return cmd_usage_error("suite gate", "unknown option '%s'",
-					       argv[optind - 1]);
-		}
-	}
+	ret = options_parse(argc, argv, &v, gate_option, o, done);
+	if (ret || *done)
+		return ret;
 	if (argc - optind != 2)
 		return cmd_usage_error("suite gate",
 				       "give BASE and NEW (each a DIR or a .sqlite file)%s", "");

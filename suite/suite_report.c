@@ -79,52 +79,47 @@ static int parse_metric(const char *s, int *metric)
 	return -EINVAL;
 }
 
+static int report_option(int c, void *ctx, char **argv)
+{
+	struct report_opts *o = ctx;
+
+	(void)argv;
+	switch (c) {
+	case OPT_FORMAT:
+		if (parse_format(optarg, &o->fmt))
+			return cmd_usage_error(
+			    "suite report",
+			    "--format takes table, json, csv or html, not '%s'", optarg);
+		break;
+	case OPT_PHASE:
+		if (parse_metric(optarg, &o->metric))
+			return cmd_usage_error(
+			    "suite report",
+			    "--phase takes run, startup, load, "
+			    "compile, instantiate, execute, teardown or unknown, not '%s'",
+			    optarg);
+		break;
+	case OPT_CPU:
+		o->cpu = true;
+		break;
+	case OPT_ALL:
+		o->all = true;
+		break;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct report_opts *o, bool *done)
 {
-	struct option longopts[8];
-	char shortopts[16];
-	int c;
+	static const struct opt_verb v = { "suite report", report_usage, suite_report_options,
+					   report_examples, '+' };
+	int ret;
 
-	options_build(suite_report_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
 	o->metric = SUITE_PHASE_RUN;
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_FORMAT:
-			if (parse_format(optarg, &o->fmt))
-				return cmd_usage_error(
-				    "suite report",
-				    "--format takes table, json, csv or html, not '%s'", optarg);
-			break;
-		case OPT_PHASE:
-			if (parse_metric(optarg, &o->metric))
-				return cmd_usage_error(
-				    "suite report",
-				    "--phase takes run, startup, load, "
-				    "compile, instantiate, execute, teardown or unknown, not '%s'",
-				    optarg);
-			break;
-		case OPT_CPU:
-			o->cpu = true;
-			break;
-		case OPT_ALL:
-			o->all = true;
-			break;
-		case 'h':
-			options_help(stdout, report_usage, suite_report_options, report_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		case ':':
-			return cmd_usage_error("suite report", "option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return cmd_usage_error("suite report", "unknown option '%s'",
-					       argv[optind - 1]);
-		}
-	}
+	ret = options_parse(argc, argv, &v, report_option, o, done);
+	if (ret || *done)
+		return ret;
 	if (argc - optind != 1)
 		return cmd_usage_error(
 		    "suite report", "give one DIR (of suite run -o DIR) or a .sqlite file%s", "");

@@ -42,15 +42,15 @@
 #define STOP_GRACE_MS 2000 /* after a timeout: from the first signal to the next */
 
 enum {
-	OPT_WARMUP = 256,
-	OPT_SHARD,
+	OPT_WARMUP = RUN_OPT_WARMUP,
+	OPT_DEBUGINFO = RUN_OPT_DEBUGINFO,
+	OPT_CALL_GRAPH = RUN_OPT_CALL_GRAPH,
+	OPT_BACKEND = RUN_OPT_BACKEND,
+	OPT_SHARD = RUN_OPT_NEXT,
 	OPT_DRILL,
 	OPT_OPTION,
 	OPT_KEEP_CACHE,
-	OPT_DEBUGINFO,
 	OPT_GENERIC,
-	OPT_BACKEND,
-	OPT_CALL_GRAPH,
 	OPT_AOT_COMPILER,
 	OPT_NO_AOT_CACHE
 };
@@ -128,17 +128,22 @@ static int parse_shard(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-static int pass_on(struct run_opts *o, const char *opt, const char *arg)
+int suite_pass_on(struct run_opts *o, const char *verb, const char *opt, const char *arg)
 {
 	if (o->npass + 2 > MAX_PASS)
-		return cmd_usage_error("suite run", "too many options to pass on to record%s", "");
+		return cmd_usage_error(verb, "too many options to pass on to record%s", "");
 	o->pass[o->npass++] = opt;
 	if (arg)
 		o->pass[o->npass++] = arg;
 	return 0;
 }
 
-static int parse_opt(int c, struct run_opts *o, char **argv)
+static int pass_on(struct run_opts *o, const char *opt, const char *arg)
+{
+	return suite_pass_on(o, "suite run", opt, arg);
+}
+
+int suite_run_option(int c, struct run_opts *o, const char *verb)
 {
 	switch (c) {
 	case 'x':
@@ -152,16 +157,35 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 		return 0;
 	case 'n':
 		return parse_count(optarg, 1, 10000, &o->runs)
-			   ? cmd_usage_error("suite run",
+			   ? cmd_usage_error(verb,
 					     "-n takes a number of runs from 1 to 10000, not '%s'",
 					     optarg)
 			   : 0;
-	case OPT_WARMUP:
+	case RUN_OPT_WARMUP:
 		return parse_count(optarg, 0, 1000, &o->warmup)
-			   ? cmd_usage_error("suite run",
-					     "--warmup takes a number from 0 to 1000, not '%s'",
+			   ? cmd_usage_error(verb, "--warmup takes a number from 0 to 1000, not '%s'",
 					     optarg)
 			   : 0;
+	case RUN_OPT_DEBUGINFO:
+		return suite_pass_on(o, verb, "--debuginfo", optarg);
+	case RUN_OPT_CALL_GRAPH:
+		return suite_pass_on(o, verb, "--call-graph", optarg);
+	case RUN_OPT_BACKEND:
+		return suite_pass_on(o, verb, "--backend", optarg);
+	default:
+		return -1;
+	}
+}
+
+static int parse_opt(int c, void *ctx, char **argv)
+{
+	struct run_opts *o = ctx;
+	int ret = suite_run_option(c, o, "suite run");
+
+	(void)argv;
+	if (ret >= 0)
+		return ret;
+	switch (c) {
 	case OPT_SHARD:
 		return parse_shard(optarg, o)
 			   ? cmd_usage_error("suite run",
@@ -173,18 +197,12 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 					     "--drill takes a number from 0 to 1000, not '%s'",
 					     optarg)
 			   : 0;
-	case OPT_CALL_GRAPH:
-		return pass_on(o, "--call-graph", optarg);
-	case OPT_BACKEND:
-		return pass_on(o, "--backend", optarg);
 	case OPT_GENERIC:
 		return pass_on(o, "--generic", NULL);
 	case OPT_OPTION:
 		return pass_on(o, "--option", optarg);
 	case OPT_KEEP_CACHE:
 		return pass_on(o, "--keep-cache", NULL);
-	case OPT_DEBUGINFO:
-		return pass_on(o, "--debuginfo", optarg);
 	case OPT_AOT_COMPILER:
 		if (o->naot_compilers == MAX_PASS)
 			return cmd_usage_error("suite run", "too many --aot-compiler%s", "");
@@ -196,38 +214,25 @@ static int parse_opt(int c, struct run_opts *o, char **argv)
 	case 'v':
 		log_verbosity++;
 		return 0;
-	case ':':
-		return cmd_usage_error("suite run", "option '%s' needs a value", argv[optind - 1]);
 	default:
-		return cmd_usage_error("suite run", "unknown option '%s'", argv[optind - 1]);
+		return 0;
 	}
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o, bool *done)
 {
-	struct option longopts[24];
-	char shortopts[40];
-	int c, err;
+	static const struct opt_verb v = { "suite run", run_usage, suite_run_options, run_examples,
+					   '+' };
+	int ret;
 
-	options_build(suite_run_options, longopts, shortopts, sizeof(shortopts));
 	memset(o, 0, sizeof(*o));
 	o->runs = DEFAULT_RUNS;
 	o->warmup = DEFAULT_WARMUP;
 	o->shard_k = o->shard_n = 1;
 	o->freq = "0";
-	*done = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			options_help(stdout, run_usage, suite_run_options, run_examples);
-			*done = true;
-			return PP_EXIT_OK;
-		}
-		err = parse_opt(c, o, argv);
-		if (err)
-			return err;
-	}
+	ret = options_parse(argc, argv, &v, parse_opt, o, done);
+	if (ret || *done)
+		return ret;
 	if (!o->runtimes_arg)
 		return cmd_usage_error("suite run", "no runtimes given; use -x RT1,RT2,...%s", "");
 	if (!o->output)

@@ -40,6 +40,24 @@ struct run_opts {
 	bool no_aot_cache;
 };
 
+/* The option values compare and suite run share; each verb's own start at RUN_OPT_NEXT. */
+enum {
+	RUN_OPT_WARMUP = 256,
+	RUN_OPT_DEBUGINFO,
+	RUN_OPT_CALL_GRAPH,
+	RUN_OPT_BACKEND,
+	RUN_OPT_NEXT
+};
+
+/*
+ * An option of the runner that compare and suite run both take: -x, -o, -F,
+ * -n, --warmup, and --debuginfo, --call-graph, --backend passed on to each
+ * record. 0 or an exit code (usage errors name verb); -1 when c is none of them.
+ */
+int suite_run_option(int c, struct run_opts *o, const char *verb);
+/* Pass "opt [arg]" on to each record. 0 or PP_EXIT_USAGE. */
+int suite_pass_on(struct run_opts *o, const char *verb, const char *opt, const char *arg);
+
 /* The runner's state through the batch. */
 struct runner {
 	const struct run_opts *o;
