@@ -291,6 +291,19 @@ static int finish_output(struct fg_out *o, int err)
 	return err;
 }
 
+/* An empty tree (a diff's when diff) laid out as opts asks; 0 or -ENOMEM, said. */
+static int tree_start(struct fg_tree *t, bool diff, const struct flame_opts *opts)
+{
+	int err = fg_tree_init(t, diff);
+
+	if (err) {
+		fg_err("cannot render: out of memory");
+		return err;
+	}
+	t->reverse = opts->reverse;
+	return 0;
+}
+
 int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
 		       const struct flame_opts *opts)
 {
@@ -303,12 +316,9 @@ int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
 		paths = dash;
 		nr_paths = 1;
 	}
-	err = fg_tree_init(&t, false);
-	if (err) {
-		fg_err("cannot render: out of memory");
+	err = tree_start(&t, false, opts);
+	if (err)
 		return err;
-	}
-	t.reverse = opts->reverse;
 	for (int i = 0; i < nr_paths && !err; i++)
 		err = fg_tree_add_path(&t, paths[i], FG_SLOT_A);
 	if (!err)
@@ -327,13 +337,10 @@ int flame_render_buffer(const char *buf, size_t len, FILE *out, const struct fla
 {
 	struct fg_tree t;
 	struct fg_out o;
-	int err = fg_tree_init(&t, false);
+	int err = tree_start(&t, false, opts);
 
-	if (err) {
-		fg_err("cannot render: out of memory");
+	if (err)
 		return err;
-	}
-	t.reverse = opts->reverse;
 	err = fg_tree_add_buffer(&t, buf, len, FG_SLOT_A);
 	if (!err)
 		err = check_input(&t);
@@ -382,12 +389,9 @@ int flame_render_diff(const char *a_path, const char *b_path, FILE *out,
 	struct fg_tree t;
 	int err;
 
-	err = fg_tree_init(&t, true);
-	if (err) {
-		fg_err("cannot render: out of memory");
+	err = tree_start(&t, true, opts);
+	if (err)
 		return err;
-	}
-	t.reverse = opts->reverse;
 	/* two runtimes' process frames differ; their phases are what compare */
 	t.drop_process = true;
 	if (b_path) {
@@ -404,13 +408,10 @@ int flame_render_diff_buffers(const char *a, size_t alen, const char *b, size_t 
 			      const struct flame_opts *opts)
 {
 	struct fg_tree t;
-	int err = fg_tree_init(&t, true);
+	int err = tree_start(&t, true, opts);
 
-	if (err) {
-		fg_err("cannot render: out of memory");
+	if (err)
 		return err;
-	}
-	t.reverse = opts->reverse;
 	err = fg_tree_add_buffer(&t, a, alen, FG_SLOT_A);
 	if (!err)
 		err = fg_tree_add_buffer(&t, b, blen, FG_SLOT_B);
