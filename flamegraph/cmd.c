@@ -304,12 +304,28 @@ static int tree_start(struct fg_tree *t, bool diff, const struct flame_opts *opt
 	return 0;
 }
 
+/* The tree filled (or err from filling it) drawn as one SVG; the tree freed. */
+static int render_tree(struct fg_tree *t, int err, FILE *out, const struct flame_opts *opts)
+{
+	struct fg_out o;
+
+	if (!err)
+		err = check_input(t);
+	if (!err && fg_out_init(&o, out)) {
+		fg_err("cannot render: out of memory");
+		err = -ENOMEM;
+	} else if (!err) {
+		err = finish_output(&o, fg_render_svg(t, &o, opts, false));
+	}
+	fg_tree_free(t);
+	return err;
+}
+
 int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
 		       const struct flame_opts *opts)
 {
 	static const char *const dash[] = { "-" };
 	struct fg_tree t;
-	struct fg_out o;
 	int err;
 
 	if (!nr_paths) {
@@ -321,37 +337,18 @@ int flame_render_files(const char *const *paths, int nr_paths, FILE *out,
 		return err;
 	for (int i = 0; i < nr_paths && !err; i++)
 		err = fg_tree_add_path(&t, paths[i], FG_SLOT_A);
-	if (!err)
-		err = check_input(&t);
-	if (!err && fg_out_init(&o, out)) {
-		fg_err("cannot render: out of memory");
-		err = -ENOMEM;
-	} else if (!err) {
-		err = finish_output(&o, fg_render_svg(&t, &o, opts, false));
-	}
-	fg_tree_free(&t);
-	return err;
+	return render_tree(&t, err, out, opts);
 }
 
 int flame_render_buffer(const char *buf, size_t len, FILE *out, const struct flame_opts *opts)
 {
 	struct fg_tree t;
-	struct fg_out o;
 	int err = tree_start(&t, false, opts);
 
 	if (err)
 		return err;
 	err = fg_tree_add_buffer(&t, buf, len, FG_SLOT_A);
-	if (!err)
-		err = check_input(&t);
-	if (!err && fg_out_init(&o, out)) {
-		fg_err("cannot render: out of memory");
-		err = -ENOMEM;
-	} else if (!err) {
-		err = finish_output(&o, fg_render_svg(&t, &o, opts, false));
-	}
-	fg_tree_free(&t);
-	return err;
+	return render_tree(&t, err, out, opts);
 }
 
 int flame_render_file(const char *folded_path, FILE *out, const struct flame_opts *opts)
