@@ -58,11 +58,27 @@ struct {
 	__type(value, __u64);
 } samples SEC(".maps");
 
-/* DWARF mode: samples with registers and a stack copy, for user space to unwind */
+/*
+ * DWARF mode: samples with registers and a stack copy, for user space to
+ * unwind. Each takes only the bytes it copied (most stacks are a few KiB
+ * deep), so a small ring holds many samples.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20); /* resized by user space before load */
 } stack_samples SEC(".maps");
+
+/*
+ * DWARF mode: a sample is built here, then output at its true length. One
+ * slot per CPU (a per-CPU map's values are limited to 32 KiB); a perf_event
+ * program never interrupts itself on a CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* one per possible CPU, set by user space before load */
+	__type(key, __u32);
+	__type(value, struct pp_stack_sample);
+} stack_scratch SEC(".maps");
 
 /* DWARF mode: how much stack to copy, set by user space (<= PP_STACK_COPY_MAX) */
 __u32 stack_copy_size = PP_STACK_COPY_MAX;
@@ -494,13 +510,13 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	struct pt_regs *regs;
 	__u32 tgid = id >> 32;
 
+	__u32 cpu = bpf_get_smp_processor_id(), len;
+
 	if (!tgid || !is_tracked(tgid))
 		return 0;
-	s = bpf_ringbuf_reserve(&stack_samples, sizeof(*s), 0);
-	if (!s) {
-		__sync_fetch_and_add(&stack_samples_lost, 1);
+	s = bpf_map_lookup_elem(&stack_scratch, &cpu);
+	if (!s)
 		return 0;
-	}
 	__builtin_memset(&s->key, 0, sizeof(s->key));
 	s->key.tgid = tgid;
 	s->key.ustack = -1;
@@ -521,9 +537,15 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	s->r15 = BPF_CORE_READ(regs, r15);
 	copy_stack(task, s);
 	pending_returns(task, s);
-	bpf_ringbuf_submit(s, bpf_ringbuf_query(&stack_samples, BPF_RB_AVAIL_DATA) > stack_wakeup_bytes ?
-				      BPF_RB_FORCE_WAKEUP :
-				      BPF_RB_NO_WAKEUP);
+	len = offsetof(struct pp_stack_sample, data) + (s->size & (PP_STACK_COPY_MAX * 2 - 1));
+	if (len > sizeof(*s))
+		len = sizeof(*s);
+	if (bpf_ringbuf_output(&stack_samples, s, len,
+			       bpf_ringbuf_query(&stack_samples, BPF_RB_AVAIL_DATA) >
+					       stack_wakeup_bytes ?
+				       BPF_RB_FORCE_WAKEUP :
+				       BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&stack_samples_lost, 1);
 	return 0;
 }
 

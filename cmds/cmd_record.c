@@ -47,17 +47,24 @@
 #include "wasmfile.h"
 #include "flamegraph.h"
 
-#define DEFAULT_BUFFER_MB 32
+/*
+ * The kernel allocates and clears a ring buffer whole when it is made, and
+ * every run pays it: 4 MiB hold 60000 events past the point where the reader
+ * is woken (a quarter of a MiB), far more than a runtime emits while the
+ * reader waits for a CPU.
+ */
+#define DEFAULT_BUFFER_MB 4
 #define DEFAULT_FREQ 999
 /*
  * The most -F takes. Every sample costs the sampled thread a few microseconds
- * in the kernel (a 32 KiB stack copy with --call-graph dwarf, and the unwinding
+ * in the kernel (a stack copy of up to 32 KiB with --call-graph dwarf, and the unwinding
  * after), so 10000 Hz can already cost a tenth of each CPU; beyond it the
  * profile measures phaseprof more than the runtime.
  */
 #define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
-#define STACK_RING_MB 64
+/* DWARF mode: samples take only the stack they copied (a few KiB, 36 at most) */
+#define STACK_RING_MB 16
 
 enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 #define MAX_DEBUGINFO_DIRS 16

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -96,6 +97,11 @@ static int shrink_unused(struct session *s, const struct backend_opts *o)
 		err = bpf_map__set_max_entries(k->maps.stacks, 1);
 	if (!o->sampling || s->dwarf)
 		err = err ?: bpf_map__set_max_entries(k->maps.samples, 1);
+	if (o->sampling && s->dwarf) {
+		int ncpu = libbpf_num_possible_cpus();
+
+		err = err ?: ncpu < 0 ? ncpu : bpf_map__set_max_entries(k->maps.stack_scratch, ncpu);
+	}
 	if (!o->fallback)
 		err = err ?: bpf_map__set_max_entries(k->maps.module_fds, 1) ?:
 		      bpf_map__set_max_entries(k->maps.jit_seen, 1);
@@ -167,8 +173,12 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
-	if (size >= sizeof(struct pp_stack_sample) && s->on_stack)
-		s->on_stack(s->stack_ctx, data);
+	const struct pp_stack_sample *sample = data;
+	size_t head = offsetof(struct pp_stack_sample, data);
+
+	/* a sample is as long as the stack it copied */
+	if (size >= head && sample->size <= size - head && s->on_stack)
+		s->on_stack(s->stack_ctx, sample);
 	return 0;
 }
 
