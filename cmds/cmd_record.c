@@ -440,6 +440,14 @@ struct run {
 	/* the background thread: kernel symbols and the runtime's version */
 	pthread_t background_tid;
 	bool background_started;
+	/*
+	 * The thread that opens the perf events following the runtime's memory
+	 * maps: the first per-process perf event waits for an RCU grace period
+	 * (10-15 ms), which it spends while the BPF programs load.
+	 */
+	pthread_t maps_tid;
+	bool maps_started;
+	int maps_err;
 	char version[128];
 	bool version_ok;
 	bool plan_cached; /* the plan came from the cache: no symbols were loaded for it */
@@ -568,10 +576,45 @@ static int attach_uprobes(struct run *r)
 	return 0;
 }
 
+static void *follow_maps(void *arg)
+{
+	struct run *r = arg;
+
+	r->maps_err = target__follow_maps(&r->target);
+	return NULL;
+}
+
+/* Samples and blocked stacks are named from the maps: follow them from now on, off the main
+ * thread. */
+static void start_following_maps(struct run *r)
+{
+	if (!r->o.freq && !r->o.offcpu)
+		return;
+	r->maps_started = !pthread_create(&r->maps_tid, NULL, follow_maps, r);
+	if (!r->maps_started)
+		follow_maps(r);
+}
+
+static void join_following_maps(struct run *r)
+{
+	if (r->maps_started)
+		pthread_join(r->maps_tid, NULL);
+	r->maps_started = false;
+}
+
+/* The runtime's maps are followed (whether or not start_following_maps() ran): 0 or -errno. */
+static int maps_followed(struct run *r)
+{
+	join_following_maps(r);
+	if (!r->target.mm && !r->maps_err)
+		follow_maps(r);
+	return r->maps_err;
+}
+
 static int attach_sampling(struct run *r)
 {
 	char why[1024] = "";
-	int err = target__follow_maps(&r->target);
+	int err = maps_followed(r);
 
 	cap_freq(r);
 	if (err)
@@ -597,8 +640,8 @@ static int attach_why(struct run *r)
 		pr_err("cannot attach the system call tracepoints: %s", why);
 		return PP_EXIT_FAILURE;
 	}
-	if (r->o.offcpu && !r->target.mm)
-		err = target__follow_maps(&r->target);
+	if (r->o.offcpu)
+		err = maps_followed(r);
 	if (r->o.offcpu && err)
 		snprintf(why, sizeof(why), "cannot follow the runtime's memory maps: %s",
 			 strerror(-err));
@@ -1466,6 +1509,7 @@ static int prepare(struct run *r)
 		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
 	start_background(r);
+	start_following_maps(r);
 	loaded_fallback = r->fallback;
 	threaded = !pthread_create(&loader.tid, NULL, load_bpf, &loader);
 	if (!threaded)
@@ -1525,6 +1569,7 @@ int cmd_record(int argc, char **argv)
 	if (!ret)
 		ret = finish(&r, backend__run(&r.backend, take_pending_signal));
 	backend__close(&r.backend);
+	join_following_maps(&r);
 	target__close(&r.target);
 	events__free(&r.events);
 	join_background(&r);
