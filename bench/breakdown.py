@@ -12,6 +12,9 @@ PHASEPROF_RUNTIMES or /opt/phaseprof-runtimes/bin has wasm3):
     default (all three writing their outputs, SVG included, to a temporary
     directory); `perf record -g` + `perf script` + a fold + `phaseprof
     flamegraph` to an SVG; each as a ratio of the bare run;
+  - phaseprof's time outside the runtime's own run (its wall minus the
+    runtime's exec-to-exit from phases.json): the fixed cost, free of the
+    runtime's own run-to-run noise;
   - the target's CPU time (user + system) bare and under phaseprof fp and
     default (phases.json's rusage), as growth in percent.
 
@@ -100,6 +103,11 @@ def target_cpu(d):
     return (ru.get("user_ns", 0) + ru.get("system_ns", 0)) / 1e9
 
 
+def target_wall(d):
+    """The runtime's own wall time, exec to exit, as phaseprof measured it."""
+    return json.load(open(os.path.join(d, "phases.json"))).get("wall_ns", 0) / 1e9
+
+
 def steps_of(stderr):
     steps, progs, last, last_cpu = [], {}, 0.0, 0.0
     for line in stderr.splitlines():
@@ -122,6 +130,7 @@ def bench(name, bare_cmd, pp_args, n):
     modes = {"-F 0": ["-F", "0"], "fp": ["--call-graph", "fp"], "default": []}
     res = {k: [] for k in ["bare", "perf"] + list(modes)}
     cpu = {k: [] for k in ["bare"] + list(modes)}
+    outside = {k: [] for k in modes}  # phaseprof's wall minus the runtime's exec-to-exit
     steps = {k: {} for k in modes}
     progs = {}
     have_perf = shutil.which("perf") is not None
@@ -136,6 +145,7 @@ def bench(name, bare_cmd, pp_args, n):
                 w, _, err = timed([phaseprof, "-v", "-o", d] + extra + pp_args)
                 res[mode].append(w)
                 cpu[mode].append(target_cpu(d))
+                outside[mode].append(w - target_wall(d))
             s, p = steps_of(err)
             progs[mode] = p
             for label, ms in s:
@@ -151,6 +161,10 @@ def bench(name, bare_cmd, pp_args, n):
     for k, v in med.items():
         extra = f", fixed cost {(v - med['bare']) * 1e3:7.1f} ms" if k in modes else ""
         print(f"    {k:8s} {v * 1e3:8.1f} ms  {v / med['bare']:5.2f}x bare{extra}")
+    print("  phaseprof's own time, outside the runtime's exec-to-exit (the fixed cost without the"
+          " runtime's run-to-run noise), median:")
+    for k, v in outside.items():
+        print(f"    {k:8s} {statistics.median(v) * 1e3:8.1f} ms")
     print(f"  target CPU, median (user+system; {load()}):")
     for k, v in cmed.items():
         growth = f"  {(v / cmed['bare'] - 1) * 100:+5.1f}%" if k != "bare" else ""

@@ -92,6 +92,8 @@ __u64 samples_lost;
 /* the runtime's main thread, set by user space before it execs */
 __u32 root_tid;
 bool root_exited;
+/* the runtime's main thread has exec'd: before, it is phaseprof's own child code */
+bool root_execed;
 /* generic fallback: the module file's inode, set by user space; 0 for none */
 __u64 module_ino;
 
@@ -114,6 +116,16 @@ struct {
 static __always_inline bool is_tracked(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+}
+
+/*
+ * Whether what the process does is measured (stack samples, system calls,
+ * waits): not while phaseprof's held child has yet to exec the runtime, or a
+ * sample would name a "phaseprof" thread in the runtime's profile.
+ */
+static __always_inline bool is_measured(__u32 tgid)
+{
+	return is_tracked(tgid) && (tgid != root_tid || root_execed);
 }
 
 static __always_inline void count_lost(void)
@@ -215,8 +227,11 @@ int BPF_PROG(on_exec, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
-	if (is_tracked(tgid))
-		emit(PP_EV_EXEC, tgid, BPF_CORE_READ(p, pid), 0, 0, 0, NULL);
+	if (!is_tracked(tgid))
+		return 0;
+	if (tgid == root_tid)
+		root_execed = true;
+	emit(PP_EV_EXEC, tgid, BPF_CORE_READ(p, pid), 0, 0, 0, NULL);
 	return 0;
 }
 
@@ -301,7 +316,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	__u64 one = 1, *count;
 
 	key.tgid = id >> 32;
-	if (!key.tgid || !is_tracked(key.tgid))
+	if (!key.tgid || !is_measured(key.tgid))
 		return 0;
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	key.ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -512,7 +527,7 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 
 	__u32 cpu = bpf_get_smp_processor_id(), len;
 
-	if (!tgid || !is_tracked(tgid))
+	if (!tgid || !is_measured(tgid))
 		return 0;
 	s = bpf_map_lookup_elem(&stack_scratch, &cpu);
 	if (!s)
@@ -583,7 +598,7 @@ int BPF_PROG(sys_count_enter, struct pt_regs *regs, long nr)
 	struct pp_sample_key sk = {};
 	struct pp_sys_val one = { 1, 0 }, *v;
 
-	if (nr < 0 || !is_tracked(id >> 32))
+	if (nr < 0 || !is_measured(id >> 32))
 		return 0;
 	sample_phase((__u32)id, &sk);
 	e.key.phase = sk.phase;
@@ -726,7 +741,7 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 {
 	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
 
-	if (task_state(prev) != 0 && is_tracked(prev_tgid))
+	if (task_state(prev) != 0 && is_measured(prev_tgid))
 		off_begin(ctx, prev, prev_tgid);
 	if (is_tracked(BPF_CORE_READ(next, tgid)))
 		off_end(next);
