@@ -325,14 +325,27 @@ static int cmp_span(const void *a, const void *b)
 	return x->r.start < y->r.start ? -1 : x->r.start > y->r.start;
 }
 
-/* Sorted, and disjoint: a span overlapping the one before is dropped. */
-static void spans_tidy(struct span *v, size_t *n)
+/* A span ends at the first symbol not its own: the entry must name as /proc/kallsyms does. */
+static void span_clip(const struct kallsyms *k, struct span *sp)
+{
+	for (size_t i = syms_upto(k->syms, k->nsyms, sp->r.start - 1);
+	     i < k->nsyms && k->syms[i].start < sp->r.end; i++)
+		if (!tag_is(k, &k->syms[i], sp->mod)) {
+			sp->r.end = k->syms[i].start;
+			return;
+		}
+}
+
+/* Clipped, sorted, and disjoint: an empty span, or one overlapping the one before, is dropped. */
+static void spans_tidy(const struct kallsyms *k, struct span *v, size_t *n)
 {
 	size_t out = 0;
 
+	for (size_t i = 0; i < *n; i++)
+		span_clip(k, &v[i]);
 	qsort(v, *n, sizeof(*v), cmp_span);
 	for (size_t i = 0; i < *n; i++)
-		if (!out || v[i].r.start >= v[out - 1].r.end)
+		if (v[i].r.end > v[i].r.start && (!out || v[i].r.start >= v[out - 1].r.end))
 			v[out++] = v[i];
 	*n = out;
 }
@@ -368,6 +381,8 @@ static int assemble(const struct kallsyms *k, const struct span *v, size_t n, ch
 	struct krange *r;
 
 	emit(k, v, n, NULL, NULL, &nsyms, &strsize);
+	if (!n || !nsyms)
+		return -ENOENT;
 	if (nsyms >= UINT32_MAX / sizeof(struct ksym) || strsize >= UINT32_MAX)
 		return -E2BIG;
 	h.nsyms = (uint32_t)nsyms;
@@ -401,7 +416,7 @@ int kallsyms__encode(const struct kallsyms *full, const char *modules, size_t ml
 	if (!err)
 		err = module_spans(full, modules, mlen, &v, &n, &cap, names, MAX_MODULES);
 	if (!err) {
-		spans_tidy(v, &n);
+		spans_tidy(full, v, &n);
 		err = assemble(full, v, n, buf, len);
 	}
 	free(v);
@@ -539,6 +554,8 @@ static void save(const struct kallsyms *full, const char *mods, size_t mlen, con
 	else
 		pr_debug("kernel symbols read from /proc/kallsyms (cached as %s/%s)", cache_dir(),
 			 name);
+	if (!err) /* one kernel state is kept: another boot's entries are of no use */
+		rootcache_prune(cache_dir(), "kernel symbol cache", ".ksyms", name);
 }
 
 struct kallsyms *kallsyms__load(void)

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #define PR_DOMAIN "cache"
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -119,4 +120,34 @@ int rootcache_write(const char *dir, const char *what, const char *name, mode_t 
 	close(dirfd);
 	privs_restore_fs(&fs);
 	return err;
+}
+
+/* Whether name ends with suffix and is not keep. */
+static bool stale_name(const char *name, const char *suffix, const char *keep)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	return n > s && !strcmp(name + n - s, suffix) && strcmp(name, keep);
+}
+
+void rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep)
+{
+	struct fs_ident fs;
+	struct dirent *de;
+	DIR *d = NULL;
+	int fd;
+
+	privs_root_fs(&fs);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && trusted_dir(dir, what))
+		d = fdopendir(fd);
+	else if (fd >= 0)
+		close(fd);
+	while (d && (de = readdir(d)))
+		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, keep) &&
+		    !unlinkat(dirfd(d), de->d_name, 0))
+			pr_debug("%s: removed %s/%s", what, dir, de->d_name);
+	if (d)
+		closedir(d);
+	privs_restore_fs(&fs);
 }

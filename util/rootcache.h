@@ -28,5 +28,7 @@ char *rootcache_read(const char *dir, const char *what, const char *name, size_t
 /* Write dir/name atomically with mode through fn; 0 or -errno (-EPERM when not root's). */
 int rootcache_write(const char *dir, const char *what, const char *name, mode_t mode,
 		    int (*fn)(FILE *f, const void *ctx), const void *ctx);
+/* Remove dir's other entries named *suffix (another boot's), all but keep; when trusted. */
+void rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep);
 
 #endif /* PHASEPROF_ROOTCACHE_H */
