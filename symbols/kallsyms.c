@@ -42,6 +42,7 @@
 #define KALLSYMS_MAX_BYTES (64 << 20) /* /proc/kallsyms and an entry both */
 #define MODULES_MAX_BYTES (4 << 20)
 #define NO_MODULE UINT32_MAX
+#define MAX_MODULES 4096
 
 struct ksym {
 	uint64_t start;
@@ -76,15 +77,20 @@ static const char *cache_dir(void)
 	return env && *env ? env : "/var/cache/phaseprof/kallsyms";
 }
 
-/* The last of the n sorted symbols with start <= addr: its index + 1, 0 when none. */
-static size_t syms_upto(const struct ksym *s, size_t n, uint64_t addr)
+/*
+ * Among n sorted elements of size elem, each starting with its uint64_t start:
+ * the last with start <= addr, as its index + 1; 0 when none.
+ */
+static size_t upto(const void *v, size_t n, size_t elem, uint64_t addr)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint64_t start;
 
-		if (s[mid].start <= addr)
+		memcpy(&start, (const char *)v + mid * elem, sizeof(start));
+		if (start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -92,20 +98,17 @@ static size_t syms_upto(const struct ksym *s, size_t n, uint64_t addr)
 	return lo;
 }
 
+static size_t syms_upto(const struct ksym *s, size_t n, uint64_t addr)
+{
+	return upto(s, n, sizeof(*s), addr);
+}
+
 /* The range (sorted, disjoint) holding addr, or NULL. */
 static const struct krange *range_of(const struct krange *r, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = n;
+	size_t i = upto(r, n, sizeof(*r), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && addr < r[lo - 1].end ? &r[lo - 1] : NULL;
+	return i && addr < r[i - 1].end ? &r[i - 1] : NULL;
 }
 
 const char *kallsyms__find(const struct kallsyms *k, uint64_t addr)
@@ -293,28 +296,51 @@ static bool module_span(const struct kallsyms *k, const char *name, uint64_t bas
 	return i && sp->r.end > base;
 }
 
-/* The modules of /proc/modules ("NAME SIZE REFS DEPS STATE 0xADDR ...") as spans. */
-static int module_spans(const struct kallsyms *k, const char *mods, size_t mlen,
-			struct span **v, size_t *n, size_t *cap, char (*names)[64], size_t maxn)
+/*
+ * Each module of /proc/modules ("NAME SIZE REFS DEPS STATE 0xADDR ...") to fn;
+ * lines that do not parse are skipped. 0, or the first error fn returned.
+ */
+static int each_module(const char *mods, size_t mlen,
+		       int (*fn)(void *ctx, const char *name, uint64_t size, uint64_t base),
+		       void *ctx)
 {
 	for (size_t off = 0; off < mlen;) {
 		const char *nl = memchr(mods + off, '\n', mlen - off);
 		size_t ll = (nl ? (size_t)(nl - mods) : mlen) - off;
-		char line[512];
+		char line[512], name[64];
 		uint64_t size, base;
-		struct span sp, *nv;
+		int err;
 
 		snprintf(line, sizeof(line), "%.*s", (int)(ll < sizeof(line) ? ll : 0), mods + off);
 		off += ll + 1;
-		if (*n >= maxn ||
-		    sscanf(line, "%63s %" SCNu64 " %*s %*s %*s %" SCNx64, names[*n], &size, &base) != 3 ||
-		    !module_span(k, names[*n], base, size, &sp))
-			continue;
-		if (!(nv = vec_grow(*v, *n, cap, sizeof(*nv), 64)))
-			return -ENOMEM;
-		*v = nv;
-		(*v)[(*n)++] = sp;
+		if (sscanf(line, "%63s %" SCNu64 " %*s %*s %*s %" SCNx64, name, &size, &base) == 3 &&
+		    (err = fn(ctx, name, size, base)))
+			return err;
 	}
+	return 0;
+}
+
+struct spans {
+	const struct kallsyms *k;
+	struct span *v;
+	size_t n, cap;
+	char (*names)[64]; /* the spans' module names: one per span */
+};
+
+static int add_module_span(void *ctx, const char *name, uint64_t size, uint64_t base)
+{
+	struct spans *sv = ctx;
+	struct span sp, *nv;
+
+	if (sv->n >= MAX_MODULES)
+		return 0;
+	snprintf(sv->names[sv->n], sizeof(sv->names[0]), "%s", name);
+	if (!module_span(sv->k, sv->names[sv->n], base, size, &sp))
+		return 0;
+	if (!(nv = vec_grow(sv->v, sv->n, &sv->cap, sizeof(*nv), 64)))
+		return -ENOMEM;
+	sv->v = nv;
+	sv->v[sv->n++] = sp;
 	return 0;
 }
 
@@ -401,26 +427,23 @@ static int assemble(const struct kallsyms *k, const struct span *v, size_t n, ch
 	return 0;
 }
 
-#define MAX_MODULES 4096
-
 int kallsyms__encode(const struct kallsyms *full, const char *modules, size_t mlen, char **buf,
 		     size_t *len)
 {
-	char(*names)[64] = calloc(MAX_MODULES, sizeof(*names));
-	struct span *v = malloc(sizeof(*v));
-	size_t n = 1, cap = 1;
-	int err = names && v ? 0 : -ENOMEM;
+	struct spans sv = { full, malloc(sizeof(*sv.v)), 1, 1,
+			    calloc(MAX_MODULES, sizeof(*sv.names)) };
+	int err = sv.v && sv.names ? 0 : -ENOMEM;
 
-	if (!err && (!full->nsyms || !core_span(full, &v[0])))
+	if (!err && (!full->nsyms || !core_span(full, &sv.v[0])))
 		err = -ENOENT;
 	if (!err)
-		err = module_spans(full, modules, mlen, &v, &n, &cap, names, MAX_MODULES);
+		err = each_module(modules, mlen, add_module_span, &sv);
 	if (!err) {
-		spans_tidy(full, v, &n);
-		err = assemble(full, v, n, buf, len);
+		spans_tidy(full, sv.v, &sv.n);
+		err = assemble(full, sv.v, sv.n, buf, len);
 	}
-	free(v);
-	free(names);
+	free(sv.v);
+	free(sv.names);
 	return err;
 }
 
@@ -490,24 +513,14 @@ struct kallsyms *kallsyms__decode(char *buf, size_t len)
 	return NULL;
 }
 
-/* Each module's name, size and address: not its use count, which changes as it is used. */
-static uint64_t hash_modules(uint64_t h, const char *mods, size_t mlen)
+static int hash_module(void *ctx, const char *name, uint64_t size, uint64_t base)
 {
-	for (size_t off = 0; off < mlen;) {
-		const char *nl = memchr(mods + off, '\n', mlen - off);
-		size_t ll = (nl ? (size_t)(nl - mods) : mlen) - off;
-		char line[512], name[64];
-		uint64_t size, base;
+	uint64_t *h = ctx;
 
-		snprintf(line, sizeof(line), "%.*s", (int)(ll < sizeof(line) ? ll : 0), mods + off);
-		off += ll + 1;
-		if (sscanf(line, "%63s %" SCNu64 " %*s %*s %*s %" SCNx64, name, &size, &base) != 3)
-			continue;
-		h = fnv1a(h, name, strlen(name) + 1);
-		h = fnv1a(h, &size, sizeof(size));
-		h = fnv1a(h, &base, sizeof(base));
-	}
-	return h;
+	*h = fnv1a(*h, name, strlen(name) + 1);
+	*h = fnv1a(*h, &size, sizeof(size));
+	*h = fnv1a(*h, &base, sizeof(base));
+	return 0;
 }
 
 void kallsyms__entry_name(const char *boot_id, size_t blen, const char *modules, size_t mlen,
@@ -516,7 +529,8 @@ void kallsyms__entry_name(const char *boot_id, size_t blen, const char *modules,
 	uint64_t h = fnv1a(FNV1A_INIT, "phaseprof-kallsyms 1", 21);
 
 	h = fnv1a(h, boot_id, blen);
-	h = hash_modules(h, modules, mlen);
+	/* each module's name, size and address: not its use count, which changes as it is used */
+	each_module(modules, mlen, hash_module, &h);
 	snprintf(name, len, "%016" PRIx64 ".ksyms", h);
 }
 
