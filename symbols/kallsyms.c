@@ -176,7 +176,7 @@ static char *parse_hex(char *p, const char *end, uint64_t *v)
  * One line "ADDR TYPE NAME[\t[MODULE]]" (without its '\n') at text + off:
  * its text symbol, names cut in place; false for other lines.
  */
-static bool parse_line(char *text, size_t off, const char *eol, struct ksym *s)
+static bool parse_line(char *text, size_t off, char *eol, struct ksym *s)
 {
 	char *p = text + off, *name, *mod;
 
@@ -192,7 +192,7 @@ static bool parse_line(char *text, size_t off, const char *eol, struct ksym *s)
 	mod = p + 1;
 	if (p < eol && *p == '\t' && eol - mod > 2 && *mod == '[' && eol[-1] == ']') {
 		s->mod = (uint32_t)(mod + 1 - text);
-		*(char *)(eol - 1) = '\0';
+		eol[-1] = '\0';
 	}
 	*p = '\0';
 	return true;
