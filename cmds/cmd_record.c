@@ -1231,12 +1231,9 @@ static int finish(struct run *r, int run_err)
 	if (stacks)
 		stacks__free(stacks);
 	free(stacks);
-	/* the user has the report; the probes' grace period is paid after we exit */
 	if (detaching)
 		pthread_join(detacher, NULL);
-	else if (backend__detach_after_exit(&r->backend))
-		backend__detach(&r->backend);
-	step_done("report written; probes come down as phaseprof exits");
+	step_done("report written");
 	return ret || run_err ? PP_EXIT_FAILURE : rep.exit_status;
 }
 
@@ -1550,6 +1547,31 @@ static int open_output(struct run *r)
 	return PP_EXIT_FAILURE;
 }
 
+/* Everything a run holds but its links and its target (after an error: see cmd_record()). */
+static void free_run(struct run *r)
+{
+	events__free(&r->events);
+	join_background(r);
+	unwinder__free(r->unwinder);
+	stack_agg__free(r->agg);
+	pprof__free(r->pprof);
+	symbolizer__free(r->z);
+	plan__free(&r->plan);
+	profile__free(r->profile);
+	profile__free_argv(r->argv);
+}
+
+/*
+ * The user has the report; the probes' grace period is paid after we exit, by
+ * a keeper process that holds the links.
+ */
+static void hand_over_links(struct run *r)
+{
+	if (backend__goes_with_fds(&r->backend) && backend__detach_after_exit(&r->backend))
+		backend__detach(&r->backend);
+	step_done("probes come down as phaseprof exits");
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -1566,22 +1588,23 @@ int cmd_record(int argc, char **argv)
 	ret = ret ?: prepare(&r);
 	if (!ret)
 		ret = start_runtime(&r);
-	if (!ret)
+	if (!ret) {
 		ret = finish(&r, backend__run(&r.backend, take_pending_signal));
+		hand_over_links(&r);
+		backend__close(&r.backend); /* the perf backend's tracefs group goes here */
+		/*
+		 * phaseprof exits now: the kernel takes its memory back at once, where
+		 * free() would walk every symbol (10 ms for node), and after the fork
+		 * copy every page it touched.
+		 */
+		return ret;
+	}
 	backend__close(&r.backend);
 	join_following_maps(&r);
 	target__close(&r.target);
-	events__free(&r.events);
-	join_background(&r);
-	unwinder__free(r.unwinder);
-	stack_agg__free(r.agg);
-	pprof__free(r.pprof);
+	free_run(&r);
 	if (r.stats_fd > 0)
 		close(r.stats_fd);
-	symbolizer__free(r.z);
-	plan__free(&r.plan);
-	profile__free(r.profile);
-	profile__free_argv(r.argv);
 	if (r.outdir >= 0)
 		close(r.outdir);
 	return ret;
