@@ -160,12 +160,14 @@ static char *parse_hex(char *p, const char *end, uint64_t *v)
 
 	*v = 0;
 	for (; p < end && p - start < 17; p++) {
-		char c = *p;
-		int d = c >= '0' && c <= '9' ? c - '0' :
-			(c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 :
-								   -1;
+		char c = *p, lc = (char)(c | 0x20);
+		int d;
 
-		if (d < 0)
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (lc >= 'a' && lc <= 'f')
+			d = lc - 'a' + 10;
+		else
 			break;
 		*v = *v << 4 | (uint64_t)d;
 	}
@@ -313,7 +315,8 @@ static int each_module(const char *mods, size_t mlen,
 
 		snprintf(line, sizeof(line), "%.*s", (int)(ll < sizeof(line) ? ll : 0), mods + off);
 		off += ll + 1;
-		if (sscanf(line, "%63s %" SCNu64 " %*s %*s %*s %" SCNx64, name, &size, &base) == 3 &&
+		if (sscanf(line, "%63s %" SCNu64 " %*s %*s %*s %" SCNx64, name, &size, &base) ==
+			3 &&
 		    (err = fn(ctx, name, size, base)))
 			return err;
 	}
@@ -391,7 +394,8 @@ static void emit(const struct kallsyms *k, const struct span *v, size_t n, struc
 			if (!tag_is(k, &k->syms[i], v[j].mod))
 				continue;
 			if (out) {
-				out[*nsyms] = (struct ksym){ k->syms[i].start, (uint32_t)*strsize, 0 };
+				out[*nsyms] =
+				    (struct ksym){ k->syms[i].start, (uint32_t)*strsize, 0 };
 				memcpy(str + *strsize, name, l);
 			}
 			++*nsyms;
@@ -422,8 +426,8 @@ static int assemble(const struct kallsyms *k, const struct span *v, size_t n, ch
 	r = (struct krange *)(*buf + sizeof(h));
 	for (size_t j = 0; j < n; j++)
 		r[j] = v[j].r;
-	emit(k, v, n, (struct ksym *)(*buf + off), *buf + off + nsyms * sizeof(struct ksym),
-	     &nsyms, &strsize);
+	emit(k, v, n, (struct ksym *)(*buf + off), *buf + off + nsyms * sizeof(struct ksym), &nsyms,
+	     &strsize);
 	return 0;
 }
 
@@ -560,11 +564,13 @@ static void save(const struct kallsyms *full, const char *mods, size_t mlen, con
 	err = kallsyms__encode(full, mods, mlen, &buf, &b.len);
 	if (!err) {
 		b.p = buf;
-		err = rootcache_write(cache_dir(), "kernel symbol cache", name, 0600, write_blob, &b);
+		err =
+		    rootcache_write(cache_dir(), "kernel symbol cache", name, 0600, write_blob, &b);
 		free(buf);
 	}
 	if (err)
-		pr_debug("kernel symbols read from /proc/kallsyms (not cached: %s)", strerror(-err));
+		pr_debug("kernel symbols read from /proc/kallsyms (not cached: %s)",
+			 strerror(-err));
 	else
 		pr_debug("kernel symbols read from /proc/kallsyms (cached as %s/%s)", cache_dir(),
 			 name);

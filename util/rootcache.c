@@ -56,13 +56,12 @@ static bool trusted_dir(const char *dir, const char *what)
 
 	if (!privs_check_roots(dir, false, why, sizeof(why)))
 		return true;
-	pr_debug("not using the %s %s: %s; it must be root's and writable by root alone", what,
-		 dir, why);
+	pr_debug("not using the %s %s: %s; it must be root's and writable by root alone", what, dir,
+		 why);
 	return false;
 }
 
-char *rootcache_read(const char *dir, const char *what, const char *name, size_t max,
-		     size_t *len)
+char *rootcache_read(const char *dir, const char *what, const char *name, size_t max, size_t *len)
 {
 	struct fs_ident fs;
 	char path[PATH_MAX];
@@ -77,8 +76,8 @@ char *rootcache_read(const char *dir, const char *what, const char *name, size_t
 	return text;
 }
 
-static int write_in(int dirfd, const char *name, mode_t mode,
-		    int (*fn)(FILE *f, const void *ctx), const void *ctx)
+static int write_in(int dirfd, const char *name, mode_t mode, int (*fn)(FILE *f, const void *ctx),
+		    const void *ctx)
 {
 	struct outfile out;
 	int err = outfile_begin(&out, dirfd, name);

@@ -23,8 +23,7 @@
 char *rootcache_slurp(const char *path, size_t max, size_t *len, bool trusted);
 /* dir/name's contents when dir and the entry are root's alone, else NULL (said with -v,
  * what naming the cache: "plan cache"). */
-char *rootcache_read(const char *dir, const char *what, const char *name, size_t max,
-		     size_t *len);
+char *rootcache_read(const char *dir, const char *what, const char *name, size_t max, size_t *len);
 /* Write dir/name atomically with mode through fn; 0 or -errno (-EPERM when not root's). */
 int rootcache_write(const char *dir, const char *what, const char *name, mode_t mode,
 		    int (*fn)(FILE *f, const void *ctx), const void *ctx);

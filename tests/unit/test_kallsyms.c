@@ -17,24 +17,23 @@
 #include "kallsyms.h"
 #include "rootcache.h"
 
-static const char ktext[] =
-	"ffffffff81000000 T _stext\n"
-	"ffffffff81000000 T startup_64\n"
-	"ffffffff81000100 t do_thing\n"
-	"ffffffff81000200 D some_data\n"
-	"ffffffff81000300 W weak_fn\n"
-	"ffffffff81000400 T _etext\n"
-	"ffffffff81000500 t init_fn\n"
-	"0000000000000000 t hidden\n"
-	"ffffffffc0001000 t a_first\t[moda]\n"
-	"ffffffffc0001100 t a_second\t[moda]\n"
-	"ffffffffc0001200 t a_last\t[moda]\n"
-	"ffffffffc0001300 t bpf_prog_1234_x\t[bpf]\n"
-	"ffffffffc0004000 t b_first\t[modb]\n"
-	"ffffffffc0004080 T b_last\t[modb]\n"
-	"ffffffffc0009000 t c_only\t[modc]\n"
-	"not a line\n"
-	"ffffffffc000a000 t";
+static const char ktext[] = "ffffffff81000000 T _stext\n"
+			    "ffffffff81000000 T startup_64\n"
+			    "ffffffff81000100 t do_thing\n"
+			    "ffffffff81000200 D some_data\n"
+			    "ffffffff81000300 W weak_fn\n"
+			    "ffffffff81000400 T _etext\n"
+			    "ffffffff81000500 t init_fn\n"
+			    "0000000000000000 t hidden\n"
+			    "ffffffffc0001000 t a_first\t[moda]\n"
+			    "ffffffffc0001100 t a_second\t[moda]\n"
+			    "ffffffffc0001200 t a_last\t[moda]\n"
+			    "ffffffffc0001300 t bpf_prog_1234_x\t[bpf]\n"
+			    "ffffffffc0004000 t b_first\t[modb]\n"
+			    "ffffffffc0004080 T b_last\t[modb]\n"
+			    "ffffffffc0009000 t c_only\t[modc]\n"
+			    "not a line\n"
+			    "ffffffffc000a000 t";
 static const char modules[] = "moda 8192 0 - Live 0xffffffffc0001000\n"
 			      "modb 4096 1 moda, Live 0xffffffffc0004000 (O)\n"
 			      "modc 4096 0 - Live 0xffffffffc0009000\n"
@@ -73,7 +72,7 @@ static void check_cached(const struct kallsyms *k)
 	check_name(k, 0xffffffffc0001310, NULL); /* BPF in the module's span */
 	check_name(k, 0xffffffffc0004050, "b_first");
 	check_name(k, 0xffffffffc0009010, NULL); /* one symbol only: nothing covered */
-	CHECK_INT(kallsyms__count(k), 7); /* _stext too */
+	CHECK_INT(kallsyms__count(k), 7);	 /* _stext too */
 }
 
 static void test_parse(void)
@@ -133,20 +132,20 @@ static void test_corrupt(void)
 		return;
 	memcpy(&strsize, buf + 20, 4);
 	check_decode(buf, len, len, 0, true);
-	check_decode(buf, len - 1, len, 0, false);	   /* truncated */
-	check_decode(buf, 20, len, 0, false);		   /* a header cut short */
-	check_decode(buf, len, 0, 0x41414141, false);	   /* wrong magic */
-	check_decode(buf, len, 8, 2, false);		   /* another version */
-	check_decode(buf, len, 12, 0xffffffff, false);	   /* ranges past the end */
-	check_decode(buf, len, 16, 0xffffffff, false);	   /* symbols past the end */
-	check_decode(buf, len, 20, strsize + 1, false);	   /* strings past the end */
-	check_decode(buf, len, SYM0 + 8, strsize, false);   /* a name out of bounds */
-	check_decode(buf, len, SYM0 + 12, 1, false);	   /* not zero */
-	check_decode(buf, len, SYM0, 0x81000200, false);    /* symbols out of order */
+	check_decode(buf, len - 1, len, 0, false);		  /* truncated */
+	check_decode(buf, 20, len, 0, false);			  /* a header cut short */
+	check_decode(buf, len, 0, 0x41414141, false);		  /* wrong magic */
+	check_decode(buf, len, 8, 2, false);			  /* another version */
+	check_decode(buf, len, 12, 0xffffffff, false);		  /* ranges past the end */
+	check_decode(buf, len, 16, 0xffffffff, false);		  /* symbols past the end */
+	check_decode(buf, len, 20, strsize + 1, false);		  /* strings past the end */
+	check_decode(buf, len, SYM0 + 8, strsize, false);	  /* a name out of bounds */
+	check_decode(buf, len, SYM0 + 12, 1, false);		  /* not zero */
+	check_decode(buf, len, SYM0, 0x81000200, false);	  /* symbols out of order */
 	check_decode(buf, len, SYM0 + 6 * 16, 0xc0004100, false); /* outside its range */
-	check_decode(buf, len, 32, 0x81000400, false);	   /* an empty range */
-	check_decode(buf, len, 32 + 16, 0x81000000, false); /* overlapping ranges */
-	check_decode(buf, len, len - 4, 0x41414141, false); /* strings not NUL-terminated */
+	check_decode(buf, len, 32, 0x81000400, false);		  /* an empty range */
+	check_decode(buf, len, 32 + 16, 0x81000000, false);	  /* overlapping ranges */
+	check_decode(buf, len, len - 4, 0x41414141, false);	  /* strings not NUL-terminated */
 	free(buf);
 }
 
