@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "backend.h"
 #include "mmaps.h"
@@ -155,6 +157,56 @@ static bool is_anon_inode(int fd)
 	return n >= 11 && !memcmp(target, "anon_inode:", 11);
 }
 
+/* The directory entries of /proc/self/fd, as getdents64(2) gives them. */
+struct fd_entry {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+static int fd_of_name(const char *name)
+{
+	int fd = 0;
+
+	for (; *name >= '0' && *name <= '9' && fd < (1 << 24); name++)
+		fd = fd * 10 + (*name - '0');
+	return *name ? -1 : fd;
+}
+
+/*
+ * Close every descriptor but the standard ones and kernel objects: the open
+ * ones, listed by the kernel (trying every number up to a limit is thousands
+ * of system calls). Raw getdents64: no malloc in the keeper.
+ */
+static void close_files(void)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	if (dir < 0) {
+		for (int fd = 3; fd < 4096; fd++)
+			if (!is_anon_inode(fd))
+				close(fd);
+		return;
+	}
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off + (long)sizeof(struct fd_entry) < n;) {
+			const struct fd_entry *e = (const void *)(buf + off);
+			int fd = fd_of_name(e->name);
+
+			if (!e->reclen)
+				break;
+			off += e->reclen;
+			if (fd > 2 && fd != dir && !is_anon_inode(fd))
+				close(fd);
+		}
+	}
+	close(dir);
+}
+
 /*
  * The keeper: holds this process's links until phaseprof has exited, then
  * dies with them. Only async-signal-safe calls: the parent may have threads.
@@ -167,9 +219,7 @@ static void keep_until_parent_exits(pid_t parent)
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0)
 			dup2(null, fd);
-	for (int fd = 3; fd < 4096; fd++)
-		if (!is_anon_inode(fd))
-			close(fd);
+	close_files();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(0);
 	/* bounded, should the parent linger: the links go when this process goes */
