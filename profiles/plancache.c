@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
-#include "outfile.h"
+#include "rootcache.h"
 #include <linux/types.h>
 #include "phaseprof.h"
 #include "plancache.h"
@@ -46,42 +46,9 @@
 #define MAX_FILES 64
 
 
-/* root's, and writable by root alone */
-static bool root_only(const struct stat *st)
-{
-	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
-/* An entry to trust: a regular file, root's alone, one link. */
-static bool trusted_entry(const char *path, const struct stat *st)
-{
-	if (S_ISREG(st->st_mode) && root_only(st) && st->st_nlink == 1)
-		return true;
-	pr_debug("ignoring cache entry %s: owned by uid %u, mode %o, %lu links; only root's own "
-		 "entries are used",
-		 path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777),
-		 (unsigned long)st->st_nlink);
-	return false;
-}
-
-static char *slurp_checked(const char *path, size_t max, size_t *len, bool check)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	char *buf = NULL;
-	struct stat st;
-
-	if (fd < 0)
-		return NULL;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (!check || trusted_entry(path, &st)) &&
-	    read_whole_fd(fd, max, &buf, len))
-		buf = NULL;
-	close(fd);
-	return buf;
-}
-
 static char *slurp(const char *path, size_t max, size_t *len)
 {
-	return slurp_checked(path, max, len, false);
+	return rootcache_slurp(path, max, len, false);
 }
 
 static const char *cache_dir(void)
@@ -89,18 +56,6 @@ static const char *cache_dir(void)
 	const char *env = getenv("PHASEPROF_CACHE_DIR");
 
 	return env && *env ? env : "/var/cache/phaseprof/plans";
-}
-
-/* The cache directory and every one above it are root's alone, or the cache is not used. */
-static bool trusted_dir(const char *dir)
-{
-	char why[PATH_MAX + 100];
-
-	if (!privs_check_roots(dir, false, why, sizeof(why)))
-		return true;
-	pr_debug("not using the plan cache %s: %s; it must be root's and writable by root alone",
-		 dir, why);
-	return false;
 }
 
 /* The entry's file name: what the resolution read, hashed. */
@@ -194,7 +149,7 @@ static int plan_files(const struct plan *pl, const char **files, size_t *nfiles)
 	return 0;
 }
 
-static size_t file_index(const char **files, size_t n, const char *path)
+static size_t file_index(const char *const *files, size_t n, const char *path)
 {
 	for (size_t k = 0; k < n; k++)
 		if (path && !strcmp(files[k], path))
@@ -202,7 +157,14 @@ static size_t file_index(const char **files, size_t n, const char *path)
 	return (size_t)-1;
 }
 
-static int write_entry(FILE *f, const struct plan *pl, const char **files, size_t nfiles)
+struct save_ctx {
+	const struct plan *pl;
+	const char *files[MAX_FILES];
+	size_t nfiles;
+};
+
+static int write_entry(FILE *f, const struct plan *pl, const char *const *files,
+		       size_t nfiles)
 {
 	fprintf(f, "phaseprof-plan 1\n");
 	for (size_t k = 0; k < nfiles; k++) {
@@ -234,45 +196,28 @@ static int write_entry(FILE *f, const struct plan *pl, const char **files, size_
 	return ferror(f) ? -EIO : 0;
 }
 
+static int write_cb(FILE *f, const void *ctx)
+{
+	const struct save_ctx *c = ctx;
+
+	return write_entry(f, c->pl, c->files, c->nfiles);
+}
+
 void plancache__save(const struct plan *pl, const struct profile *p, const char *runtime_path,
 		     const struct syms_opts *so)
 {
-	const char *files[MAX_FILES];
-	struct fs_ident fs;
-	struct outfile out;
-	size_t nfiles;
+	struct save_ctx c = { .pl = pl };
 	char name[64];
-	int dirfd, err;
+	int err;
 
 	for (size_t i = 0; i < pl->nsites; i++)
 		if (pl->sites[i].candidate < 0)
 			return; /* a site that may resolve later (a library installed): not cached */
-	if (plan_files(pl, files, &nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
+	if (plan_files(pl, c.files, &c.nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
 		return;
-	if (geteuid() != 0)
-		return; /* the cache is root's: a capabilities-only user reads it, never writes it */
-	privs_root_fs(&fs);
-	dirfd = outdir_open(cache_dir());
-	if (dirfd >= 0 && !trusted_dir(cache_dir())) {
-		close(dirfd);
-		dirfd = -EPERM;
-	}
-	if (dirfd < 0) {
-		privs_restore_fs(&fs);
-		pr_debug("no plan cache: %s: %s", cache_dir(), strerror(-dirfd));
-		return;
-	}
-	err = outfile_begin(&out, dirfd, name);
-	if (!err) {
-		err = write_entry(out.f, pl, files, nfiles);
-		if (err)
-			outfile_abort(&out);
-		else
-			err = outfile_commit(&out);
-	}
-	close(dirfd);
-	privs_restore_fs(&fs);
-	pr_debug("plan %s %s", name, err ? "not cached" : "cached");
+	err = rootcache_write(cache_dir(), "plan cache", name, 0644, write_cb, &c);
+	if (geteuid() == 0) /* others never write it */
+		pr_debug("plan %s %s", name, err ? "not cached" : "cached");
 }
 
 struct reader {
@@ -468,8 +413,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 		    const struct syms_opts *so)
 {
 	struct reader rd = { .pl = pl, .p = p };
-	struct fs_ident fs;
-	char name[64], path[4200];
+	char name[64];
 	size_t len;
 	char *text;
 	bool ok;
@@ -477,10 +421,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 	memset(pl, 0, sizeof(*pl));
 	if (entry_name(p, runtime_path, so, name, sizeof(name)))
 		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s", cache_dir(), name);
-	privs_root_fs(&fs);
-	text = trusted_dir(cache_dir()) ? slurp_checked(path, MAX_ENTRY_BYTES, &len, true) : NULL;
-	privs_restore_fs(&fs);
+	text = rootcache_read(cache_dir(), "plan cache", name, MAX_ENTRY_BYTES, &len);
 	if (!text)
 		return -ENOENT;
 	pl->sites = calloc(p->nsites ? p->nsites : 1, sizeof(*pl->sites));

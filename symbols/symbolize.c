@@ -17,10 +17,11 @@
 #include "log.h"
 #include "privs.h"
 #include "symbolize.h"
+#include "kallsyms.h"
 #include "fileread.h"
 #include "vec.h"
 
-/* an address range with a name: perf-map entries and kernel symbols */
+/* an address range with a name: perf-map entries and vDSO symbols */
 struct range {
 	uint64_t start, size;
 	char *name;
@@ -48,8 +49,9 @@ struct symbolizer {
 	size_t nmods, mods_cap;
 	struct perfmap *maps;
 	size_t nmaps, maps_cap;
-	struct ranges kernel;
-	bool kernel_loaded;
+	struct kallsyms *kernel;     /* from the cache, or all of /proc/kallsyms */
+	struct kallsyms *kernel_all; /* /proc/kallsyms when the cache did not cover an address */
+	bool kernel_loaded, kernel_all_tried;
 	struct ranges vdso; /* offsets into the vDSO image, from phaseprof's own copy */
 	bool vdso_loaded;
 	uint64_t named, unknown;
@@ -462,31 +464,6 @@ enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, ui
 	return kind;
 }
 
-static void load_kallsyms(struct ranges *r)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f = fopen("/proc/kallsyms", "re");
-
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		char *end, *name;
-		uint64_t addr = strtoull(line, &end, 16);
-
-		/* "ADDR T name [module]": text symbols only */
-		if (end == line || strlen(end) < 4 || !strchr("tTwW", end[1]) || end[2] != ' ')
-			continue;
-		name = end + 3;
-		name[strcspn(name, " \t\n")] = '\0';
-		if (addr && ranges_add(r, addr, 0, name, strlen(name)))
-			break;
-	}
-	free(line);
-	fclose(f);
-	ranges_sort(r);
-}
-
 void symbolizer__load_file(struct symbolizer *z, const char *path)
 {
 	module_syms(z, path, NULL);
@@ -495,23 +472,42 @@ void symbolizer__load_file(struct symbolizer *z, const char *path)
 void symbolizer__load_kernel(struct symbolizer *z)
 {
 	if (!z->kernel_loaded) {
-		load_kallsyms(&z->kernel);
+		z->kernel = kallsyms__load();
 		z->kernel_loaded = true;
 	}
 }
 
-enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len)
+/* addr's name: from the cache where it covers addr, else from all of /proc/kallsyms. */
+static const char *kernel_name(struct symbolizer *z, uint64_t addr)
 {
-	const struct range *r;
+	const char *name;
 
 	symbolizer__load_kernel(z);
-	r = ranges_find(&z->kernel, addr);
-	if (!r) {
+	if (!z->kernel)
+		return NULL;
+	name = kallsyms__find(z->kernel, addr);
+	if (name || kallsyms__complete(z->kernel))
+		return name;
+	if (!z->kernel_all_tried) {
+		pr_debug("kernel address 0x%" PRIx64 " outside the cached symbols (BPF, trampolines, "
+			 "a module's last function): reading /proc/kallsyms",
+			 addr);
+		z->kernel_all = kallsyms__read();
+		z->kernel_all_tried = true;
+	}
+	return z->kernel_all ? kallsyms__find(z->kernel_all, addr) : NULL;
+}
+
+enum frame_kind symbolizer__kernel(struct symbolizer *z, uint64_t addr, char *buf, size_t len)
+{
+	const char *name = kernel_name(z, addr);
+
+	if (!name) {
 		snprintf(buf, len, "[kernel]");
 		z->unknown++;
 		return FRAME_UNKNOWN;
 	}
-	snprintf(buf, len, "%s", r->name);
+	snprintf(buf, len, "%s", name);
 	z->named++;
 	return FRAME_KERNEL;
 }
@@ -533,7 +529,8 @@ void symbolizer__free(struct symbolizer *z)
 	}
 	for (size_t i = 0; i < z->nmaps; i++)
 		ranges_free(&z->maps[i].r);
-	ranges_free(&z->kernel);
+	kallsyms__free(z->kernel);
+	kallsyms__free(z->kernel_all);
 	ranges_free(&z->vdso);
 	free(z->mods);
 	free(z->maps);

@@ -2,8 +2,8 @@
 # make_seeds.sh CC SRCDIR OUTDIR: the fuzzers' seed corpora, built (not kept in git):
 # small ELF files of every kind syms__load meets (executable with .symtab, stripped,
 # shared object, relocatable 64- and 32-bit, compressed debug sections, MiniDebugInfo),
-# a few perf maps, perf records for mmaps.c, probe files, folded stacks, JSON
-# and plan-cache entries.
+# a few perf maps, perf records for mmaps.c, probe files, folded stacks, JSON,
+# plan-cache entries and kernel-symbol cache entries (and the kallsyms text they come from).
 set -eu
 cc=$1 src=$2 out=$3
 tmp=$(mktemp -d)
@@ -31,11 +31,31 @@ done
 
 cp "$src"/seeds/perfmap/* "$out/perfmap/"
 # probe files: the shipped profiles and the tests' own
-mkdir -p "$out/profile" "$out/folded" "$out/jsonread" "$out/plancache"
+mkdir -p "$out/profile" "$out/folded" "$out/jsonread" "$out/plancache" "$out/kallsyms"
 cp "$src"/../../probes/*.probe "$src"/../probes/*.probe "$out/profile/"
 cp "$src"/seeds/folded/* "$out/folded/"
 cp "$src"/seeds/jsonread/* "$out/jsonread/"
 cp "$src"/seeds/plancache/* "$out/plancache/"
+cp "$src"/seeds/kallsyms/* "$out/kallsyms/"
+
+# a kernel-symbol cache entry as kallsyms.c writes it: header, ranges, symbols, strings
+python3 - "$out/kallsyms/entry" <<'PY'
+import struct, sys
+
+ranges = [(0xffffffff81000000, 0xffffffff81000400), (0xffffffffc0001000, 0xffffffffc0001200),
+          (0xffffffffc0004000, 0xffffffffc0004080)]
+syms = [(0xffffffff81000000, b"_stext"), (0xffffffff81000000, b"startup_64"),
+        (0xffffffff81000100, b"do_thing"), (0xffffffff81000300, b"weak_fn"),
+        (0xffffffffc0001000, b"a_first"), (0xffffffffc0001100, b"a_second"),
+        (0xffffffffc0004000, b"b_first")]
+strs, table = b"", b""
+for start, name in syms:
+    table += struct.pack("<QII", start, len(strs), 0)
+    strs += name + b"\0"
+out = struct.pack("<8sIIIIQ", b"ppksyms", 1, len(ranges), len(syms), len(strs), 0)
+out += b"".join(struct.pack("<QQ", a, b) for a, b in ranges) + table + strs
+open(sys.argv[1], "wb").write(out)
+PY
 
 # perf records, as the kernel writes them: MMAP2, FORK, COMM (exec), LOST, an unknown type
 python3 - "$out/mmaps/records" <<'PY'

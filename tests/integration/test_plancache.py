@@ -27,10 +27,10 @@ def record(*extra):
 
 
 err1, doc1 = record()
-pp.check("cached" in err1 and "from the cache" not in err1, "first run resolves and caches")
+pp.check(".plan cached" in err1 and ".plan from the cache" not in err1, "first run resolves and caches")
 pp.check(len(os.listdir(cache)) == 1, f"one entry: {os.listdir(cache)}")
 err2, doc2 = record()
-pp.check("from the cache" in err2, "second run takes the plan from the cache")
+pp.check(".plan from the cache" in err2, "second run takes the plan from the cache")
 probes = lambda d: [(p["site"], p["function"], p["functions"], p["hits"]) for p in d["probes"]]
 pp.check(probes(doc1) == probes(doc2), f"same probes either way:\n{probes(doc1)}\n{probes(doc2)}")
 ph = {p["name"]: p for p in doc2["phases"]}
@@ -43,7 +43,7 @@ for n in ("load", "execute"):
 os.unlink(binary)
 shutil.copy(pp.PHASETEST, binary)
 err3, doc3 = record()
-pp.check("from the cache" not in err3 and "cached" in err3, "a changed binary resolves again")
+pp.check(".plan from the cache" not in err3 and ".plan cached" in err3, "a changed binary resolves again")
 pp.check(probes(doc3) == probes(doc1), "and gets the same probes")
 
 # a changed profile is a different entry
@@ -53,13 +53,13 @@ with open(os.path.join(pp.TEST_PROBES, "phasetest.probe")) as f:
 with open(probe, "w") as f:
     f.write(text + "\n# edited\n")
 r = pp.phaseprof(["-v", "-F", "0", "-x", binary, "--probes", probe, "--", "load=1"], env=env)
-pp.check("from the cache" not in r.stderr, "an edited profile resolves again")
+pp.check(".plan from the cache" not in r.stderr, "an edited profile resolves again")
 
 # a corrupt entry is ignored, not trusted
 for name in os.listdir(cache):
     with open(os.path.join(cache, name), "w") as f:
         f.write("phaseprof-plan 1\nsite 0 0 1 7 -\natt 9 0 0 0\nend\n")
 err5, doc5 = record()
-pp.check("from the cache" not in err5 and doc5["exit_status"] == 0, "a corrupt entry is rebuilt")
+pp.check(".plan from the cache" not in err5 and doc5["exit_status"] == 0, "a corrupt entry is rebuilt")
 pp.check(probes(doc5) == probes(doc1), "with the right probes")
 pp.done()

@@ -29,7 +29,7 @@ for p in [os.path.join(top, "cache"), cache] + [os.path.join(cache, e) for e in 
              f"{p} is root's alone (uid {os.lstat(p).st_uid})")
 r = su.phaseprof_sudo(["-v", "-x", exe, "--", "load=1"], uid, gid,
                       env=dict(env, PHASEPROF_CACHE_DIR=cache))
-pp.check("from the cache" in r.stderr, f"a root-owned entry is used: {r.stderr[-400:]}")
+pp.check(".plan from the cache" in r.stderr, f"a root-owned entry is used: {r.stderr[-400:]}")
 
 
 def forge(path):
@@ -49,7 +49,7 @@ if entry:
     for e in ({}, su.sudo_env(uid, gid)):
         r = pp.phaseprof(["-v", "-x", exe, "--", "load=1"],
                          env=dict(env, PHASEPROF_CACHE_DIR=ucache, **e))
-        pp.check("from the cache" not in r.stderr, f"a user's cache entry was used: {e}")
+        pp.check(".plan from the cache" not in r.stderr, f"a user's cache entry was used: {e}")
         pp.check("not using the plan cache" in r.stderr, f"-v names the ignored cache: {r.stderr[-300:]}")
     # a user-owned entry in root's cache: ignored too
     shutil.copy(entry, entry + ".keep")
@@ -57,7 +57,7 @@ if entry:
         f.write(forge(entry + ".keep"))
     os.chown(entry, uid, gid)
     r = pp.phaseprof(["-v", "-x", exe, "--", "load=1"], env=dict(env, PHASEPROF_CACHE_DIR=cache))
-    pp.check("from the cache" not in r.stderr and "ignoring cache entry" in r.stderr,
+    pp.check(".plan from the cache" not in r.stderr and "ignoring cache entry" in r.stderr,
              f"a user-owned entry is ignored and named: {r.stderr[-300:]}")
     # root's own entry with an offset inside a function: re-checked, not used
     with open(entry + ".bad", "w") as f:
@@ -65,6 +65,6 @@ if entry:
     os.rename(entry + ".bad", entry)
     os.chmod(entry, 0o644)
     r = pp.phaseprof(["-v", "-x", exe, "--", "load=1"], env=dict(env, PHASEPROF_CACHE_DIR=cache))
-    pp.check("from the cache" not in r.stderr and "does not fit" in r.stderr,
+    pp.check(".plan from the cache" not in r.stderr and "does not fit" in r.stderr,
              f"a mid-function offset is caught: {r.stderr[-300:]}")
 pp.done()
