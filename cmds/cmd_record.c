@@ -1444,8 +1444,16 @@ static int choose_fallback(struct run *r, bool no_profile)
  */
 static void *background(void *arg)
 {
+	struct sched_param idle = { 0 };
 	struct run *r = arg;
 
+	/*
+	 * Only on a CPU nothing else wants: loading the BPF programs and the
+	 * runtime itself come first (on two CPUs this thread took a third of the
+	 * load step's CPU); what it prepares is needed only after the run.
+	 */
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle))
+		pr_debug("background work at normal priority: cannot use SCHED_IDLE");
 	if (r->z)
 		symbolizer__load_kernel(r->z);
 	/* a plan from the cache loaded no symbols: the runtime's are needed to name samples */
