@@ -1448,11 +1448,13 @@ static void *background(void *arg)
 	struct run *r = arg;
 
 	/*
-	 * Only on a CPU nothing else wants: loading the BPF programs and the
-	 * runtime itself come first (on two CPUs this thread took a third of the
-	 * load step's CPU); what it prepares is needed only after the run.
+	 * Only on a CPU nothing else wants while the BPF programs load and the
+	 * runtime runs (on two CPUs this thread took a third of the load step's
+	 * CPU): what it prepares is needed only after the run, when
+	 * join_background() gives it its priority back. The version query's
+	 * child runs at normal priority (reset on fork).
 	 */
-	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle))
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE | SCHED_RESET_ON_FORK, &idle))
 		pr_debug("background work at normal priority: cannot use SCHED_IDLE");
 	if (r->z)
 		symbolizer__load_kernel(r->z);
@@ -1472,8 +1474,13 @@ static void start_background(struct run *r)
 
 static void join_background(struct run *r)
 {
-	if (r->background_started)
+	struct sched_param normal = { 0 };
+
+	/* on a busy machine an idle-priority thread would wait for CPUs that never idle */
+	if (r->background_started) {
+		pthread_setschedparam(r->background_tid, SCHED_OTHER, &normal);
 		pthread_join(r->background_tid, NULL);
+	}
 	r->background_started = false;
 }
 
