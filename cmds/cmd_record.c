@@ -440,7 +440,6 @@ struct run {
 	/* the background thread: kernel symbols and the runtime's version */
 	pthread_t background_tid;
 	bool background_started;
-	bool background_idle; /* it runs under SCHED_IDLE until joined */
 	/*
 	 * The thread that opens the perf events following the runtime's memory
 	 * maps: the first per-process perf event waits for an RCU grace period
@@ -1458,36 +1457,15 @@ static void *background(void *arg)
 
 static void start_background(struct run *r)
 {
-	struct sched_param idle = { 0 };
-
 	r->background_started = !pthread_create(&r->background_tid, NULL, background, r);
-	if (!r->background_started) {
+	if (!r->background_started)
 		background(r);
-		return;
-	}
-	/*
-	 * Only on a CPU nothing else wants while the BPF programs load and the
-	 * runtime runs (on two CPUs this thread took a third of the load step's
-	 * CPU): what it prepares is needed only after the run, when
-	 * join_background() gives it its priority back. Only root can: an
-	 * unprivileged thread may not leave SCHED_IDLE (sched(7)). The version
-	 * query's child runs at normal priority (reset on fork).
-	 */
-	r->background_idle = geteuid() == 0 &&
-			     !pthread_setschedparam(r->background_tid,
-						    SCHED_IDLE | SCHED_RESET_ON_FORK, &idle);
 }
 
 static void join_background(struct run *r)
 {
-	struct sched_param normal = { 0 };
-
-	/* on a busy machine an idle-priority thread would wait for CPUs that never idle */
-	if (r->background_started) {
-		if (r->background_idle && pthread_setschedparam(r->background_tid, SCHED_OTHER, &normal))
-			pr_debug("the background thread stays at idle priority");
+	if (r->background_started)
 		pthread_join(r->background_tid, NULL);
-	}
 	r->background_started = false;
 }
 
