@@ -35,6 +35,7 @@
 #include "kallsyms.h"
 #include "log.h"
 #include "rootcache.h"
+#include "sorted.h"
 #include "vec.h"
 
 #define KSYMS_MAGIC "ppksyms"
@@ -77,36 +78,18 @@ static const char *cache_dir(void)
 	return env && *env ? env : "/var/cache/phaseprof/kallsyms";
 }
 
-/*
- * Among n sorted elements of size elem, each starting with its uint64_t start:
- * the last with start <= addr, as its index + 1; 0 when none.
- */
-static size_t upto(const void *v, size_t n, size_t elem, uint64_t addr)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint64_t start;
-
-		memcpy(&start, (const char *)v + mid * elem, sizeof(start));
-		if (start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
+_Static_assert(offsetof(struct ksym, start) == 0 && offsetof(struct krange, start) == 0,
+	       "sorted_upto() keys on start");
 
 static size_t syms_upto(const struct ksym *s, size_t n, uint64_t addr)
 {
-	return upto(s, n, sizeof(*s), addr);
+	return sorted_upto(s, n, sizeof(*s), addr);
 }
 
 /* The range (sorted, disjoint) holding addr, or NULL. */
 static const struct krange *range_of(const struct krange *r, size_t n, uint64_t addr)
 {
-	size_t i = upto(r, n, sizeof(*r), addr);
+	size_t i = sorted_upto(r, n, sizeof(*r), addr);
 
 	return i && addr < r[i - 1].end ? &r[i - 1] : NULL;
 }

@@ -19,6 +19,7 @@
 #include "symbolize.h"
 #include "kallsyms.h"
 #include "fileread.h"
+#include "sorted.h"
 #include "vec.h"
 
 /* an address range with a name: perf-map entries and vDSO symbols */
@@ -95,19 +96,13 @@ static void ranges_sort(struct ranges *r)
 		qsort(r->v, r->n, sizeof(*r->v), cmp_range);
 }
 
+_Static_assert(offsetof(struct range, start) == 0, "sorted_upto() keys on start");
+
 /* The range with the largest start <= addr; with size 0 (kallsyms), it runs to the next. */
 static const struct range *ranges_find(const struct ranges *r, uint64_t addr)
 {
-	size_t lo = 0, hi = r->n;
+	size_t lo = sorted_upto(r->v, r->n, sizeof(*r->v), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo)
 		return NULL;
 	if (r->v[lo - 1].size && addr - r->v[lo - 1].start >= r->v[lo - 1].size)

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "syms.h"
 #include "hash.h"
+#include "sorted.h"
 #include "vec.h"
 
 /* lazily computed per-symbol state, parallel to syms->v */
@@ -898,20 +899,12 @@ const struct sym *syms__at(const struct syms *syms, size_t i)
 /* ---------------------------------------------------------------------- */
 /* lookups */
 
+_Static_assert(offsetof(struct sym, vaddr) == 0, "sorted_upto() keys on vaddr");
+
 /* First index whose vaddr > addr. */
 static size_t upper_bound(const struct syms *s, uint64_t addr)
 {
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->v[mid].vaddr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_upto(s->v, s->n, sizeof(*s->v), addr);
 }
 
 static ssize_t find_index(const struct syms *s, uint64_t vaddr)
