@@ -524,7 +524,6 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	struct pp_stack_sample *s;
 	struct pt_regs *regs;
 	__u32 tgid = id >> 32;
-
 	__u32 cpu = bpf_get_smp_processor_id(), len;
 
 	if (!tgid || !is_measured(tgid))

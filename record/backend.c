@@ -6,9 +6,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <stdint.h>
+#include <dirent.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "backend.h"
 #include "mmaps.h"
@@ -157,15 +156,6 @@ static bool is_anon_inode(int fd)
 	return n >= 11 && !memcmp(target, "anon_inode:", 11);
 }
 
-/* The directory entries of /proc/self/fd, as getdents64(2) gives them. */
-struct fd_entry {
-	uint64_t ino;
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
-
 static int fd_of_name(const char *name)
 {
 	int fd = 0;
@@ -178,13 +168,13 @@ static int fd_of_name(const char *name)
 /*
  * Close every descriptor but the standard ones and kernel objects: the open
  * ones, listed by the kernel (trying every number up to a limit is thousands
- * of system calls). Raw getdents64: no malloc in the keeper.
+ * of system calls). getdents64, not readdir: no malloc in the keeper.
  */
 static void close_files(void)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	long n;
+	ssize_t n;
 
 	if (dir < 0) {
 		for (int fd = 3; fd < 4096; fd++)
@@ -192,14 +182,14 @@ static void close_files(void)
 				close(fd);
 		return;
 	}
-	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off + (long)sizeof(struct fd_entry) < n;) {
-			const struct fd_entry *e = (const void *)(buf + off);
-			int fd = fd_of_name(e->name);
+	while ((n = getdents64(dir, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *e = (const void *)(buf + off);
+			int fd = fd_of_name(e->d_name);
 
-			if (!e->reclen)
+			if (!e->d_reclen)
 				break;
-			off += e->reclen;
+			off += e->d_reclen;
 			if (fd > 2 && fd != dir && !is_anon_inode(fd))
 				close(fd);
 		}
