@@ -98,14 +98,12 @@ def perf_job(cmd, d):
                        stderr=subprocess.DEVNULL)
 
 
-def target_cpu(d):
-    ru = json.load(open(os.path.join(d, "phases.json"))).get("rusage", {})
-    return (ru.get("user_ns", 0) + ru.get("system_ns", 0)) / 1e9
-
-
-def target_wall(d):
-    """The runtime's own wall time, exec to exit, as phaseprof measured it."""
-    return json.load(open(os.path.join(d, "phases.json"))).get("wall_ns", 0) / 1e9
+def target_times(d):
+    """The runtime's CPU time (user + system) and its own wall time, exec to exit, as
+    phaseprof measured them, in seconds."""
+    doc = json.load(open(os.path.join(d, "phases.json")))
+    ru = doc.get("rusage", {})
+    return (ru.get("user_ns", 0) + ru.get("system_ns", 0)) / 1e9, doc.get("wall_ns", 0) / 1e9
 
 
 def steps_of(stderr):
@@ -143,9 +141,10 @@ def bench(name, bare_cmd, pp_args, n):
         for mode, extra in modes.items():
             with tempfile.TemporaryDirectory(prefix="ppbench.") as d:
                 w, _, err = timed([phaseprof, "-v", "-o", d] + extra + pp_args)
+                target_cpu, target_wall = target_times(d)
                 res[mode].append(w)
-                cpu[mode].append(target_cpu(d))
-                outside[mode].append(w - target_wall(d))
+                cpu[mode].append(target_cpu)
+                outside[mode].append(w - target_wall)
             s, p = steps_of(err)
             progs[mode] = p
             for label, ms in s:
