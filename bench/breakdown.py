@@ -313,6 +313,17 @@ def cpu_pass(name, wl, runs):
     return growth
 
 
+def commit():
+    """The source tree's commit, and whether it has changes on top."""
+    git = ["git", "-C", top]
+    r = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if r.returncode:
+        return "not a git tree"
+    dirty = subprocess.run(git + ["status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return f"commit {r.stdout.strip()}" + (" with local changes" if dirty else "")
+
+
 def verdict(value, goal):
     return "met" if value <= goal else "NOT met"
 
@@ -356,6 +367,9 @@ def main():
     for name in a.workload:
         if name not in w:
             sys.exit(f"breakdown.py: no workload '{name}' here (have: {', '.join(w)})")
+    built = commit() if "PHASEPROF" not in os.environ else "another build"
+    print(f"breakdown.py: {phaseprof} ({built}), kernel {os.uname().release}, "
+          f"{os.cpu_count()} CPUs, {load()}")
     rounds, growth = {}, {}
     for name in a.workload or [k for k, v in w.items() if v.default]:
         rounds[name] = bench(name, w[name], a.n)
