@@ -32,6 +32,7 @@
 #include "runtitle.h"
 #include "runtime.h"
 #include "backend.h"
+#include "uprobe_warm.h"
 #include "events.h"
 #include "target.h"
 #include "stacks.h"
@@ -569,6 +570,7 @@ static int attach_uprobes(struct run *r)
 	int err = backend__attach_uprobes(&r->backend, r->plan.att, r->plan.natt, &failed, why,
 					  sizeof(why));
 
+	uprobe_warm__stop();
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
@@ -1510,6 +1512,8 @@ static int prepare(struct run *r)
 
 		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
+	if (!r->fallback)
+		uprobe_warm__start();
 	start_background(r);
 	start_following_maps(r);
 	loaded_fallback = r->fallback;
