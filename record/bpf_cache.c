@@ -464,9 +464,27 @@ struct slot_ref {
 
 typedef void (*slot_fn)(const struct slot_ref *ref, void *ctx);
 
-/* fn for every subdirectory of dir, by name. */
-static void each_subdir(const char *dir, void (*fn)(const char *dir, const char *name, void *ctx),
-			void *ctx)
+static bool all_of(const char *s, const char *set, size_t len)
+{
+	return strspn(s, set) == strlen(s) && (!len || strlen(s) == len);
+}
+
+/*
+ * Only names phaseprof makes are walked (and so dropped): the directory may
+ * be pointed anywhere in bpffs, where other tools pin their own objects.
+ */
+static bool ours(int depth, const char *name)
+{
+	switch (depth) {
+	case 0: return all_of(name, "0123456789abcdef", 16); /* OBJECT */
+	case 1: return !strncmp(name, "multi-", 6);	     /* CONFIG */
+	default: return name[0] && all_of(name, "0123456789", 0); /* SLOT */
+	}
+}
+
+/* fn for every subdirectory of dir (at depth below the cache's root) phaseprof made. */
+static void each_subdir(const char *dir, int depth,
+			void (*fn)(const char *dir, const char *name, void *ctx), void *ctx)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -474,7 +492,7 @@ static void each_subdir(const char *dir, void (*fn)(const char *dir, const char 
 	if (!d)
 		return;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && e->d_type == DT_DIR)
+		if (e->d_type == DT_DIR && ours(depth, e->d_name))
 			fn(dir, e->d_name, ctx);
 	closedir(d);
 }
@@ -505,7 +523,7 @@ static void walk_config(const char *dir, const char *name, void *ctx)
 	if ((size_t)snprintf(w->cfg_dir, sizeof(w->cfg_dir), "%s/%s", dir, name) >=
 	    sizeof(w->cfg_dir))
 		return;
-	each_subdir(w->cfg_dir, walk_slot, w);
+	each_subdir(w->cfg_dir, 2, walk_slot, w);
 	if (w->remove_empty)
 		rmdir(w->cfg_dir); /* only if it is empty now */
 }
@@ -518,7 +536,7 @@ static void walk_object(const char *dir, const char *name, void *ctx)
 	if ((size_t)snprintf(w->obj_dir, sizeof(w->obj_dir), "%s/%s", dir, name) >=
 	    sizeof(w->obj_dir))
 		return;
-	each_subdir(w->obj_dir, walk_config, w);
+	each_subdir(w->obj_dir, 1, walk_config, w);
 	if (w->remove_empty)
 		rmdir(w->obj_dir);
 }
@@ -531,7 +549,7 @@ static void each_slot(slot_fn fn, void *ctx, bool remove_empty)
 
 	privs_root_fs(&fs);
 	if (!check_root_dir(bpf_cache__dir()))
-		each_subdir(bpf_cache__dir(), walk_object, &w);
+		each_subdir(bpf_cache__dir(), 0, walk_object, &w);
 	privs_restore_fs(&fs);
 }
 
