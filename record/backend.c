@@ -214,8 +214,9 @@ static void wait_for_parent(pid_t parent)
 
 /*
  * The keeper: holds this process's links until phaseprof has exited, then
- * takes them down (and whatever the backend tidies) and exits. Only
- * async-signal-safe calls: the parent may have threads.
+ * takes them down (and whatever the backend tidies) and exits. It is the
+ * fork of a threaded process: glibc makes malloc and new threads usable in
+ * such a child, which keeper_done() relies on; nothing else here allocates.
  */
 static void keep_until_parent_exits(pid_t parent, struct backend *b)
 {

@@ -93,8 +93,8 @@ struct backend_ops {
 	bool (*goes_with_fds)(struct backend *b);
 	/* a descriptor the keeper holds besides the links (-1: none; NULL: none) */
 	int (*keeper_fd)(struct backend *b);
-	/* in the keeper once phaseprof has exited: take the links down and tidy up,
-	 * with system calls only (NULL: the links go as the keeper exits) */
+	/* in the keeper once phaseprof has exited: take the links down and tidy up
+	 * (NULL: the links go as the keeper exits) */
 	void (*keeper_done)(struct backend *b);
 	/* take every probe and tracepoint down; events collected so far stay */
 	void (*detach)(struct backend *b);

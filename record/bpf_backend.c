@@ -635,7 +635,8 @@ static void run_all_at_once(void *(*fn)(void *), void **args, size_t n)
 	pthread_attr_t attr;
 
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 << 10);
+	/* more than the static TLS (perf_ring.c's 64 KiB buffer), or pthread_create fails */
+	pthread_attr_setstacksize(&attr, 512 << 10);
 	for (size_t i = 0; i < n; i++)
 		started[i] = tids && started && !pthread_create(&tids[i], &attr, fn, args[i]);
 	for (size_t i = 0; i < n; i++) {
@@ -878,10 +879,10 @@ static bool bpf_goes_with_fds(struct backend *b)
 }
 
 /*
- * In the keeper, once phaseprof has exited: the links come down, then a kept
- * instance's maps are emptied for the next run (which would otherwise do it
- * while the user waits). System calls only: the keeper is a fork of a
- * threaded process.
+ * In the keeper, once phaseprof has exited: the links come down, all at once
+ * (each uprobe link waits for its own grace periods, 40 to 80 ms), then a
+ * kept instance's maps are emptied for the next run, which may take it as
+ * soon as the lock goes with the slot's fd.
  */
 static void bpf_keeper_done(struct backend *b)
 {
@@ -889,12 +890,10 @@ static void bpf_keeper_done(struct backend *b)
 
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nlink_fds; i++)
-		close(s->link_fds[i]);
-	for (size_t i = 0; i < s->nlinks; i++)
-		close(bpf_link__fd(s->links[i]));
+	destroy_links(s);
 	if (s->slot.fd >= 0 && s->skel)
 		bpf_cache__empty_maps(s->skel->obj);
+	bpf_cache__release(&s->slot);
 }
 
 /* The kept instance's lock: the keeper holds it until its links are gone. */

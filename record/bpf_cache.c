@@ -23,6 +23,9 @@
 /* kept objects per instance, at most: phaseprof.bpf.c has 14 programs and 18 maps */
 #define MAX_KEPT 64
 #define MAX_KEY 512
+/* every slot held: wait this long for one, in steps, before loading afresh */
+#define BPF_CACHE_WAIT_MS 30
+#define BPF_CACHE_WAIT_STEP_MS 2
 
 const char *bpf_cache__dir(void)
 {
@@ -86,15 +89,10 @@ static int lock_slot(const char *dir, int i, char *path, size_t len)
 	return fd;
 }
 
-static int claim_slot(struct bpf_cache_slot *slot, const char *object, const char *config)
+/* The first free slot of cfg_dir: 0, -EBUSY when every one is held, or -errno. */
+static int first_free(struct bpf_cache_slot *slot, const char *cfg_dir)
 {
-	const char *root = bpf_cache__dir();
-	char obj_dir[PATH_MAX], cfg_dir[PATH_MAX];
-	int err = check_root_dir(root);
-
-	err = err ?: make_dir(obj_dir, sizeof(obj_dir), root, object);
-	err = err ?: make_dir(cfg_dir, sizeof(cfg_dir), obj_dir, config);
-	for (int i = 0; !err && i < BPF_CACHE_SLOTS; i++) {
+	for (int i = 0; i < BPF_CACHE_SLOTS; i++) {
 		int fd = lock_slot(cfg_dir, i, slot->path, sizeof(slot->path));
 
 		if (fd >= 0) {
@@ -103,9 +101,29 @@ static int claim_slot(struct bpf_cache_slot *slot, const char *object, const cha
 			return 0;
 		}
 		if (fd != -EWOULDBLOCK)
-			err = fd;
+			return fd;
 	}
-	return err ?: -EBUSY;
+	return -EBUSY;
+}
+
+static int claim_slot(struct bpf_cache_slot *slot, const char *object, const char *config)
+{
+	const char *root = bpf_cache__dir();
+	char obj_dir[PATH_MAX], cfg_dir[PATH_MAX];
+	int err = check_root_dir(root);
+
+	err = err ?: make_dir(obj_dir, sizeof(obj_dir), root, object);
+	err = err ?: make_dir(cfg_dir, sizeof(cfg_dir), obj_dir, config);
+	err = err ?: first_free(slot, cfg_dir);
+	/*
+	 * Held by the keepers of runs that just ended (their links take 40 to 100
+	 * ms to come down): a short wait costs less than loading afresh.
+	 */
+	for (int i = 0; err == -EBUSY && i * BPF_CACHE_WAIT_STEP_MS < BPF_CACHE_WAIT_MS; i++) {
+		usleep(BPF_CACHE_WAIT_STEP_MS * 1000);
+		err = first_free(slot, cfg_dir);
+	}
+	return err;
 }
 
 int bpf_cache__claim(struct bpf_cache_slot *slot, const char *object, const char *config)

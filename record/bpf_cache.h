@@ -32,7 +32,7 @@ struct json;
 /* instances per object and config: concurrent runs beyond it load their own */
 #define BPF_CACHE_SLOTS 2
 /* instances in all: past it, the least recently used idle ones go (their maps hold memory) */
-#define BPF_CACHE_MAX_INSTANCES 4
+#define BPF_CACHE_MAX_INSTANCES 6
 /* programs of one object, at most (phaseprof.bpf.c has 14) */
 #define BPF_CACHE_MAX_PROGS 32
 
