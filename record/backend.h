@@ -43,6 +43,7 @@ struct backend_opts {
 	bool offcpu;   /* load the blocked-time programs (--off-cpu) */
 	bool sampling; /* load the stack sampler (not with -F 0) */
 	bool fallback; /* load the generic fallback's programs (no profile resolved) */
+	bool no_cache; /* load afresh, keep nothing (bpf_cache.h) */
 };
 
 enum backend_caps {
@@ -90,6 +91,11 @@ struct backend_ops {
 	/* everything attached goes with this process's file descriptors (no tracefs
 	 * event to remove by name): a keeper process can hold them (NULL: no) */
 	bool (*goes_with_fds)(struct backend *b);
+	/* a descriptor the keeper holds besides the links (-1: none; NULL: none) */
+	int (*keeper_fd)(struct backend *b);
+	/* in the keeper once phaseprof has exited: take the links down and tidy up
+	 * (NULL: the links go as the keeper exits) */
+	void (*keeper_done)(struct backend *b);
 	/* take every probe and tracepoint down; events collected so far stay */
 	void (*detach)(struct backend *b);
 	void (*close)(struct backend *b);

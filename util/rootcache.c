@@ -126,14 +126,15 @@ static bool stale_name(const char *name, const char *suffix, const char *keep)
 {
 	size_t n = strlen(name), s = strlen(suffix);
 
-	return n > s && !strcmp(name + n - s, suffix) && strcmp(name, keep);
+	return n > s && !strcmp(name + n - s, suffix) && (!keep || strcmp(name, keep));
 }
 
-void rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep)
+unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep)
 {
 	struct fs_ident fs;
 	struct dirent *de;
 	DIR *d = NULL;
+	unsigned n = 0;
 	int fd;
 
 	privs_root_fs(&fs);
@@ -144,8 +145,33 @@ void rootcache_prune(const char *dir, const char *what, const char *suffix, cons
 		close(fd);
 	while (d && (de = readdir(d)))
 		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, keep) &&
-		    !unlinkat(dirfd(d), de->d_name, 0))
+		    !unlinkat(dirfd(d), de->d_name, 0)) {
 			pr_debug("%s: removed %s/%s", what, dir, de->d_name);
+			n++;
+		}
+	if (d)
+		closedir(d);
+	privs_restore_fs(&fs);
+	return n;
+}
+
+void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes)
+{
+	struct fs_ident fs;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	*entries = 0;
+	*bytes = 0;
+	privs_root_fs(&fs);
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, NULL) &&
+		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			(*entries)++;
+			*bytes += (uint64_t)st.st_size;
+		}
 	if (d)
 		closedir(d);
 	privs_restore_fs(&fs);
