@@ -29,7 +29,10 @@ flamegraph` to an SVG. It prints:
   - phaseprof's own steps from -v (find, resolve, load, attach, run, stacks
     folded = unwind + symbolize + fold, table, outputs = render; detach is
     paid as phaseprof exits) and each BPF program with the instructions the
-    verifier walked.
+    verifier walked, or how many rounds took their programs from the BPF
+    program cache (`phaseprof cache`) instead. Every command runs once before
+    the rounds, uncounted, so the caches are as a suite finds them after its
+    first run.
 
 Target CPU growth is a few percent on a machine whose bare runs vary by as
 much between batches, so for wasm3-nbody it has its own pass: --cpu-runs
@@ -61,6 +64,7 @@ runtimes = os.environ.get("PHASEPROF_RUNTIMES", "/opt/phaseprof-runtimes/bin")
 examples = os.path.join(top, "build", "examples")
 STEP = re.compile(r"^\S+:\s+([\d.]+) ms \(cpu\s+([\d.]+) ms\): (.*)$")
 VERIFIED = re.compile(r"loaded (\w+): (\d+) instructions verified")
+REUSED = re.compile(r"BPF programs reused from ")
 CALL_GRAPH = re.compile(r"\((\w+) call graph")
 # about 1.5 s bare under wasm3 on the machine the issue was measured on
 NBODY_STEPS = "1500000"
@@ -165,6 +169,9 @@ def run_phaseprof(extra, pp_args, verbose):
 
 
 def steps_of(stderr):
+    """-v's steps as (label, (wall ms, CPU ms)) since the one before, the BPF
+    programs loaded with their verified instructions, and whether the run took
+    its programs from the BPF program cache instead."""
     steps, progs, last, last_cpu = [], {}, 0.0, 0.0
     for line in stderr.splitlines():
         m = STEP.match(line)
@@ -175,7 +182,7 @@ def steps_of(stderr):
         m = VERIFIED.search(line)
         if m:
             progs[m.group(1)] = int(m.group(2))
-    return steps, progs
+    return steps, progs, REUSED.search(stderr) is not None
 
 
 def load():
@@ -198,7 +205,8 @@ class Rounds:
         self.cpu = {}       # mode -> [target CPU seconds]
         self.outside = {}   # mode -> [phaseprof's wall minus the runtime's exec-to-exit]
         self.steps = {}     # mode -> {step label -> [(wall ms, cpu ms)]}
-        self.progs = {}     # mode -> {BPF program -> instructions verified}
+        self.progs = {}     # mode -> {BPF program -> instructions verified}, when loaded
+        self.reused = {}    # mode -> rounds whose programs came from the BPF program cache
         self.graph = {}     # mode -> the call graph the run used ("fp", "dwarf")
 
     def add(self, table, mode, value):
@@ -220,7 +228,10 @@ def one_round(wl, r, have_perf):
         r.add(r.wall, mode, wall)
         r.add(r.cpu, mode, cpu)
         r.add(r.outside, mode, wall - target_wall)
-        s, r.progs[mode] = steps_of(err)
+        s, progs, reused = steps_of(err)
+        if progs:
+            r.progs[mode] = progs
+        r.reused[mode] = r.reused.get(mode, 0) + reused
         for label, ms in s:
             r.steps.setdefault(mode, {}).setdefault(label, []).append(ms)
         m = CALL_GRAPH.search(err)
@@ -253,7 +264,7 @@ def print_walls(r):
         print(f"    {k:8s} {statistics.median(v) * 1e3:8.1f} ms")
 
 
-def print_cpu_and_steps(r):
+def print_cpu_and_steps(r, n):
     bare = statistics.median(r.cpu["bare"])
     print(f"  target CPU, median (user+system), few rounds, for scale ({load()}):")
     for k, v in r.cpu.items():
@@ -265,21 +276,26 @@ def print_cpu_and_steps(r):
             print(f"    {statistics.median(x[0] for x in v):8.2f} "
                   f"{statistics.median(x[1] for x in v):8.2f}  {label}")
         progs = r.progs.get(mode, {})
-        print("    BPF programs loaded, instructions verified: " +
+        print(f"    BPF programs from the cache in {r.reused.get(mode, 0)} of {n} rounds; when"
+              " loaded, instructions verified: " +
               ", ".join(f"{k} {v}" for k, v in progs.items()) +
               f"; total {sum(progs.values())} in {len(progs)} programs")
 
 
 def bench(name, wl, n):
     have_perf = shutil.which("perf") is not None
-    timed(wl.bare)  # the page cache
-    print(f"\n{name}: {' '.join(os.path.basename(a) for a in wl.bare)}; {n} interleaved rounds;"
-          f" {load()}")
+    # one run of each, not counted: the page cache, phaseprof's plan cache and
+    # BPF program cache, as a suite of many runs finds them after its first
+    timed(wl.bare)
+    for extra in MODES.values():
+        run_phaseprof(extra, wl.pp_args, False)
+    print(f"\n{name}: {' '.join(os.path.basename(a) for a in wl.bare)}; {n} interleaved rounds"
+          f" after one warm-up run of each; {load()}")
     r = Rounds()
     for _ in range(n):
         one_round(wl, r, have_perf)
     print_walls(r)
-    print_cpu_and_steps(r)
+    print_cpu_and_steps(r, n)
     return r
 
 
