@@ -22,14 +22,18 @@
 #include "options.h"
 #include "plancache.h"
 #include "rootcache.h"
+#include "symcache.h"
 
-enum { OPT_JSON = 256, OPT_BPF, OPT_PLANS, OPT_KSYMS };
+enum { OPT_JSON = 256, OPT_BPF, OPT_PLANS, OPT_KSYMS, OPT_SYMS };
+
+#define NFILE_CACHES 3
 
 const struct opt_doc cache_options[] = {
 	{ "json", OPT_JSON, NULL, "list: print one JSON object" },
 	{ "bpf", OPT_BPF, NULL, "drop: the kept BPF programs and maps only" },
 	{ "plans", OPT_PLANS, NULL, "drop: the resolved plans only" },
 	{ "kernel-symbols", OPT_KSYMS, NULL, "drop: the kernel symbols only" },
+	{ "symbols", OPT_SYMS, NULL, "drop: the runtimes' symbol tables only" },
 	{ "verbose", 'v', NULL, "say more" },
 	{ "help", 'h', NULL, "show this help" },
 	{ 0 },
@@ -37,13 +41,13 @@ const struct opt_doc cache_options[] = {
 
 static const char cache_usage[] =
 	"usage: phaseprof cache [list] [--json]\n"
-	"       phaseprof cache drop [--bpf] [--plans] [--kernel-symbols]\n"
+	"       phaseprof cache drop [--bpf] [--plans] [--kernel-symbols] [--symbols]\n"
 	"\n"
 	"What phaseprof keeps between runs to start faster: its loaded BPF programs\n"
 	"and maps (pinned in bpffs, attached to nothing; they hold locked kernel\n"
-	"memory), resolved plans and the kernel's symbols. list shows them; drop\n"
-	"removes them (all three kinds unless some are named), except BPF instances\n"
-	"a run is using. Needs root.\n";
+	"memory), resolved plans, the kernel's symbols and large runtimes' symbol\n"
+	"tables. list shows them; drop removes them (every kind unless some are\n"
+	"named), except BPF instances a run is using. Needs root.\n";
 
 static const char cache_examples[] =
 	"examples:\n"
@@ -52,7 +56,7 @@ static const char cache_examples[] =
 
 struct cache_opts {
 	bool json, drop;
-	bool bpf, plans, ksyms; /* drop: which kinds (none named: all) */
+	bool bpf, plans, ksyms, syms; /* drop: which kinds (none named: all) */
 };
 
 static int cache_option(int c, void *ctx, char **argv)
@@ -65,6 +69,7 @@ static int cache_option(int c, void *ctx, char **argv)
 	case OPT_BPF: o->bpf = true; break;
 	case OPT_PLANS: o->plans = true; break;
 	case OPT_KSYMS: o->ksyms = true; break;
+	case OPT_SYMS: o->syms = true; break;
 	case 'v': log_verbosity++; break;
 	}
 	return 0;
@@ -86,13 +91,13 @@ static int parse_opts(int argc, char **argv, struct cache_opts *o, bool *done)
 		return cmd_usage_error("cache", "takes list or drop, not '%s'", argv[optind]);
 	if (optind + 1 < argc)
 		return cmd_usage_error("cache", "takes one action, not also '%s'", argv[optind + 1]);
-	if (!o->drop && (o->bpf || o->plans || o->ksyms))
-		return cmd_usage_error("cache", "--bpf, --plans and --kernel-symbols go with drop%s",
-				       "");
+	if (!o->drop && (o->bpf || o->plans || o->ksyms || o->syms))
+		return cmd_usage_error("cache", "--bpf, --plans, --kernel-symbols and --symbols go "
+				       "with drop%s", "");
 	if (o->drop && o->json)
 		return cmd_usage_error("cache", "--json goes with list%s", "");
-	if (!o->bpf && !o->plans && !o->ksyms)
-		o->bpf = o->plans = o->ksyms = true;
+	if (!o->bpf && !o->plans && !o->ksyms && !o->syms)
+		o->bpf = o->plans = o->ksyms = o->syms = true;
 	return 0;
 }
 
@@ -100,16 +105,17 @@ struct file_cache {
 	const char *what, *key, *dir, *suffix;
 };
 
-static void file_caches(struct file_cache fc[2])
+static void file_caches(struct file_cache fc[NFILE_CACHES])
 {
 	fc[0] = (struct file_cache){ "plans", "plans", plancache__dir(), ".plan" };
 	fc[1] = (struct file_cache){ "kernel symbols", "kernel_symbols", kallsyms__cache_dir(),
 				     ".ksyms" };
+	fc[2] = (struct file_cache){ "symbol tables", "symbols", symcache__dir(), ".syms" };
 }
 
 static void list_json(void)
 {
-	struct file_cache fc[2];
+	struct file_cache fc[NFILE_CACHES];
 	struct json j;
 
 	file_caches(fc);
@@ -121,7 +127,7 @@ static void list_json(void)
 	bpf_cache__list(stdout, &j);
 	json_end_array(&j);
 	json_end_object(&j);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NFILE_CACHES; i++) {
 		unsigned n;
 		uint64_t bytes;
 
@@ -138,13 +144,13 @@ static void list_json(void)
 
 static void list_plain(void)
 {
-	struct file_cache fc[2];
+	struct file_cache fc[NFILE_CACHES];
 
 	file_caches(fc);
 	printf("BPF programs and maps (%s):\n", bpf_cache__dir()[0] ? bpf_cache__dir() : "off");
 	if (!bpf_cache__list(stdout, NULL))
 		printf("  none kept\n");
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NFILE_CACHES; i++) {
 		unsigned n;
 		uint64_t bytes;
 
@@ -156,8 +162,8 @@ static void list_plain(void)
 
 static int drop(const struct cache_opts *o)
 {
-	struct file_cache fc[2];
-	bool pick[2] = { o->plans, o->ksyms };
+	struct file_cache fc[NFILE_CACHES];
+	bool pick[NFILE_CACHES] = { o->plans, o->ksyms, o->syms };
 
 	file_caches(fc);
 	if (o->bpf) {
@@ -169,7 +175,7 @@ static int drop(const struct cache_opts *o)
 			printf(", %u left (a run is using them)", busy);
 		printf("\n");
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NFILE_CACHES; i++) {
 		unsigned n = pick[i] ? rootcache_prune(fc[i].dir, fc[i].what, fc[i].suffix, NULL) : 0;
 
 		if (pick[i])

@@ -176,3 +176,49 @@ void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uin
 		closedir(d);
 	privs_restore_fs(&fs);
 }
+
+/* The oldest entry named *suffix in d (by mtime), or 0 when there is none. */
+static bool oldest_entry(DIR *d, const char *suffix, char *name, size_t len, unsigned *count)
+{
+	struct timespec best = { 0 };
+	struct dirent *de;
+	struct stat st;
+
+	*count = 0;
+	name[0] = 0;
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_REG || !stale_name(de->d_name, suffix, NULL) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		(*count)++;
+		if (!name[0] || st.st_mtim.tv_sec < best.tv_sec ||
+		    (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec < best.tv_nsec)) {
+			best = st.st_mtim;
+			snprintf(name, len, "%s", de->d_name);
+		}
+	}
+	return name[0] != 0;
+}
+
+void rootcache_trim(const char *dir, const char *what, const char *suffix, unsigned max)
+{
+	char name[NAME_MAX + 1];
+	struct fs_ident fs;
+	unsigned n;
+	DIR *d = NULL;
+	int fd;
+
+	privs_root_fs(&fs);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && trusted_dir(dir, what))
+		d = fdopendir(fd);
+	else if (fd >= 0)
+		close(fd);
+	while (d && oldest_entry(d, suffix, name, sizeof(name), &n) && n > max &&
+	       !unlinkat(dirfd(d), name, 0))
+		pr_debug("%s: removed the oldest entry %s/%s", what, dir, name);
+	if (d)
+		closedir(d);
+	privs_restore_fs(&fs);
+}

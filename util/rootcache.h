@@ -30,6 +30,8 @@ int rootcache_write(const char *dir, const char *what, const char *name, mode_t 
 		    int (*fn)(FILE *f, const void *ctx), const void *ctx);
 /* Remove dir's entries named *suffix but keep (NULL: all), when trusted; how many went. */
 unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep);
+/* Remove the oldest (by mtime) of dir's entries named *suffix until max are left, when trusted. */
+void rootcache_trim(const char *dir, const char *what, const char *suffix, unsigned max);
 /* How many entries named *suffix dir holds, and their bytes (0 when unreadable). */
 void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes);
 
