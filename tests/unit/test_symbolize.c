@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: MIT
 /* test_symbolize.c: the perf-map parser (/tmp/perf-PID.map lines "START SIZE NAME")
  * and JIT frames named through it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
+#include "needed.h"
 #include "symbolize.h"
 
 struct got {
@@ -76,9 +86,91 @@ static void test_jit_frames(void)
 	symbolizer__free(z);
 }
 
+struct libs {
+	char *path[NEEDED_MAX];
+	size_t n;
+};
+
+static int note_lib(void *ctx, const char *path)
+{
+	struct libs *l = ctx;
+
+	if (l->n < NEEDED_MAX)
+		l->path[l->n++] = strdup(path);
+	return 0;
+}
+
+static bool listed(const struct libs *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->path[i], path))
+			return true;
+	return false;
+}
+
+/* The executable file mapped at the start of this test's /proc/self/maps, as the kernel names
+ * it: each shared library ld.so loaded must be one the walk found. Returns how many. */
+static size_t check_maps_listed(const struct libs *l, char *libc, size_t libclen)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128], self[PATH_MAX];
+	size_t seen = 0;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/'), perms[8];
+
+		if (!path || sscanf(line, "%*s %7s", perms) != 1 || perms[2] != 'x')
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		/* hwcaps variants are a guess the walk does not make */
+		if (!strcmp(path, self) || strstr(path, "glibc-hwcaps"))
+			continue;
+		if (strstr(path, "/libc.so"))
+			snprintf(libc, libclen, "%s", path);
+		CHECK(listed(l, path));
+		if (!listed(l, path))
+			fprintf(stderr, "  not found by the walk: %s\n", path);
+		seen++;
+	}
+	if (f)
+		fclose(f);
+	return seen;
+}
+
+/* The libraries this test loaded are the ones the walk finds, and their symbols name frames. */
+static void test_needed(void)
+{
+	struct libs l = { 0 };
+	char libc[PATH_MAX] = "", name[64];
+	struct symbolizer *z = symbolizer__new(NULL);
+	struct mmaps *m = mmaps__from_proc(getpid());
+	void *fn = dlsym(RTLD_DEFAULT, "fwrite");
+
+	CHECK(needed__each("/proc/self/exe", note_lib, &l) == (int)l.n && l.n > 0);
+	CHECK(check_maps_listed(&l, libc, sizeof(libc)) > 0);
+	CHECK(libc[0] == '/');
+	CHECK_INT(needed__each("/proc/self/maps", note_lib, &l), -ENOEXEC);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.path[i]);
+	/* loaded ahead, then used for the mapped file (the same inode) */
+	CHECK(symbolizer__load_needed(z, "/proc/self/exe") > 0);
+	CHECK(symbolizer__loaded(z, libc));
+	CHECK(m && fn);
+	if (m && fn) {
+		CHECK_INT(symbolizer__user(z, m, getpid(), (uintptr_t)fn, name, sizeof(name)),
+			  FRAME_USER);
+		CHECK_STR(name, "fwrite");
+	}
+	mmaps__free(m);
+	symbolizer__free(z);
+}
+
 int main(void)
 {
 	test_perfmap();
 	test_jit_frames();
+	test_needed();
 	return checks_report("test_symbolize");
 }
