@@ -1438,13 +1438,15 @@ static int choose_fallback(struct run *r, bool no_profile)
 
 /*
  * Work the report needs that can run before the runtime does, so it adds no
- * time after: kernel symbols for naming samples, and the runtime's version
- * (asked now: exec'ing the runtime while its uprobes come down would wait for
- * them).
+ * time after: kernel symbols for naming samples, the runtime's version (asked
+ * now: exec'ing the runtime while its uprobes come down would wait for them),
+ * and the symbols of the libraries the runtime needs (libc, libstdc++, ...),
+ * which would otherwise load at their first frame after it exits.
  */
 static void *background(void *arg)
 {
 	struct run *r = arg;
+	int n;
 
 	if (r->z)
 		symbolizer__load_kernel(r->z);
@@ -1452,6 +1454,9 @@ static void *background(void *arg)
 	if (r->z && r->plan_cached)
 		symbolizer__load_file(r->z, r->path);
 	r->version_ok = query_version(r, r->version, sizeof(r->version)) != NULL;
+	n = r->z ? symbolizer__load_needed(r->z, r->path) : 0;
+	if (n < 0)
+		pr_debug("cannot list the libraries of %s: %s", r->path, strerror(-n));
 	return NULL;
 }
 
