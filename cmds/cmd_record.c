@@ -888,31 +888,62 @@ static void remove_stale(int dirfd, const char *const *names)
 		unlinkat(dirfd, *names, 0);
 }
 
-static int write_outputs(struct run *r, const struct report *rep)
+/* The stack files (the flame graph, profile.pb.gz), written beside the others on a thread. */
+struct stack_writer {
+	int dirfd;
+	const char *dir;
+	const struct report *rep;
+	struct pprof *pprof; /* or NULL */
+	int err;
+};
+
+static void *write_stack_files(void *arg)
 {
 	static const char *const stack_files[] = { "stacks.folded", "flamegraph.svg",
 						   "profile.pb.gz", NULL };
+	struct stack_writer *w = arg;
+
+	if (!w->rep->stacks) {
+		remove_stale(w->dirfd, stack_files);
+		return NULL;
+	}
+	w->err = write_stacks(w->dirfd, w->dir, w->rep);
+	if (w->pprof)
+		w->err = write_file(w->dirfd, w->dir, "profile.pb.gz", put_pprof, w->pprof) ?: w->err;
+	else
+		unlinkat(w->dirfd, "profile.pb.gz", 0);
+	return NULL;
+}
+
+/*
+ * The files take milliseconds each (the flame graph and the timeline most):
+ * the runtime is gone and its core is free, so the stack files are written on
+ * a second thread while this one writes the rest.
+ */
+static int write_outputs(struct run *r, const struct report *rep)
+{
 	static const char *const offcpu_files[] = { "offcpu.folded", "offcpu.svg", NULL };
 	struct timeline_input tl = { rep->st, &r->plan, r->events.v, r->events.n,
 				     r->profile->name };
+	struct stack_writer sw = { r->outdir, r->o.output, rep, r->pprof, 0 };
 	int dirfd = r->outdir;
 	const char *dir = r->o.output;
-	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
+	pthread_t tid;
+	bool threaded = !pthread_create(&tid, NULL, write_stack_files, &sw);
+	int err;
 
+	if (!threaded)
+		write_stack_files(&sw);
+	err = write_file(dirfd, dir, "phases.json", put_json, rep);
 	err = write_file(dirfd, dir, "trace.json", put_trace, &tl) ?: err;
 	err = write_file(dirfd, dir, "timeline.svg", put_timeline, &tl) ?: err;
-	if (rep->stacks)
-		err = write_stacks(dirfd, dir, rep) ?: err;
-	else
-		remove_stale(dirfd, stack_files);
-	if (rep->stacks && r->pprof)
-		err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
-	else if (rep->stacks)
-		unlinkat(dirfd, "profile.pb.gz", 0);
 	if (rep->offcpu)
 		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
 	else
 		remove_stale(dirfd, offcpu_files);
+	if (threaded)
+		pthread_join(tid, NULL);
+	err = err ?: sw.err;
 	if (err)
 		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
