@@ -632,17 +632,104 @@ static char *debuginfo_path(const struct syms_opts *opts)
 	return p;
 }
 
+/* the debug file search path of the syms__load() running on this thread (find_debuginfo) */
+static __thread const char *search_path;
+
+static bool debuginfod_configured(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	return urls && urls[strspn(urls, " \t")];
+}
+
+/* Whether dir/sub/name (sub may be "") exists. */
+static bool exists_in(const char *dir, size_t dirlen, const char *sub, const char *name)
+{
+	char p[PATH_MAX];
+
+	return snprintf(p, sizeof(p), "%.*s%s/%s", (int)dirlen, dir, sub, name) < (int)sizeof(p) &&
+	       !access(p, F_OK);
+}
+
+/* Whether one of the places libdwfl searches by name has the file name, for a file in dir. */
+static bool named_candidate(const char *dir, const char *name)
+{
+	size_t dirlen = strlen(dir);
+
+	if (exists_in(dir, dirlen, "", name) || exists_in(dir, dirlen, "/.debug", name))
+		return true;
+	for (const char *p = search_path; p && *p;) {
+		size_t len = strcspn(p, ":");
+		char sub[PATH_MAX];
+
+		/* "/usr/lib/debug" holds dir's tree; a relative entry is a subdirectory of dir */
+		snprintf(sub, sizeof(sub), "%s%.*s", p[0] == '/' ? "" : "/", (int)len, p);
+		if (len && (p[0] == '/' ? exists_in(p, len, dir, name) || exists_in(p, len, "", name) :
+					  exists_in(dir, dirlen, sub, name)))
+			return true;
+		p += len + (p[len] == ':');
+	}
+	return false;
+}
+
+/*
+ * Whether a search by name could find a debug file: a generous superset of
+ * libdwfl's places (the file's directory and its symlink target's, the link
+ * name and FILE.debug). When none exists, libdwfl would find nothing by name.
+ */
+static bool may_find_by_name(const char *file_name, const char *debuglink_file)
+{
+	char real[PATH_MAX], dirs[2][PATH_MAX], names[3][PATH_MAX] = { "", "", "" };
+
+	if (!file_name)
+		return true;
+	snprintf(dirs[0], sizeof(dirs[0]), "%s", file_name);
+	snprintf(dirs[1], sizeof(dirs[1]), "%s", realpath(file_name, real) ? real : file_name);
+	for (int i = 0; i < 2; i++) {
+		char *slash = strrchr(dirs[i], '/');
+
+		if (snprintf(names[i], sizeof(names[i]), "%s.debug", slash ? slash + 1 : dirs[i]) >=
+		    (int)sizeof(names[i]))
+			return true; /* unsure: the standard search decides */
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dirs[i], sizeof(dirs[i]), ".");
+	}
+	snprintf(names[2], sizeof(names[2]), "%s", debuglink_file ? debuglink_file : "");
+	for (int d = 0; d < 2; d++)
+		for (int n = 0; n < 3; n++)
+			if (names[n][0] && named_candidate(dirs[d], names[n]))
+				return true;
+	return false;
+}
+
 /*
  * libdwfl's standard search, but a .gnu_debuglink naming a path rather than a
  * file name (a corrupt or hostile file: "../../dev/zero") is dropped, so that
  * it cannot send libdwfl to read any file it likes; the build-id search stays.
+ *
+ * When the standard search finds nothing, libdwfl loads the debuginfod client
+ * (libdebuginfod and its libcurl, TLS and Kerberos libraries: 5 ms) even with
+ * no DEBUGINFOD_URLS, where it asks nothing. Without servers, a file with no
+ * debug file by build-id nor candidate by name is answered here instead.
  */
 static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 			  GElf_Addr base, const char *file_name, const char *debuglink_file,
 			  GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
+	int fd;
+
 	if (debuglink_file && strchr(debuglink_file, '/'))
 		debuglink_file = NULL;
+	if (!debuginfod_configured()) {
+		errno = 0;
+		fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
+						  debuglink_file, debuglink_crc,
+						  debuginfo_file_name);
+		if (fd >= 0 || !may_find_by_name(file_name, debuglink_file))
+			return fd;
+	}
 	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
 					    debuglink_file, debuglink_crc, debuginfo_file_name);
 }
@@ -823,6 +910,7 @@ struct syms *syms__load(const char *path, const struct syms_opts *opts, char *er
 		goto fail;
 	}
 	cb.debuginfo_path = &dipath;
+	search_path = dipath;
 	dwfl = dwfl_begin(&cb);
 	if (!dwfl) {
 		ret = -ENOMEM;
@@ -834,11 +922,13 @@ struct syms *syms__load(const char *path, const struct syms_opts *opts, char *er
 	if (ret)
 		goto fail;
 	dwfl_end(dwfl);
+	search_path = NULL;
 	free(dipath);
 	return s;
 fail:
 	if (dwfl)
 		dwfl_end(dwfl);
+	search_path = NULL;
 	free(dipath);
 	syms__free(s);
 	errno = -ret;
