@@ -491,9 +491,68 @@ static int collect(Dwfl_Module *mod, GElf_Addr bias, struct loader *l)
 				     .cold = syms__is_cold(name) };
 		r.file = r.bind == STB_LOCAL ? file : SIZE_MAX;
 		/* glibc's .symtab spells .symver names "foo@GLIBC_2.2.5": keep "foo" */
-		r.name = loader_str(l, name, strcspn(name + 1, "@") + 1);
+		r.name = loader_str(l, name, strchrnul(name + 1, '@') - name);
 		if (r.name == SIZE_MAX || loader_add(l, &r))
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+#define RADIX_BITS 11
+
+/* One pass of a stable radix sort of src into dst on the digit at shift; false when every
+ * symbol has the same digit there (nothing moved). */
+static bool radix_pass(const struct rawsym *src, struct rawsym *dst, size_t n, int shift)
+{
+	size_t count[1 << RADIX_BITS] = { 0 }, sum = 0;
+	const uint64_t mask = (1u << RADIX_BITS) - 1;
+
+	for (size_t i = 0; i < n; i++)
+		count[src[i].vaddr >> shift & mask]++;
+	if (count[src[0].vaddr >> shift & mask] == n)
+		return false;
+	for (size_t d = 0; d <= mask; d++) {
+		size_t c = count[d];
+
+		count[d] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		dst[count[src[i].vaddr >> shift & mask]++] = src[i];
+	return true;
+}
+
+/*
+ * Address order, and at one address rawsym_cmp's: a radix sort on the address,
+ * then insertion into each (short) run of one address. qsort's n log n calls
+ * of rawsym_cmp were 40% of loading node's 86k symbols.
+ */
+static int sort_rawsyms(struct loader *l)
+{
+	struct rawsym *tmp = l->n ? malloc(l->n * sizeof(*tmp)) : NULL, *src = l->v, *dst = tmp;
+
+	if (!l->n)
+		return 0;
+	if (!tmp)
+		return -ENOMEM;
+	for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+		struct rawsym *t = src;
+
+		if (!radix_pass(src, dst, l->n, shift))
+			continue;
+		src = dst;
+		dst = t;
+	}
+	if (src != l->v)
+		memcpy(l->v, src, l->n * sizeof(*src));
+	free(tmp);
+	for (size_t i = 1; i < l->n; i++) {
+		struct rawsym r = l->v[i];
+		size_t j = i;
+
+		for (; j > 0 && l->v[j - 1].vaddr == r.vaddr && rawsym_cmp(&l->v[j - 1], &r) > 0; j--)
+			l->v[j] = l->v[j - 1];
+		l->v[j] = r;
 	}
 	return 0;
 }
@@ -505,8 +564,8 @@ static int finish(struct syms *s, struct loader *l)
 	size_t i, k = 0;
 
 	sort_names = l->names;
-	if (l->n) /* l->v is NULL when there are none, and qsort's base must not be */
-		qsort(l->v, l->n, sizeof(*l->v), rawsym_cmp);
+	if (sort_rawsyms(l))
+		return -ENOMEM;
 	s->v = calloc(l->n ? l->n : 1, sizeof(*s->v));
 	s->x = calloc(l->n ? l->n : 1, sizeof(*s->x));
 	if (!s->v || !s->x)
