@@ -569,8 +569,11 @@ static int attach_uprobes(struct run *r)
 	size_t failed = 0;
 	int err = backend__attach_uprobes(&r->backend, r->plan.att, r->plan.natt, &failed, why,
 					  sizeof(why));
+	int warm[UPROBE_WARM_MAX];
+	size_t nwarm = uprobe_warm__stop(warm, UPROBE_WARM_MAX);
 
-	uprobe_warm__stop();
+	for (size_t i = 0; i < nwarm; i++)
+		backend__take_link(&r->backend, warm[i]);
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
@@ -1608,6 +1611,7 @@ int cmd_record(int argc, char **argv)
 		 */
 		return ret;
 	}
+	uprobe_warm__discard(); /* the run ended before its probes were armed */
 	backend__close(&r.backend);
 	join_following_maps(&r);
 	target__close(&r.target);
