@@ -32,6 +32,7 @@
 #include "runtitle.h"
 #include "runtime.h"
 #include "backend.h"
+#include "uprobe_warm.h"
 #include "events.h"
 #include "target.h"
 #include "stacks.h"
@@ -71,7 +72,7 @@ enum call_graph { CG_AUTO, CG_FP, CG_DWARF };
 
 enum { OPT_PROBES = 256, OPT_DEBUGINFO, OPT_RAW, OPT_BUFFER, OPT_BTF, OPT_NO_PHASE_FRAME,
        OPT_NO_PROCESS_FRAME, OPT_BACKEND, OPT_GENERIC, OPT_NO_FALLBACK, OPT_MODULE,
-       OPT_OPTION, OPT_KEEP_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS,
+       OPT_OPTION, OPT_KEEP_CACHE, OPT_NO_BPF_CACHE, OPT_CALL_GRAPH, OPT_SYSCALLS,
        OPT_OFFCPU };
 #define MAX_PROFILE_OPTIONS 16
 
@@ -111,6 +112,8 @@ const struct opt_doc record_options[] = {
 	{ "buffer-size", OPT_BUFFER, "MB",
 	  "event ring buffer size in MiB, a power of two (default " STRINGIFY(DEFAULT_BUFFER_MB) ")" },
 	{ "btf", OPT_BTF, "FILE", "kernel BTF to use instead of /sys/kernel/btf/vmlinux" },
+	{ "no-bpf-cache", OPT_NO_BPF_CACHE, NULL,
+	  "load the BPF programs afresh and keep none for the next run (see phaseprof-cache(1))" },
 	{ "backend", OPT_BACKEND, "NAME",
 	  "bpf, perf (tracefs uprobe events and perf_event_open, no BPF, no stacks) or auto "
 	  "(default: bpf, perf where BPF is unavailable)" },
@@ -149,6 +152,7 @@ struct record_opts {
 	bool raw;
 	bool generic, no_fallback;
 	bool keep_cache;
+	bool no_bpf_cache;
 	bool syscalls;
 	bool offcpu;
 	const char *options[MAX_PROFILE_OPTIONS]; /* NAME=on|off */
@@ -282,6 +286,7 @@ static int record_option(int c, void *ctx, char **argv)
 	case OPT_NO_FALLBACK: o->no_fallback = true; break;
 	case OPT_MODULE: o->module = optarg; break;
 	case OPT_KEEP_CACHE: o->keep_cache = true; break;
+	case OPT_NO_BPF_CACHE: o->no_bpf_cache = true; break;
 	case OPT_SYSCALLS: o->syscalls = true; break;
 	case OPT_OFFCPU: o->offcpu = true; break;
 	case OPT_CALL_GRAPH:
@@ -478,6 +483,7 @@ static void backend_options(struct run *r, struct backend_opts *bo)
 		.offcpu = r->o.offcpu,
 		.sampling = r->o.freq > 0,
 		.fallback = r->fallback,
+		.no_cache = r->o.no_bpf_cache,
 	};
 }
 
@@ -563,7 +569,11 @@ static int attach_uprobes(struct run *r)
 	size_t failed = 0;
 	int err = backend__attach_uprobes(&r->backend, r->plan.att, r->plan.natt, &failed, why,
 					  sizeof(why));
+	int warm[UPROBE_WARM_MAX];
+	size_t nwarm = uprobe_warm__stop(warm, UPROBE_WARM_MAX);
 
+	for (size_t i = 0; i < nwarm; i++)
+		backend__take_link(&r->backend, warm[i]);
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
@@ -1541,6 +1551,8 @@ static int prepare(struct run *r)
 
 		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
+	if (!r->fallback)
+		uprobe_warm__start();
 	start_background(r);
 	start_following_maps(r);
 	loaded_fallback = r->fallback;
@@ -1635,6 +1647,7 @@ int cmd_record(int argc, char **argv)
 		 */
 		return ret;
 	}
+	uprobe_warm__discard(); /* the run ended before its probes were armed */
 	backend__close(&r.backend);
 	join_following_maps(&r);
 	target__close(&r.target);

@@ -9,5 +9,6 @@ int cmd_probes(int argc, char **argv);
 int cmd_runtimes(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 #endif /* PHASEPROF_COMMANDS_H */

@@ -36,6 +36,7 @@ static const struct cmd commands[] = {
 	{ "runtimes", cmd_runtimes, "list known runtimes: installed?, version, which probes resolve" },
 	{ "compare", cmd_compare, "run several runtimes on one app, N times, and rank phase anomalies" },
 	{ "suite", cmd_suite, "run runtimes over a benchmark suite into SQLite; rank, gate, merge" },
+	{ "cache", cmd_cache, "list or drop what is kept between runs (BPF programs, plans, kernel symbols)" },
 	{ "help", cmd_help, "show this help, or a command's: help COMMAND" },
 	{ "version", cmd_version, "show phaseprof's version" },
 	{ 0 },

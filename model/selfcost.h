@@ -13,8 +13,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct bpf_object;
-
 /* Above this share of the run's CPU time, the report warns. */
 #define SELFCOST_WARN_SHARE 0.05
 
@@ -30,8 +28,8 @@ struct self_cost {
 /* Turn the kernel's BPF run-time statistics on while the returned fd is
  * open (they cost every BPF program two clock reads). fd or -errno. */
 int selfcost__enable_stats(void);
-/* Add up the run time of obj's loaded programs. 0 or -errno. */
-int selfcost__read_bpf(struct bpf_object *obj, struct self_cost *c);
+/* Add up the run time of the programs fds[0..n) (a negative fd: not loaded). 0 or -errno. */
+int selfcost__read_progs(const int *fds, int n, struct self_cost *c);
 /* bpf_ns over run_cpu_ns; 0 when not measured */
 static inline double selfcost__share(const struct self_cost *c)
 {

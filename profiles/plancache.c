@@ -51,7 +51,7 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return rootcache_slurp(path, max, len, false);
 }
 
-static const char *cache_dir(void)
+const char *plancache__dir(void)
 {
 	const char *env = getenv("PHASEPROF_CACHE_DIR");
 
@@ -215,7 +215,7 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 			return; /* a site that may resolve later (a library installed): not cached */
 	if (plan_files(pl, c.files, &c.nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
 		return;
-	err = rootcache_write(cache_dir(), "plan cache", name, 0644, write_cb, &c);
+	err = rootcache_write(plancache__dir(), "plan cache", name, 0644, write_cb, &c);
 	if (geteuid() == 0) /* others never write it */
 		pr_debug("plan %s %s", name, err ? "not cached" : "cached");
 }
@@ -421,7 +421,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 	memset(pl, 0, sizeof(*pl));
 	if (entry_name(p, runtime_path, so, name, sizeof(name)))
 		return -ENOENT;
-	text = rootcache_read(cache_dir(), "plan cache", name, MAX_ENTRY_BYTES, &len);
+	text = rootcache_read(plancache__dir(), "plan cache", name, MAX_ENTRY_BYTES, &len);
 	if (!text)
 		return -ENOENT;
 	pl->sites = calloc(p->nsites ? p->nsites : 1, sizeof(*pl->sites));

@@ -15,6 +15,8 @@
 /* The cached plan for p on this runtime: 0, -ENOENT (none) or -ESTALE (a file changed). */
 int plancache__load(struct plan *pl, const struct profile *p, const char *runtime_path,
 		    const struct syms_opts *so);
+/* The cache's directory: $PHASEPROF_CACHE_DIR or /var/cache/phaseprof/plans; entries *.plan */
+const char *plancache__dir(void);
 /* Keep a freshly built plan; failing to is not an error (no cache then). */
 void plancache__save(const struct plan *pl, const struct profile *p, const char *runtime_path,
 		     const struct syms_opts *so);

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/prctl.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "backend.h"
 #include "mmaps.h"
@@ -170,7 +171,7 @@ static int fd_of_name(const char *name)
  * ones, listed by the kernel (trying every number up to a limit is thousands
  * of system calls). getdents64, not readdir: no malloc in the keeper.
  */
-static void close_files(void)
+static void close_files(int keep)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -178,7 +179,7 @@ static void close_files(void)
 
 	if (dir < 0) {
 		for (int fd = 3; fd < 4096; fd++)
-			if (!is_anon_inode(fd))
+			if (fd != keep && !is_anon_inode(fd))
 				close(fd);
 		return;
 	}
@@ -190,32 +191,55 @@ static void close_files(void)
 			if (!e->d_reclen)
 				break;
 			off += e->d_reclen;
-			if (fd > 2 && fd != dir && !is_anon_inode(fd))
+			if (fd > 2 && fd != dir && fd != keep && !is_anon_inode(fd))
 				close(fd);
 		}
 	}
 	close(dir);
 }
 
+/* Until the parent has exited (a minute at most, should it linger). */
+static void wait_for_parent(pid_t parent)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0 && getppid() == parent)
+		poll(&pfd, 1, 60000);
+	for (int i = 0; pidfd < 0 && i < 600 && getppid() == parent; i++)
+		usleep(100000);
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
 /*
  * The keeper: holds this process's links until phaseprof has exited, then
- * dies with them. Only async-signal-safe calls: the parent may have threads.
+ * takes them down (and whatever the backend tidies) and exits. It is the
+ * fork of a threaded process: glibc makes malloc and new threads usable in
+ * such a child, which keeper_done() relies on; nothing else here allocates.
  */
-static void keep_until_parent_exits(pid_t parent)
+static void keep_until_parent_exits(pid_t parent, struct backend *b)
 {
 	int null = open("/dev/null", O_RDWR);
+	int keep = b->ops->keeper_fd ? b->ops->keeper_fd(b) : -1;
 
 	/* whoever reads phaseprof's output sees its end when phaseprof exits */
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0)
 			dup2(null, fd);
-	close_files();
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-		_exit(0);
-	/* bounded, should the parent linger: the links go when this process goes */
-	for (int i = 0; i < 60 && getppid() == parent; i++)
-		sleep(1);
+	close_files(keep);
+	wait_for_parent(parent);
+	if (b->ops->keeper_done)
+		b->ops->keeper_done(b);
 	_exit(0);
+}
+
+void backend__take_link(struct backend *b, int fd)
+{
+	if (b->ops && b->ops->take_link)
+		b->ops->take_link(b, fd);
+	else
+		close(fd);
 }
 
 bool backend__goes_with_fds(struct backend *b)
@@ -236,7 +260,7 @@ int backend__detach_after_exit(struct backend *b)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		keep_until_parent_exits(parent);
+		keep_until_parent_exits(parent, b);
 	return 0;
 }
 

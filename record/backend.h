@@ -43,6 +43,7 @@ struct backend_opts {
 	bool offcpu;   /* load the blocked-time programs (--off-cpu) */
 	bool sampling; /* load the stack sampler (not with -F 0) */
 	bool fallback; /* load the generic fallback's programs (no profile resolved) */
+	bool no_cache; /* load afresh, keep nothing (bpf_cache.h) */
 };
 
 enum backend_caps {
@@ -90,6 +91,14 @@ struct backend_ops {
 	/* everything attached goes with this process's file descriptors (no tracefs
 	 * event to remove by name): a keeper process can hold them (NULL: no) */
 	bool (*goes_with_fds)(struct backend *b);
+	/* a link made for this run elsewhere (uprobe_warm.h): it comes down with the
+	 * backend's own (NULL: backend__take_link() closes it) */
+	void (*take_link)(struct backend *b, int fd);
+	/* a descriptor the keeper holds besides the links (-1: none; NULL: none) */
+	int (*keeper_fd)(struct backend *b);
+	/* in the keeper once phaseprof has exited: take the links down and tidy up
+	 * (NULL: the links go as the keeper exits) */
+	void (*keeper_done)(struct backend *b);
 	/* take every probe and tracepoint down; events collected so far stay */
 	void (*detach)(struct backend *b);
 	void (*close)(struct backend *b);
@@ -112,6 +121,8 @@ int backend__attach_uprobes(struct backend *b, const struct plan_attach *att, si
 			    size_t *failed, char *why, size_t whylen);
 int backend__attach_sampling(struct backend *b, unsigned hz, char *why, size_t whylen);
 int backend__attach_fallback(struct backend *b, uint64_t module_ino, char *why, size_t whylen);
+/* The backend owns link fd now: it comes down with the backend's own links. */
+void backend__take_link(struct backend *b, int fd);
 /*
  * Collect events until the target exits. forward() is polled: a signal number
  * it returns is sent to the target. Everything that arrived is in the event

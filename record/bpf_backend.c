@@ -24,6 +24,10 @@
 #include "stacks.h"
 #include "phaseprof.skel.h"
 #include "backend.h"
+#include "bpf_cache.h"
+#include "uprobe_multi.h"
+#include "hash.h"
+#include "parallel.h"
 #include "perf_ring.h"
 #include "phase_rules.h"
 #include "offcpu.h"
@@ -43,20 +47,24 @@ struct session {
 	bool dwarf; /* stack samples come with registers and stack, to unwind in user space */
 	stack_sample_fn on_stack;
 	void *stack_ctx;
+	/* the BPF program cache: the slot claimed, and whether its instance was reused */
+	struct bpf_cache_slot slot;
+	bool reused;
+	bool discarding; /* an earlier run's events still in the rings: dropped */
+	int prog_fds[BPF_CACHE_MAX_PROGS]; /* by program index; -1: not loaded */
+	int nprogs;
+	struct self_cost cost_base; /* reused: what the programs ran before this run */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
-	if (size < sizeof(struct pp_event))
+	if (size < sizeof(struct pp_event) || s->discarding)
 		return 0;
 	return events__push(s->b->events, data);
 }
 
-/* BPF_TRACE_UPROBE_MULTI, from Linux 6.6 (commit 89ae89f53d20); absent from older UAPI headers */
-#define PP_TRACE_UPROBE_MULTI 48
-#define PP_F_UPROBE_MULTI_RETURN 1U
 
 /* --syscalls: its programs run on every system call of the machine; load them only when asked. */
 static int syscalls_autoload(struct session *s, bool on)
@@ -115,12 +123,22 @@ static int shrink_unused(struct session *s, const struct backend_opts *o)
 	return err;
 }
 
+/* The DWARF samples' ring buffer; a page where it is not used. */
+static unsigned stack_ring_bytes(const struct backend_opts *o)
+{
+	return o->stack_ring_mb ? o->stack_ring_mb << 20 : 4096;
+}
+
 /* -v: each loaded program and the instructions the verifier walked for it */
 static void log_verified(struct session *s)
 {
 	struct bpf_program *p;
 	unsigned total = 0, n = 0;
 
+	if (s->reused) {
+		pr_debug("BPF programs reused from %s: none loaded or verified", s->slot.path);
+		return;
+	}
 	bpf_object__for_each_program(p, s->skel->obj) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
@@ -136,10 +154,23 @@ static void log_verified(struct session *s)
 	pr_debug("%u programs loaded, %u instructions verified", n, total);
 }
 
-static int load_skeleton(struct session *s, const struct backend_opts *o, bool multi)
+/* The program's fd, loaded by this run or kept from an earlier one; -1 if not loaded. */
+static int prog_fd(const struct session *s, const struct bpf_program *prog)
+{
+	struct bpf_program *p;
+	int i = 0;
+
+	bpf_object__for_each_program(p, s->skel->obj) {
+		if (p == prog)
+			return i < s->nprogs ? s->prog_fds[i] : -1;
+		i++;
+	}
+	return -1;
+}
+
+static int open_skeleton(struct session *s, const struct backend_opts *o, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
-	unsigned stack_ring = o->stack_ring_mb ? o->stack_ring_mb << 20 : 4096;
 	int err;
 
 	s->skel = phaseprof_bpf__open_opts(&opts);
@@ -147,7 +178,7 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 		return -errno;
 	/* ring buffers are a power of two pages */
 	err = bpf_map__set_max_entries(s->skel->maps.events, (o->buffer_mb ?: 1) << 20);
-	err = err ?: bpf_map__set_max_entries(s->skel->maps.stack_samples, stack_ring);
+	err = err ?: bpf_map__set_max_entries(s->skel->maps.stack_samples, stack_ring_bytes(o));
 	if (multi)
 		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.site_hit_multi,
 								    PP_TRACE_UPROBE_MULTI);
@@ -155,8 +186,90 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
 	err = err ?: autoload_needed(s, o, multi);
 	err = err ?: shrink_unused(s, o);
-	err = err ?: phaseprof_bpf__load(s->skel);
 	if (err) {
+		phaseprof_bpf__destroy(s->skel);
+		s->skel = NULL;
+	}
+	return err;
+}
+
+/* What a kept instance was loaded for: the same object with another config is another. */
+static void cache_key(const struct backend_opts *o, char *object, size_t olen, char *config,
+		      size_t clen)
+{
+	size_t size;
+	const void *elf = phaseprof_bpf__elf_bytes(&size);
+
+	snprintf(object, olen, "%016llx", (unsigned long long)fnv1a(FNV1A_INIT, elf, size));
+	snprintf(config, clen, "multi-%s-e%u-s%u%s%s%s",
+		 !o->sampling ? "nosample" : o->stack_ring_mb ? "dwarf" : "fp", o->buffer_mb ?: 1,
+		 o->stack_ring_mb, o->fallback ? "-fallback" : "", o->syscalls ? "-syscalls" : "",
+		 o->offcpu ? "-offcpu" : "");
+}
+
+static int count_programs(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	int n = 0;
+
+	bpf_object__for_each_program(p, obj)
+		n++;
+	return n;
+}
+
+/* The programs' fds in s->prog_fds, by index; reused ones were filled by the cache. */
+static int note_prog_fds(struct session *s)
+{
+	struct bpf_program *p;
+
+	s->nprogs = 0;
+	bpf_object__for_each_program(p, s->skel->obj) {
+		if (s->nprogs == BPF_CACHE_MAX_PROGS)
+			return -E2BIG;
+		s->prog_fds[s->nprogs++] = bpf_program__fd(p);
+	}
+	return 0;
+}
+
+/*
+ * A kept instance for this config, if the cache has one: 0 with s->reused,
+ * else the skeleton is opened again for a load. -errno only when that fails.
+ */
+static int try_reuse(struct session *s, const struct backend_opts *o)
+{
+	char object[32], config[128];
+	int err;
+
+	cache_key(o, object, sizeof(object), config, sizeof(config));
+	if (bpf_cache__claim(&s->slot, object, config))
+		return 0;
+	err = bpf_cache__adopt(&s->slot, s->skel->obj, s->prog_fds);
+	if (!err) {
+		s->reused = true;
+		s->nprogs = count_programs(s->skel->obj);
+		memset(s->skel->bss, 0, sizeof(*s->skel->bss));
+		return selfcost__read_progs(s->prog_fds, s->nprogs, &s->cost_base);
+	}
+	/* a half-adopted skeleton is no use for a load */
+	phaseprof_bpf__destroy(s->skel);
+	s->skel = NULL;
+	return open_skeleton(s, o, true);
+}
+
+static int load_skeleton(struct session *s, const struct backend_opts *o, bool multi)
+{
+	unsigned stack_ring = stack_ring_bytes(o);
+	int err = open_skeleton(s, o, multi);
+
+	if (!err && multi && !o->btf && !o->no_cache)
+		err = try_reuse(s, o);
+	if (!err && !s->reused) {
+		err = phaseprof_bpf__load(s->skel) ?: note_prog_fds(s);
+		if (!err && s->slot.fd >= 0 && bpf_cache__keep(&s->slot, s->skel->obj))
+			bpf_cache__release(&s->slot);
+	}
+	if (err) {
+		bpf_cache__release(&s->slot);
 		phaseprof_bpf__destroy(s->skel);
 		s->skel = NULL;
 		return err;
@@ -177,7 +290,7 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 	size_t head = offsetof(struct pp_stack_sample, data);
 
 	/* a sample is as long as the stack it copied */
-	if (size >= head && sample->size <= size - head && s->on_stack)
+	if (size >= head && sample->size <= size - head && s->on_stack && !s->discarding)
 		s->on_stack(s->stack_ctx, sample);
 	return 0;
 }
@@ -191,6 +304,7 @@ static int bpf_open(struct backend *b, const struct backend_opts *o, char *why, 
 		return -ENOMEM;
 	b->priv = s;
 	s->b = b;
+	s->slot.fd = -1;
 	s->dwarf = o->stack_ring_mb > 0;
 	s->on_stack = o->on_stack;
 	s->stack_ctx = o->stack_ctx;
@@ -209,9 +323,16 @@ static int bpf_open(struct backend *b, const struct backend_opts *o, char *why, 
 	if (!err && s->dwarf &&
 	    ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.stack_samples), on_stack_sample, s))
 		err = -errno;
-	if (err)
+	if (err) {
 		snprintf(why, whylen, "cannot set up the ring buffer: %s", strerror(-err));
-	return err;
+		return err;
+	}
+	/* what a killed run left in a kept instance's rings is not this run's */
+	s->discarding = s->reused;
+	if (s->reused && ring_buffer__consume(s->rb) > 0)
+		pr_debug("dropped what an earlier run left in the kept ring buffers");
+	s->discarding = false;
+	return 0;
 }
 
 static int add_link(struct session *s, struct bpf_link *link)
@@ -244,6 +365,14 @@ static int add_link_fd(struct session *s, int fd)
 	return 0;
 }
 
+/* A BTF tracepoint program (tp_btf), attached by fd: kept programs have no libbpf object. */
+static int attach_tp(struct session *s, const struct bpf_program *prog)
+{
+	int fd = bpf_raw_tracepoint_open(NULL, prog_fd(s, prog));
+
+	return fd < 0 ? -errno : add_link_fd(s, fd);
+}
+
 static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 {
 	struct session *s = b->priv;
@@ -255,10 +384,10 @@ static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 	/* the child's pid is tracked before it execs: nothing it runs goes unseen */
 	err = bpf_map__update_elem(s->skel->maps.tracked, &pid, sizeof(pid), &one, sizeof(one),
 				   BPF_ANY);
-	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_exec));
-	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_fork));
-	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_exit));
-	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.on_switch));
+	err = err ?: attach_tp(s, s->skel->progs.on_exec);
+	err = err ?: attach_tp(s, s->skel->progs.on_fork);
+	err = err ?: attach_tp(s, s->skel->progs.on_exit);
+	err = err ?: attach_tp(s, s->skel->progs.on_switch);
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
 	return err;
@@ -271,32 +400,6 @@ static int attach_one(struct session *s, const struct plan_attach *a)
 	/* every process that maps the file hits it; the BPF side keeps only ours */
 	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.site_hit, -1, a->path,
 							   a->offset, &opts));
-}
-
-/* The layout of union bpf_attr's link_create.uprobe_multi (Linux 6.6+). */
-struct uprobe_multi_attr {
-	__u32 prog_fd, target_fd, attach_type, flags;
-	__u64 path, offsets, ref_ctr_offsets, cookies;
-	__u32 cnt, uprobe_flags, pid, pad;
-	__u8 zero[64]; /* room the kernel checks is zero */
-};
-
-static int multi_link_fd(struct session *s, const char *path, const __u64 *offsets,
-			 const __u64 *cookies, __u32 n, bool retprobe)
-{
-	struct uprobe_multi_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_fd = bpf_program__fd(s->skel->progs.site_hit_multi);
-	attr.attach_type = PP_TRACE_UPROBE_MULTI;
-	attr.path = (__u64)(unsigned long)path;
-	attr.offsets = (__u64)(unsigned long)offsets;
-	attr.cookies = (__u64)(unsigned long)cookies;
-	attr.cnt = n;
-	attr.uprobe_flags = retprobe ? PP_F_UPROBE_MULTI_RETURN : 0;
-	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
 }
 
 /* One uprobe_multi link for every probe of one file and direction. */
@@ -317,7 +420,8 @@ static int attach_group(struct session *s, const struct plan_attach *att, size_t
 			cookies[cnt++] = att[i].cookie;
 		}
 	if (cnt) {
-		fd = multi_link_fd(s, path, offsets, cookies, cnt, retprobe);
+		fd = uprobe_multi_link(prog_fd(s, s->skel->progs.site_hit_multi), path, offsets,
+				       cookies, cnt, retprobe);
 		if (fd >= 0)
 			fd = add_link_fd(s, fd);
 	}
@@ -373,28 +477,30 @@ static int open_sampler(int cpu, unsigned hz)
 	return perf_event_fd(&attr, -1, cpu);
 }
 
+/* A sampler on cpu, its program attached by a BPF link that holds the perf event. */
+static int attach_sampler(struct session *s, const struct bpf_program *prog, int cpu, unsigned hz)
+{
+	int fd = open_sampler(cpu, hz), link;
+
+	if (fd < 0)
+		return fd;
+	link = bpf_link_create(prog_fd(s, prog), fd, BPF_PERF_EVENT, NULL);
+	if (link < 0)
+		link = -errno;
+	close(fd);
+	return link < 0 ? link : add_link_fd(s, link);
+}
+
 static int attach_samplers(struct session *s, unsigned hz)
 {
+	const struct bpf_program *prog = s->dwarf ? s->skel->progs.on_sample_dwarf :
+						    s->skel->progs.on_sample;
 	int ncpu = libbpf_num_possible_cpus();
 
 	for (int cpu = 0; cpu < ncpu; cpu++) {
-		int fd = open_sampler(cpu, hz), err;
-		struct bpf_link *link;
+		int err = attach_sampler(s, prog, cpu, hz);
 
-		if (fd == -ENODEV)
-			continue; /* possible, not online */
-		if (fd < 0)
-			return fd;
-		link = bpf_program__attach_perf_event(s->dwarf ? s->skel->progs.on_sample_dwarf :
-								 s->skel->progs.on_sample,
-						      fd);
-		if (!link) {
-			err = -errno;
-			close(fd);
-			return err;
-		}
-		err = add_link(s, link);
-		if (err)
+		if (err && err != -ENODEV) /* -ENODEV: possible, not online */
 			return err;
 	}
 	return 0;
@@ -429,8 +535,8 @@ static int bpf_attach_fallback(struct backend *b, uint64_t module_ino, char *why
 	if (!module_ino)
 		err = seed_mark(s, b->target->pid, PP_PHASE_UNKNOWN);
 	s->skel->bss->module_ino = module_ino;
-	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_enter));
-	err = err ?: add_link(s, bpf_program__attach(s->skel->progs.fallback_exit));
+	err = err ?: attach_tp(s, s->skel->progs.fallback_enter);
+	err = err ?: attach_tp(s, s->skel->progs.fallback_exit);
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
 	return err;
@@ -489,57 +595,11 @@ static void *destroy_link(void *link)
 	return NULL;
 }
 
-static void *close_link_fd(void *fd)
-{
-	close((int)(long)fd);
-	return NULL;
-}
-
-/* Run fn(arg[i]) for every i at once; where a thread cannot start, run it here. */
-static void run_all_at_once(void *(*fn)(void *), void **args, size_t n)
-{
-	pthread_t *tids = calloc(n ? n : 1, sizeof(*tids));
-	bool *started = calloc(n ? n : 1, sizeof(*started));
-	pthread_attr_t attr;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 << 10);
-	for (size_t i = 0; i < n; i++)
-		started[i] = tids && started && !pthread_create(&tids[i], &attr, fn, args[i]);
-	for (size_t i = 0; i < n; i++) {
-		if (started && started[i])
-			pthread_join(tids[i], NULL);
-		else
-			fn(args[i]);
-	}
-	pthread_attr_destroy(&attr);
-	free(started);
-	free(tids);
-}
-
-/*
- * Closing a uprobe link waits for an RCU-tasks grace period (about 50 to 130
- * ms here). Links closed at once share one where the kernel allows it.
- */
+/* Every link at once (parallel.h): their grace periods overlap. */
 static void destroy_links(struct session *s)
 {
-	size_t n = s->nlinks + s->nlink_fds;
-	void **args = calloc(n ? n : 1, sizeof(*args));
-
-	if (!args) {
-		for (size_t i = 0; i < s->nlink_fds; i++)
-			close(s->link_fds[i]);
-		for (size_t i = 0; i < s->nlinks; i++)
-			bpf_link__destroy(s->links[i]);
-		return;
-	}
-	for (size_t i = 0; i < s->nlink_fds; i++)
-		args[i] = (void *)(long)s->link_fds[i];
-	run_all_at_once(close_link_fd, args, s->nlink_fds);
-	for (size_t i = 0; i < s->nlinks; i++)
-		args[i] = s->links[i];
-	run_all_at_once(destroy_link, args, s->nlinks);
-	free(args);
+	close_at_once(s->link_fds, s->nlink_fds);
+	parallel_each(destroy_link, (void **)s->links, s->nlinks);
 }
 
 static void bpf_detach(struct backend *b)
@@ -638,8 +698,8 @@ static uint32_t root_final_seq(const struct session *s)
 static int bpf_attach_syscalls(struct backend *b, char *why, size_t whylen)
 {
 	struct session *s = b->priv;
-	int err = add_link(s, bpf_program__attach(s->skel->progs.sys_count_enter)) ?:
-		  add_link(s, bpf_program__attach(s->skel->progs.sys_count_exit));
+	int err = attach_tp(s, s->skel->progs.sys_count_enter) ?:
+		  attach_tp(s, s->skel->progs.sys_count_exit);
 
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
@@ -669,8 +729,8 @@ static int bpf_syscalls(struct backend *b, struct syscall_report *out)
 static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
 {
 	struct session *s = b->priv;
-	int err = add_link(s, bpf_program__attach(s->skel->progs.offcpu_switch)) ?:
-		  add_link(s, bpf_program__attach(s->skel->progs.offcpu_waking));
+	int err = attach_tp(s, s->skel->progs.offcpu_switch) ?:
+		  attach_tp(s, s->skel->progs.offcpu_waking);
 
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
@@ -719,11 +779,18 @@ static int bpf_offcpu(struct backend *b, stack_tuple_fn fn, void *ctx, struct of
 	return err;
 }
 
+/* A kept program's statistics count every run it served: this run's are the difference. */
 static int bpf_own_cost(struct backend *b, struct self_cost *c)
 {
 	struct session *s = b->priv;
+	int err;
 
-	return s && s->skel ? selfcost__read_bpf(s->skel->obj, c) : -EINVAL;
+	if (!s || !s->skel)
+		return -EINVAL;
+	err = selfcost__read_progs(s->prog_fds, s->nprogs, c);
+	c->bpf_ns -= c->bpf_ns >= s->cost_base.bpf_ns ? s->cost_base.bpf_ns : c->bpf_ns;
+	c->bpf_runs -= c->bpf_runs >= s->cost_base.bpf_runs ? s->cost_base.bpf_runs : c->bpf_runs;
+	return err;
 }
 
 /*
@@ -738,6 +805,40 @@ static bool bpf_goes_with_fds(struct backend *b)
 	return s && (s->multi || !access("/sys/bus/event_source/devices/uprobe/type", F_OK));
 }
 
+/*
+ * In the keeper, once phaseprof has exited: the links come down, all at once
+ * (each uprobe link waits for its own grace periods, 40 to 80 ms), then a
+ * kept instance's maps are emptied for the next run, which may take it as
+ * soon as the lock goes with the slot's fd.
+ */
+static void bpf_keeper_done(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	if (!s)
+		return;
+	destroy_links(s);
+	if (s->slot.fd >= 0 && s->skel)
+		bpf_cache__empty_maps(s->skel->obj);
+	bpf_cache__release(&s->slot);
+}
+
+static void bpf_take_link(struct backend *b, int fd)
+{
+	if (b->priv)
+		add_link_fd(b->priv, fd); /* closes it when it cannot keep it */
+	else
+		close(fd);
+}
+
+/* The kept instance's lock: the keeper holds it until its links are gone. */
+static int bpf_keeper_fd(struct backend *b)
+{
+	struct session *s = b->priv;
+
+	return s ? s->slot.fd : -1;
+}
+
 static void bpf_close(struct backend *b)
 {
 	struct session *s = b->priv;
@@ -746,7 +847,12 @@ static void bpf_close(struct backend *b)
 		return;
 	bpf_detach(b);
 	ring_buffer__free(s->rb);
+	if (s->reused) /* a load's programs go with the skeleton; kept ones are ours to close */
+		for (int i = 0; i < s->nprogs; i++)
+			if (s->prog_fds[i] >= 0)
+				close(s->prog_fds[i]);
 	phaseprof_bpf__destroy(s->skel);
+	bpf_cache__release(&s->slot);
 	free(s);
 }
 
@@ -769,6 +875,9 @@ const struct backend_ops bpf_backend_ops = {
 	.offcpu = bpf_offcpu,
 	.own_cost = bpf_own_cost,
 	.goes_with_fds = bpf_goes_with_fds,
+	.take_link = bpf_take_link,
+	.keeper_fd = bpf_keeper_fd,
+	.keeper_done = bpf_keeper_done,
 	.detach = bpf_detach,
 	.close = bpf_close,
 };

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "selfcost.h"
 
 int selfcost__enable_stats(void)
@@ -13,17 +12,12 @@ int selfcost__enable_stats(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int selfcost__read_bpf(struct bpf_object *obj, struct self_cost *c)
+int selfcost__read_progs(const int *fds, int n, struct self_cost *c)
 {
-	struct bpf_program *prog;
-
-	if (!obj)
-		return -EINVAL;
-	bpf_object__for_each_program(prog, obj)
-	{
+	for (int i = 0; i < n; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
+		int fd = fds[i];
 
 		if (fd < 0) /* not loaded: autoload was off */
 			continue;

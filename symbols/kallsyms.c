@@ -71,7 +71,7 @@ struct kallsyms {
 	size_t strsize;
 };
 
-static const char *cache_dir(void)
+const char *kallsyms__cache_dir(void)
 {
 	const char *env = getenv("PHASEPROF_KSYMS_CACHE_DIR");
 
@@ -548,17 +548,17 @@ static void save(const struct kallsyms *full, const char *mods, size_t mlen, con
 	if (!err) {
 		b.p = buf;
 		err =
-		    rootcache_write(cache_dir(), "kernel symbol cache", name, 0600, write_blob, &b);
+		    rootcache_write(kallsyms__cache_dir(), "kernel symbol cache", name, 0600, write_blob, &b);
 		free(buf);
 	}
 	if (err)
 		pr_debug("kernel symbols read from /proc/kallsyms (not cached: %s)",
 			 strerror(-err));
 	else
-		pr_debug("kernel symbols read from /proc/kallsyms (cached as %s/%s)", cache_dir(),
+		pr_debug("kernel symbols read from /proc/kallsyms (cached as %s/%s)", kallsyms__cache_dir(),
 			 name);
 	if (!err) /* one kernel state is kept: another boot's entries are of no use */
-		rootcache_prune(cache_dir(), "kernel symbol cache", ".ksyms", name);
+		rootcache_prune(kallsyms__cache_dir(), "kernel symbol cache", ".ksyms", name);
 }
 
 struct kallsyms *kallsyms__load(void)
@@ -580,9 +580,9 @@ struct kallsyms *kallsyms__load(void)
 		return kallsyms__read();
 	}
 	kallsyms__entry_name(boot, blen, mods ? mods : "", mlen, name, sizeof(name));
-	buf = rootcache_read(cache_dir(), "kernel symbol cache", name, KALLSYMS_MAX_BYTES, &len);
+	buf = rootcache_read(kallsyms__cache_dir(), "kernel symbol cache", name, KALLSYMS_MAX_BYTES, &len);
 	if (buf && (k = kallsyms__decode(buf, len))) {
-		pr_debug("kernel symbols from the cache (%s/%s, %zu symbols)", cache_dir(), name,
+		pr_debug("kernel symbols from the cache (%s/%s, %zu symbols)", kallsyms__cache_dir(), name,
 			 k->nsyms);
 	} else if ((k = kallsyms__read())) {
 		save(k, mods ? mods : "", mlen, name);

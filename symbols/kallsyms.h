@@ -19,6 +19,8 @@
 
 struct kallsyms;
 
+/* The cache's directory: $PHASEPROF_KSYMS_CACHE_DIR or /var/cache/phaseprof/kallsyms; *.ksyms */
+const char *kallsyms__cache_dir(void);
 /* From the cache, or all of /proc/kallsyms (then cached when root); NULL when unreadable. */
 struct kallsyms *kallsyms__load(void);
 /* All of /proc/kallsyms; NULL when unreadable or it shows no addresses. */

@@ -27,6 +27,7 @@
 #define PR_DOMAIN "syms"
 #include "log.h"
 #include "syms.h"
+#include "symcache.h"
 #include "hash.h"
 #include "sorted.h"
 #include "vec.h"
@@ -69,6 +70,8 @@ struct syms {
 	struct symx *x;
 	size_t n;
 	char *names; /* arena of names and source files */
+	size_t names_len;
+	bool cacheable; /* every symbol from the file itself, read whole: symcache.h */
 	struct strblk *blocks;
 	struct extra *extras;
 	uint32_t *hash; /* open addressing on name, index+1, built on first need */
@@ -590,6 +593,7 @@ static int finish(struct syms *s, struct loader *l)
 	if (!s->v || !s->x)
 		return -ENOMEM;
 	s->names = l->names;
+	s->names_len = l->nlen;
 	l->names = NULL;
 	for (i = 0; i < l->n; i++) {
 		const struct rawsym *r = &l->v[i];
@@ -956,6 +960,8 @@ static int load_module(struct syms *s, Dwfl *dwfl, uint64_t fsize,
 	}
 	pr_debug("%s: %zu functions, build-id %s, debug file %s", s->path, s->n,
 		 s->build_id ? s->build_id : "none", debugfile ? debugfile : "none");
+	/* a debug file installed later would name more: only a file's own symbols are kept */
+	s->cacheable = !need && !debugfile && has_section(elf, SHT_SYMTAB, ".symtab");
 	return 0;
 }
 
@@ -980,6 +986,9 @@ struct syms *syms__load(const char *path, const struct syms_opts *opts, char *er
 		errno = -ret;
 		return NULL;
 	}
+	s = symcache__load(path, opts);
+	if (s)
+		return s;
 	s = calloc(1, sizeof(*s));
 	dipath = debuginfo_path(opts);
 	if (!s || !dipath || !(s->path = strdup(path))) {
@@ -1002,6 +1011,8 @@ struct syms *syms__load(const char *path, const struct syms_opts *opts, char *er
 	dwfl_end(dwfl);
 	search_path = NULL;
 	free(dipath);
+	if (s->cacheable)
+		symcache__save(s, opts);
 	return s;
 fail:
 	if (dwfl)
@@ -1670,4 +1681,185 @@ size_t syms__suggest(const struct syms *syms, const char *spec, const char **nam
 out:
 	free(c);
 	return k;
+}
+
+/* ---------------------------------------------------------------------- */
+/* entries of the symbol cache (symcache.h keeps them): one flat record */
+
+#define SYMS_MAGIC "ppsyms1"
+
+struct syms_head {
+	char magic[8];
+	uint64_t key; /* the file's identity, hashed: an entry is only ever its own file's */
+	uint64_t entry, nsyms, nsegs, names_len, build_id_len;
+};
+
+struct syms_seg_rec {
+	uint64_t vaddr, memsz, offset, exec;
+};
+
+enum { REC_LOCAL = 1, REC_COLD = 2, REC_NO_FILE = 4 };
+
+struct syms_sym_rec {
+	uint64_t vaddr, size, file_offset;
+	uint32_t name, source_file, flags, pad;
+};
+
+bool syms__cacheable(const struct syms *s)
+{
+	return s->cacheable && !s->extras && s->names_len < UINT32_MAX;
+}
+
+static size_t encoded_size(const struct syms *s)
+{
+	size_t blen = s->build_id ? strlen(s->build_id) : 0;
+
+	return sizeof(struct syms_head) + s->nsegs * sizeof(struct syms_seg_rec) +
+	       s->n * sizeof(struct syms_sym_rec) + s->names_len + blen;
+}
+
+static void encode_syms(const struct syms *s, char *out)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sym *y = &s->v[i];
+		struct syms_sym_rec r = {
+			.vaddr = y->vaddr, .size = y->size, .file_offset = y->file_offset,
+			.name = (uint32_t)(y->name - s->names),
+			.source_file = y->source_file ? (uint32_t)(y->source_file - s->names) : 0,
+			.flags = (y->is_local ? REC_LOCAL : 0) |
+				 (s->x[i].flags & SX_COLD ? REC_COLD : 0) |
+				 (y->source_file ? 0 : REC_NO_FILE),
+		};
+
+		memcpy(out + i * sizeof(r), &r, sizeof(r));
+	}
+}
+
+int syms__encode(const struct syms *s, uint64_t key, char **buf, size_t *len)
+{
+	size_t blen = s->build_id ? strlen(s->build_id) : 0;
+	struct syms_head h = { .key = key, .entry = s->entry, .nsyms = s->n, .nsegs = s->nsegs,
+			       .names_len = s->names_len, .build_id_len = blen };
+	char *p;
+
+	if (!syms__cacheable(s))
+		return -EINVAL;
+	*len = encoded_size(s);
+	*buf = p = malloc(*len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(h.magic, SYMS_MAGIC, sizeof(h.magic));
+	memcpy(p, &h, sizeof(h));
+	p += sizeof(h);
+	for (size_t i = 0; i < s->nsegs; i++, p += sizeof(struct syms_seg_rec)) {
+		struct syms_seg_rec g = { s->segs[i].vaddr, s->segs[i].memsz, s->segs[i].offset,
+					  s->segs[i].exec };
+
+		memcpy(p, &g, sizeof(g));
+	}
+	encode_syms(s, p);
+	p += s->n * sizeof(struct syms_sym_rec);
+	memcpy(p, s->names, s->names_len);
+	memcpy(p + s->names_len, s->build_id ? s->build_id : "", blen);
+	return 0;
+}
+
+/* Every count fits the entry, and the names end in a NUL. */
+static bool head_fits(const struct syms_head *h, size_t len)
+{
+	uint64_t room = len - sizeof(*h);
+
+	if (memcmp(h->magic, SYMS_MAGIC, sizeof(h->magic)) || h->nsegs > 4096 ||
+	    h->names_len > room || h->names_len >= UINT32_MAX || h->build_id_len > 256)
+		return false;
+	room -= h->names_len;
+	if (h->build_id_len > room || h->nsegs * sizeof(struct syms_seg_rec) > room - h->build_id_len)
+		return false;
+	room -= h->build_id_len + h->nsegs * sizeof(struct syms_seg_rec);
+	return h->nsyms == room / sizeof(struct syms_sym_rec) &&
+	       room % sizeof(struct syms_sym_rec) == 0;
+}
+
+/* A record names strings inside the arena, and comes in address order. */
+static bool rec_ok(const struct syms_sym_rec *r, uint64_t prev_vaddr, uint64_t names_len)
+{
+	return r->name < names_len && r->source_file < names_len &&
+	       !(r->flags & ~(uint32_t)(REC_LOCAL | REC_COLD | REC_NO_FILE)) &&
+	       prev_vaddr <= r->vaddr;
+}
+
+static int decode_syms(struct syms *s, const char *recs)
+{
+	uint64_t prev = 0;
+
+	s->v = calloc(s->n ? s->n : 1, sizeof(*s->v));
+	s->x = calloc(s->n ? s->n : 1, sizeof(*s->x));
+	if (!s->v || !s->x)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		struct syms_sym_rec r;
+
+		memcpy(&r, recs + i * sizeof(r), sizeof(r));
+		if (!rec_ok(&r, prev, s->names_len))
+			return -EINVAL;
+		prev = r.vaddr;
+		s->v[i] = (struct sym){
+			.vaddr = r.vaddr, .size = r.size, .file_offset = r.file_offset,
+			.name = s->names + r.name,
+			.source_file = r.flags & REC_NO_FILE ? NULL : s->names + r.source_file,
+			.is_local = r.flags & REC_LOCAL,
+		};
+		s->x[i].flags = r.flags & REC_COLD ? SX_COLD : 0;
+	}
+	return 0;
+}
+
+static int decode_segs(struct syms *s, const char *p)
+{
+	s->segs = calloc(s->nsegs ? s->nsegs : 1, sizeof(*s->segs));
+	if (!s->segs)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nsegs; i++) {
+		struct syms_seg_rec g;
+
+		memcpy(&g, p + i * sizeof(g), sizeof(g));
+		s->segs[i] = (struct seg){ g.vaddr, g.memsz, g.offset, g.exec != 0 };
+	}
+	return 0;
+}
+
+struct syms *syms__decode(const char *path, uint64_t key, const char *buf, size_t len)
+{
+	struct syms_head h;
+	struct syms *s;
+	const char *p = buf + sizeof(h), *names;
+	int err;
+
+	if (len < sizeof(h))
+		return NULL;
+	memcpy(&h, buf, sizeof(h));
+	if (!head_fits(&h, len) || h.key != key)
+		return NULL;
+	names = p + h.nsegs * sizeof(struct syms_seg_rec) + h.nsyms * sizeof(struct syms_sym_rec);
+	if (h.names_len && names[h.names_len - 1])
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = (struct syms){ .entry = h.entry, .n = h.nsyms, .nsegs = h.nsegs,
+			    .names_len = h.names_len, .cacheable = true };
+	s->path = strdup(path);
+	s->names = malloc(h.names_len ? h.names_len : 1);
+	s->build_id = h.build_id_len ? strndup(names + h.names_len, h.build_id_len) : NULL;
+	err = !s->path || !s->names || (h.build_id_len && !s->build_id) ? -ENOMEM : 0;
+	if (!err)
+		memcpy(s->names, names, h.names_len);
+	err = err ?: decode_segs(s, p);
+	/* records may sit at any alignment in the entry: decode_syms copies each */
+	err = err ?: decode_syms(s, p + h.nsegs * sizeof(struct syms_seg_rec));
+	if (err) {
+		syms__free(s);
+		return NULL;
+	}
+	return s;
 }

@@ -109,4 +109,14 @@ bool syms__is_cold(const char *name);
  * when name is not mangled. */
 char *syms__demangle(const char *name);
 
+/*
+ * The symbol cache's entries (symcache.h): whether s is whole and the file's
+ * own (no debug file, nothing added since); s as one flat record for the
+ * file whose identity hashes to key (malloc'd *buf); and back, checked
+ * throughout (NULL for anything not a whole entry of key).
+ */
+bool syms__cacheable(const struct syms *s);
+int syms__encode(const struct syms *s, uint64_t key, char **buf, size_t *len);
+struct syms *syms__decode(const char *path, uint64_t key, const char *buf, size_t len);
+
 #endif /* PHASEPROF_SYMS_H */

@@ -126,14 +126,15 @@ static bool stale_name(const char *name, const char *suffix, const char *keep)
 {
 	size_t n = strlen(name), s = strlen(suffix);
 
-	return n > s && !strcmp(name + n - s, suffix) && strcmp(name, keep);
+	return n > s && !strcmp(name + n - s, suffix) && (!keep || strcmp(name, keep));
 }
 
-void rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep)
+unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep)
 {
 	struct fs_ident fs;
 	struct dirent *de;
 	DIR *d = NULL;
+	unsigned n = 0;
 	int fd;
 
 	privs_root_fs(&fs);
@@ -144,8 +145,79 @@ void rootcache_prune(const char *dir, const char *what, const char *suffix, cons
 		close(fd);
 	while (d && (de = readdir(d)))
 		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, keep) &&
-		    !unlinkat(dirfd(d), de->d_name, 0))
+		    !unlinkat(dirfd(d), de->d_name, 0)) {
 			pr_debug("%s: removed %s/%s", what, dir, de->d_name);
+			n++;
+		}
+	if (d)
+		closedir(d);
+	privs_restore_fs(&fs);
+	return n;
+}
+
+void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes)
+{
+	struct fs_ident fs;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	*entries = 0;
+	*bytes = 0;
+	privs_root_fs(&fs);
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, NULL) &&
+		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			(*entries)++;
+			*bytes += (uint64_t)st.st_size;
+		}
+	if (d)
+		closedir(d);
+	privs_restore_fs(&fs);
+}
+
+/* The oldest entry named *suffix in d (by mtime), or 0 when there is none. */
+static bool oldest_entry(DIR *d, const char *suffix, char *name, size_t len, unsigned *count)
+{
+	struct timespec best = { 0 };
+	struct dirent *de;
+	struct stat st;
+
+	*count = 0;
+	name[0] = 0;
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_REG || !stale_name(de->d_name, suffix, NULL) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		(*count)++;
+		if (!name[0] || st.st_mtim.tv_sec < best.tv_sec ||
+		    (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec < best.tv_nsec)) {
+			best = st.st_mtim;
+			snprintf(name, len, "%s", de->d_name);
+		}
+	}
+	return name[0] != 0;
+}
+
+void rootcache_trim(const char *dir, const char *what, const char *suffix, unsigned max)
+{
+	char name[NAME_MAX + 1];
+	struct fs_ident fs;
+	unsigned n;
+	DIR *d = NULL;
+	int fd;
+
+	privs_root_fs(&fs);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && trusted_dir(dir, what))
+		d = fdopendir(fd);
+	else if (fd >= 0)
+		close(fd);
+	while (d && oldest_entry(d, suffix, name, sizeof(name), &n) && n > max &&
+	       !unlinkat(dirfd(d), name, 0))
+		pr_debug("%s: removed the oldest entry %s/%s", what, dir, name);
 	if (d)
 		closedir(d);
 	privs_restore_fs(&fs);

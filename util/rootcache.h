@@ -12,6 +12,7 @@
 #define PHASEPROF_ROOTCACHE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -27,7 +28,11 @@ char *rootcache_read(const char *dir, const char *what, const char *name, size_t
 /* Write dir/name atomically with mode through fn; 0 or -errno (-EPERM when not root's). */
 int rootcache_write(const char *dir, const char *what, const char *name, mode_t mode,
 		    int (*fn)(FILE *f, const void *ctx), const void *ctx);
-/* Remove dir's other entries named *suffix (another boot's), all but keep; when trusted. */
-void rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep);
+/* Remove dir's entries named *suffix but keep (NULL: all), when trusted; how many went. */
+unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep);
+/* Remove the oldest (by mtime) of dir's entries named *suffix until max are left, when trusted. */
+void rootcache_trim(const char *dir, const char *what, const char *suffix, unsigned max);
+/* How many entries named *suffix dir holds, and their bytes (0 when unreadable). */
+void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes);
 
 #endif /* PHASEPROF_ROOTCACHE_H */

@@ -31,7 +31,8 @@ done
 
 cp "$src"/seeds/perfmap/* "$out/perfmap/"
 # probe files: the shipped profiles and the tests' own
-mkdir -p "$out/profile" "$out/folded" "$out/jsonread" "$out/plancache" "$out/kallsyms"
+mkdir -p "$out/profile" "$out/folded" "$out/jsonread" "$out/plancache" "$out/kallsyms" \
+	"$out/symcache"
 cp "$src"/../../probes/*.probe "$src"/../probes/*.probe "$out/profile/"
 cp "$src"/seeds/folded/* "$out/folded/"
 cp "$src"/seeds/jsonread/* "$out/jsonread/"
@@ -80,4 +81,24 @@ out = b"".join([
     rec(99, 0, b"unknown"),
 ])
 open(sys.argv[1], "wb").write(out)
+PY
+
+# a symbol cache entry as syms.c writes it: header, segments, symbols, names, build-id
+python3 - "$out/symcache/entry" <<'PY'
+import struct, sys
+
+names = b"main\0_ZN2v88internal4wasm11CompileLazyEv\0helper\0file.c\0"
+off = {n: names.index(n + b"\0") for n in (b"main", b"helper", b"file.c")}
+off[b"lazy"] = names.index(b"_ZN")
+segs = [(0x1000, 0x3000, 0x1000, 1), (0x4000, 0x1000, 0x4000, 0)]
+syms = [(0x1100, 0x40, 0x1100, off[b"main"], 0, 4),
+        (0x1200, 0x80, 0x1200, off[b"lazy"], 0, 4),
+        (0x1300, 0x10, 0x1300, off[b"helper"], off[b"file.c"], 1)]
+build_id = b"0123456789abcdef"
+head = b"ppsyms1\0" + struct.pack("<6Q", 0x5eed, 0x1100, len(syms), len(segs), len(names),
+                                   len(build_id))
+body = b"".join(struct.pack("<4Q", *g) for g in segs)
+body += b"".join(struct.pack("<3Q4I", *y, 0) for y in syms)
+with open(sys.argv[1], "wb") as f:
+    f.write(head + body + names + build_id)
 PY

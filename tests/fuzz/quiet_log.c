@@ -5,9 +5,16 @@
  * warns on every run, and stderr is libFuzzer's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include "log.h"
 
 int log_verbosity = 1; /* format pr_debug() messages too */
+
+/* Fuzzed ELF files never reach root's symbol cache (symcache.h) */
+__attribute__((constructor)) static void no_symbol_cache(void)
+{
+	setenv("PHASEPROF_SYMS_CACHE_DIR", "", 1);
+}
 
 static void drop(const char *fmt, va_list ap)
 {

@@ -10,7 +10,7 @@ set -eu
 secs=${1:-300}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${PHASEPROF_FUZZ_BUILD:-$src/build-fuzz}
-targets=${FUZZ_TARGETS:-fuzz_syms fuzz_perfmap fuzz_mmaps fuzz_profile fuzz_folded fuzz_jsonread fuzz_plancache fuzz_kallsyms}
+targets=${FUZZ_TARGETS:-fuzz_syms fuzz_perfmap fuzz_mmaps fuzz_profile fuzz_folded fuzz_jsonread fuzz_plancache fuzz_kallsyms fuzz_symcache}
 
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DPHASEPROF_FUZZ=ON >/dev/null
 # shellcheck disable=SC2086

@@ -5,7 +5,8 @@ share this machine) by identity, never by name: its processes are phaseprof
 and every descendant seen while it ran; its BPF objects are the ids of the
 links, programs and maps those processes held (from /proc/PID/fdinfo); its
 tracefs group is phaseprof_PID; its perf maps are /tmp/perf-PID.map of its
-processes."""
+processes. Programs and maps pinned in the BPF program cache are kept on
+purpose (bpf_cache.h) and are not leftovers; links never stay."""
 import json
 import os
 import queue
@@ -19,6 +20,7 @@ import pp
 
 TRACEFS = "/sys/kernel/tracing"
 BPFTOOL = shutil.which("bpftool") or "/usr/sbin/bpftool"
+BPF_CACHE_DIR = os.environ.get("PHASEPROF_BPF_CACHE_DIR", "/sys/fs/bpf/phaseprof")
 
 
 def children(pid):
@@ -66,6 +68,18 @@ def bpf_ids(pid):
         except OSError:
             continue
     return ids
+
+
+def kept_bpf_ids():
+    """Programs and maps pinned in phaseprof's BPF program cache (bpf_cache.h):
+    kept on purpose for the next run, attached to nothing."""
+    out = {"map_id": set(), "prog_id": set(), "link_id": set()}
+    for kind, key in (("map", "map_id"), ("prog", "prog_id")):
+        r = pp.run([BPFTOOL, "-j", "-f", kind, "show"])
+        for o in json.loads(r.stdout or "[]"):
+            if any(p.startswith(BPF_CACHE_DIR + "/") for p in o.get("pinned") or []):
+                out[key].add(o["id"])
+    return out
 
 
 def live_bpf_ids():
@@ -189,10 +203,10 @@ def leftovers(run, settle=10):
         procs = sorted(p for p in run.pids if alive(p))
         if procs:
             left["processes"] = procs
-        live = live_bpf_ids()
+        live, kept = live_bpf_ids(), kept_bpf_ids()
         for k, ids in run.bpf.items():
-            if ids & live[k]:
-                left[k] = sorted(ids & live[k])
+            if (ids & live[k]) - kept[k]:
+                left[k] = sorted((ids & live[k]) - kept[k])
         if f"phaseprof_{run.pid}" in uprobe_groups():
             left["tracefs group"] = f"phaseprof_{run.pid}"
         maps = [m for m in (f"/tmp/perf-{p}.map" for p in run.pids) if made_since(m, run.started)]

@@ -23,6 +23,7 @@ PAGES = {
     "runtimes": "phaseprof-runtimes.1",
     "compare": "phaseprof-compare.1",
     "suite": "phaseprof-suite.1",
+    "cache": "phaseprof-cache.1",
 }
 # verbs made of subcommands: each subcommand's --help against its .SS section of the page
 SUBCOMMANDS = {"suite": ("run", "report", "gate", "merge")}

@@ -55,18 +55,19 @@ def wait_running(run):
 pp.check({"site_hit", "on_exec", "on_switch", "on_sample", "on_sample_dwarf", "fallback_enter"}
          <= OUR_PROGS, f"program names found: {sorted(OUR_PROGS)}")
 
-r = finished(["load=10"])
+# long enough for the watcher to see its links (a reused program cache arms in a few ms)
+r = finished(["load=150"])
 pp.check(r.returncode == 0, f"normal run: {r.stderr}")
 check_clean(r, "after a normal run")
 
-r = pprun.Run(["-v", "-x", pp.PHASETEST, "--generic", "--call-graph", "fp", "--", "load=10"])
+r = pprun.Run(["-v", "-x", pp.PHASETEST, "--generic", "--call-graph", "fp", "--", "load=150"])
 r.wait_for("probes armed", timeout=30)
 r.snapshot()
 r.finish()
 pp.check(r.returncode == 0, f"generic fallback run: {r.stderr}")
 check_clean(r, "after a run with the generic fallback and fp stacks")
 
-r = finished(["load=10", "crash=11"])
+r = finished(["load=150", "crash=11"])
 pp.check(r.returncode == 139, f"crashed target: {r.returncode}")
 check_clean(r, "after the target crashed")
 
