@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <time.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -445,6 +446,8 @@ struct run {
 	/* the background thread: kernel symbols and the runtime's version */
 	pthread_t background_tid;
 	bool background_started;
+	/* posted once the runtime runs (or the run ends): background() then loads its libraries */
+	sem_t runtime_running;
 	/*
 	 * The thread that opens the perf events following the runtime's memory
 	 * maps: the first per-process perf event waits for an RCU grace period
@@ -727,6 +730,7 @@ static int bpf_load_error(int err)
 
 static int prepare_unwinding(struct run *r);
 static void join_background(struct run *r);
+static void background_runtime_running(struct run *r);
 
 /*
  * The runtime's perf map, if the profile makes it write one: noted, so that
@@ -754,6 +758,7 @@ static int start_runtime(struct run *r)
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
 		return err == -ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_ELF;
 	}
+	background_runtime_running(r);
 	return 0;
 }
 
@@ -1495,6 +1500,10 @@ static void *background(void *arg)
 	if (r->z && r->plan_cached)
 		symbolizer__load_file(r->z, r->path);
 	r->version_ok = query_version(r, r->version, sizeof(r->version)) != NULL;
+	/* not while the BPF programs load: that is on the way to the runtime's start */
+	if (r->z && r->background_started)
+		while (sem_wait(&r->runtime_running) && errno == EINTR)
+			;
 	n = r->z ? symbolizer__load_needed(r->z, r->path) : 0;
 	if (n < 0)
 		pr_debug("cannot list the libraries of %s: %s", r->path, strerror(-n));
@@ -1503,15 +1512,26 @@ static void *background(void *arg)
 
 static void start_background(struct run *r)
 {
+	sem_init(&r->runtime_running, 0, 0);
 	r->background_started = !pthread_create(&r->background_tid, NULL, background, r);
 	if (!r->background_started)
 		background(r);
 }
 
-static void join_background(struct run *r)
+/* The runtime runs: background() may go on with what would slow its start. */
+static void background_runtime_running(struct run *r)
 {
 	if (r->background_started)
+		sem_post(&r->runtime_running);
+}
+
+static void join_background(struct run *r)
+{
+	if (r->background_started) {
+		sem_post(&r->runtime_running); /* a run that ended before the runtime ran */
 		pthread_join(r->background_tid, NULL);
+		sem_destroy(&r->runtime_running);
+	}
 	r->background_started = false;
 }
 
