@@ -167,10 +167,46 @@ static void test_needed(void)
 	symbolizer__free(z);
 }
 
+/* Frames are named the same whether their libraries' symbols loaded ahead or at first use:
+ * every 61st byte of this test's executable mappings, its own file excepted. */
+static void test_needed_same_names(void)
+{
+	struct symbolizer *lazy = symbolizer__new(NULL), *ahead = symbolizer__new(NULL);
+	struct mmaps *m = mmaps__from_proc(getpid());
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128], a[256], b[256];
+	size_t compared = 0, differ = 0;
+
+	CHECK(symbolizer__load_needed(ahead, "/proc/self/exe") > 0);
+	while (m && f && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) != 3 || perms[2] != 'x' ||
+		    !strstr(line, ".so"))
+			continue;
+		for (uint64_t addr = start; addr < end; addr += 61) {
+			enum frame_kind ka = symbolizer__user(lazy, m, getpid(), addr, a, sizeof(a));
+			enum frame_kind kb = symbolizer__user(ahead, m, getpid(), addr, b, sizeof(b));
+
+			compared++;
+			differ += ka != kb || strcmp(a, b);
+		}
+	}
+	CHECK(compared > 1000);
+	CHECK_INT(differ, 0);
+	if (f)
+		fclose(f);
+	mmaps__free(m);
+	symbolizer__free(lazy);
+	symbolizer__free(ahead);
+}
+
 int main(void)
 {
 	test_perfmap();
 	test_jit_frames();
 	test_needed();
+	test_needed_same_names();
 	return checks_report("test_symbolize");
 }
