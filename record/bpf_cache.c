@@ -502,7 +502,7 @@ static bool ours(int depth, const char *name)
 
 /* fn for every subdirectory of dir (at depth below the cache's root) phaseprof made. */
 static void each_subdir(const char *dir, int depth,
-			void (*fn)(const char *dir, const char *name, void *ctx), void *ctx)
+			void (*fn)(const char *dir, const char *name, int depth, void *ctx), void *ctx)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -511,7 +511,7 @@ static void each_subdir(const char *dir, int depth,
 		return;
 	while ((e = readdir(d)))
 		if (e->d_type == DT_DIR && ours(depth, e->d_name))
-			fn(dir, e->d_name, ctx);
+			fn(dir, e->d_name, depth, ctx);
 	closedir(d);
 }
 
@@ -520,43 +520,26 @@ struct walk {
 	void *ctx;
 	bool remove_empty; /* directories left empty go (dropping) */
 	struct slot_ref ref;
-	char obj_dir[PATH_MAX], cfg_dir[PATH_MAX];
+	char dirs[2][PATH_MAX]; /* OBJECT's and CONFIG's */
 };
 
-static void walk_slot(const char *dir, const char *name, void *ctx)
+/* dir/name at depth 0 (OBJECT), 1 (CONFIG) or 2 (SLOT, handed to fn). */
+static void walk_at(const char *dir, const char *name, int depth, void *ctx)
 {
 	struct walk *w = ctx;
+	const char **field[] = { &w->ref.object, &w->ref.config, &w->ref.slot };
+	char *path = depth == 2 ? w->ref.path : w->dirs[depth];
 
-	w->ref.slot = name;
-	if ((size_t)snprintf(w->ref.path, sizeof(w->ref.path), "%s/%s", dir, name) <
-	    sizeof(w->ref.path))
+	*field[depth] = name;
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		return;
+	if (depth == 2) {
 		w->fn(&w->ref, w->ctx);
-}
-
-static void walk_config(const char *dir, const char *name, void *ctx)
-{
-	struct walk *w = ctx;
-
-	w->ref.config = name;
-	if ((size_t)snprintf(w->cfg_dir, sizeof(w->cfg_dir), "%s/%s", dir, name) >=
-	    sizeof(w->cfg_dir))
 		return;
-	each_subdir(w->cfg_dir, 2, walk_slot, w);
+	}
+	each_subdir(path, depth + 1, walk_at, w);
 	if (w->remove_empty)
-		rmdir(w->cfg_dir); /* only if it is empty now */
-}
-
-static void walk_object(const char *dir, const char *name, void *ctx)
-{
-	struct walk *w = ctx;
-
-	w->ref.object = name;
-	if ((size_t)snprintf(w->obj_dir, sizeof(w->obj_dir), "%s/%s", dir, name) >=
-	    sizeof(w->obj_dir))
-		return;
-	each_subdir(w->obj_dir, 1, walk_config, w);
-	if (w->remove_empty)
-		rmdir(w->obj_dir);
+		rmdir(path); /* only if it is empty now */
 }
 
 /* fn for every slot of the cache, as root; with remove_empty, empty directories go too. */
@@ -567,7 +550,7 @@ static void each_slot(slot_fn fn, void *ctx, bool remove_empty)
 
 	privs_root_fs(&fs);
 	if (!check_root_dir(bpf_cache__dir()))
-		each_subdir(bpf_cache__dir(), 0, walk_object, &w);
+		each_subdir(bpf_cache__dir(), 0, walk_at, &w);
 	privs_restore_fs(&fs);
 }
 
