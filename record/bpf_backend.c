@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,18 +478,27 @@ static int open_sampler(int cpu, unsigned hz)
 	return perf_event_fd(&attr, -1, cpu);
 }
 
-/* A sampler on cpu, its program attached by a BPF link that holds the perf event. */
+/*
+ * A sampler on cpu, its program attached by a BPF link that holds the perf
+ * event; before Linux 5.15, set on the event itself, whose fd is the link.
+ */
 static int attach_sampler(struct session *s, const struct bpf_program *prog, int cpu, unsigned hz)
 {
-	int fd = open_sampler(cpu, hz), link;
+	int fd = open_sampler(cpu, hz), link, err;
 
 	if (fd < 0)
 		return fd;
 	link = bpf_link_create(prog_fd(s, prog), fd, BPF_PERF_EVENT, NULL);
-	if (link < 0)
-		link = -errno;
-	close(fd);
-	return link < 0 ? link : add_link_fd(s, link);
+	if (link >= 0) {
+		close(fd);
+		return add_link_fd(s, link);
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd(s, prog))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return add_link_fd(s, fd);
 }
 
 static int attach_samplers(struct session *s, unsigned hz)
