@@ -65,6 +65,14 @@
  */
 #define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
+/*
+ * Without a SIZE, DWARF samples start by copying this much stack (most of
+ * node's stacks unwind whole from it) and copy twice as much each time one
+ * is cut short by the copy, up to DEFAULT_STACK_COPY. Samples are unwound as
+ * they come until this many in a row needed no more.
+ */
+#define FIRST_STACK_COPY 16384
+#define SETTLED_SAMPLES 256
 /* DWARF mode: samples take only the stack they copied (a few KiB, 36 at most) */
 #define STACK_RING_MB 16
 
@@ -87,7 +95,8 @@ const struct opt_doc record_options[] = {
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "fp|dwarf[,SIZE]|auto",
 	  "walk user stacks by frame pointer, or unwind SIZE bytes of stack with DWARF CFI "
-	  "(default auto: dwarf when the runtime has no frame pointers; SIZE " STRINGIFY(DEFAULT_STACK_COPY) ")" },
+	  "(default auto: dwarf when the runtime has no frame pointers; SIZE " STRINGIFY(FIRST_STACK_COPY)
+	  ", doubled up to " STRINGIFY(DEFAULT_STACK_COPY) " once a stack is cut short)" },
 	{ "no-phase-frame", OPT_NO_PHASE_FRAME, NULL, "leave the [phase] frame out of stacks.folded" },
 	{ "no-process-frame", OPT_NO_PROCESS_FRAME, NULL,
 	  "leave the process frame out of stacks.folded" },
@@ -163,6 +172,7 @@ struct record_opts {
 	unsigned freq;
 	enum call_graph call_graph;
 	unsigned stack_copy; /* DWARF mode: bytes of stack per sample */
+	bool stack_copy_given; /* dwarf,SIZE: no adapting */
 	struct stack_opts stack;
 	char **args;
 	size_t nargs;
@@ -208,6 +218,7 @@ static int parse_call_graph(const char *arg, struct record_opts *o)
 	if (*end || size < 512 || size > PP_STACK_COPY_MAX)
 		return -EINVAL;
 	o->stack_copy = (unsigned)size;
+	o->stack_copy_given = true;
 	return 0;
 }
 
@@ -468,6 +479,8 @@ struct run {
 	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
 	int stats_fd;        /* BPF run-time statistics are on while it is open (> 0) */
+	unsigned stack_copy; /* DWARF mode: bytes of stack a sample copies now */
+	unsigned settled;    /* samples since it last grew */
 	struct self_cost cost;
 };
 
@@ -479,7 +492,7 @@ static void backend_options(struct run *r, struct backend_opts *bo)
 		.buffer_mb = r->o.buffer_mb,
 		.btf = r->o.btf,
 		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
-		.stack_copy = r->o.stack_copy,
+		.stack_copy = r->stack_copy,
 		.on_stack = unwind_sample,
 		.stack_ctx = r,
 		.syscalls = r->o.syscalls,
@@ -1261,7 +1274,8 @@ static int finish(struct run *r, int run_err)
 	rep.backend = r->backend.ops ? r->backend.ops->name : NULL;
 	collect_why(r, &st, stacks, &why, &rep);
 	rep.truncated_stacks = truncated_stacks(r);
-	rep.stack_copy = r->o.stack_copy;
+	rep.stack_copy = r->stack_copy;
+	rep.stack_copy_grew = !r->o.stack_copy_given && r->stack_copy > FIRST_STACK_COPY;
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
@@ -1417,6 +1431,34 @@ static bool wants_dwarf(struct run *r)
 	return !library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc);
 }
 
+static bool adapting(const struct run *r)
+{
+	return !r->o.stack_copy_given && r->stack_copy < r->o.stack_copy &&
+	       r->settled < SETTLED_SAMPLES;
+}
+
+/*
+ * A sample cut short by the copy, not by its stack's end, makes later ones
+ * copy more. While the size may still grow, samples are read as they come
+ * (a sample read late was copied at the old size, as all before it).
+ */
+static void adapt_stack_copy(struct run *r, bool cut_by_copy)
+{
+	if (!adapting(r))
+		return;
+	r->settled++;
+	if (cut_by_copy) {
+		r->stack_copy = r->stack_copy * 2 < r->o.stack_copy ? r->stack_copy * 2 :
+								      r->o.stack_copy;
+		r->settled = 0;
+		backend__set_stack_copy(&r->backend, r->stack_copy);
+		pr_debug("a stack went deeper than the copy: %u bytes a sample from now",
+			 r->stack_copy);
+	}
+	if (!adapting(r))
+		backend__drain_often(&r->backend, false);
+}
+
 static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 {
 	struct run *r = ctx;
@@ -1439,6 +1481,7 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 
 	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
 		r->unwind_failed++;
+	adapt_stack_copy(r, stop == UNWIND_TRUNCATED && sample->size >= r->stack_copy);
 }
 
 /* DWARF mode: an unwinder and a table of stacks, fed as samples arrive. */
@@ -1446,6 +1489,7 @@ static int prepare_unwinding(struct run *r)
 {
 	if (!r->dwarf || !r->o.freq)
 		return 0;
+	backend__drain_often(&r->backend, adapting(r));
 	r->unwinder = unwinder__new();
 	r->agg = stack_agg__new();
 	if (!r->unwinder || !r->agg) {
@@ -1556,6 +1600,7 @@ static int prepare(struct run *r)
 	ret = ret ?: check_kernel(r->o.btf);
 	if (!ret)
 		r->dwarf = wants_dwarf(r);
+	r->stack_copy = r->o.stack_copy_given ? r->o.stack_copy : FIRST_STACK_COPY;
 	if (ret == PP_EXIT_NO_BTF && !(r->o.backend && !strcmp(r->o.backend, "bpf")))
 		return plan_run(r) ?: open_backend(r, &perf_backend_ops, "no kernel BTF");
 	if (ret)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,7 @@ struct session {
 	struct bpf_cache_slot slot;
 	bool reused;
 	bool discarding; /* an earlier run's events still in the rings: dropped */
+	bool drain_often; /* poll every few ms (DWARF copy size adapting) */
 	int prog_fds[BPF_CACHE_MAX_PROGS]; /* by program index; -1: not loaded */
 	int nprogs;
 	struct self_cost cost_base; /* reused: what the programs ran before this run */
@@ -477,18 +478,27 @@ static int open_sampler(int cpu, unsigned hz)
 	return perf_event_fd(&attr, -1, cpu);
 }
 
-/* A sampler on cpu, its program attached by a BPF link that holds the perf event. */
+/*
+ * A sampler on cpu, its program attached by a BPF link that holds the perf
+ * event; before Linux 5.15, set on the event itself, whose fd is the link.
+ */
 static int attach_sampler(struct session *s, const struct bpf_program *prog, int cpu, unsigned hz)
 {
-	int fd = open_sampler(cpu, hz), link;
+	int fd = open_sampler(cpu, hz), link, err;
 
 	if (fd < 0)
 		return fd;
 	link = bpf_link_create(prog_fd(s, prog), fd, BPF_PERF_EVENT, NULL);
-	if (link < 0)
-		link = -errno;
-	close(fd);
-	return link < 0 ? link : add_link_fd(s, link);
+	if (link >= 0) {
+		close(fd);
+		return add_link_fd(s, link);
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd(s, prog))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return add_link_fd(s, fd);
 }
 
 static int attach_samplers(struct session *s, unsigned hz)
@@ -551,7 +561,7 @@ static void bpf_wait(struct backend *b, int pidfd)
 		{ .fd = pidfd, .events = POLLIN },
 	};
 
-	poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? 200 : 20);
+	poll(pfd, pidfd >= 0 ? 2 : 1, s->drain_often ? 5 : pidfd >= 0 ? 200 : 20);
 }
 
 static int bpf_drain(struct backend *b)
@@ -823,6 +833,24 @@ static void bpf_keeper_done(struct backend *b)
 	bpf_cache__release(&s->slot);
 }
 
+/* .data is mapped: the programs read the new size from their next sample on */
+static void bpf_set_stack_copy(struct backend *b, unsigned bytes)
+{
+	struct session *s = b->priv;
+
+	if (s && s->skel)
+		s->skel->data->stack_copy_size = bytes < PP_STACK_COPY_MAX ? bytes :
+									     PP_STACK_COPY_MAX;
+}
+
+static void bpf_drain_often(struct backend *b, bool on)
+{
+	struct session *s = b->priv;
+
+	if (s)
+		s->drain_often = on;
+}
+
 static void bpf_take_link(struct backend *b, int fd)
 {
 	if (b->priv)
@@ -875,6 +903,8 @@ const struct backend_ops bpf_backend_ops = {
 	.offcpu = bpf_offcpu,
 	.own_cost = bpf_own_cost,
 	.goes_with_fds = bpf_goes_with_fds,
+	.set_stack_copy = bpf_set_stack_copy,
+	.drain_often = bpf_drain_often,
 	.take_link = bpf_take_link,
 	.keeper_fd = bpf_keeper_fd,
 	.keeper_done = bpf_keeper_done,
