@@ -957,7 +957,8 @@ static int write_outputs(struct run *r, const struct report *rep)
 	int dirfd = r->outdir;
 	const char *dir = r->o.output;
 	pthread_t tid;
-	bool threaded = !pthread_create(&tid, NULL, write_stack_files, &sw);
+	/* without stacks there is nothing to write beside the rest */
+	bool threaded = rep->stacks && !pthread_create(&tid, NULL, write_stack_files, &sw);
 	int err;
 
 	if (!threaded)
