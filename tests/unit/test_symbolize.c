@@ -11,6 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <linux/perf_event.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "check.h"
 #include "needed.h"
 #include "symbolize.h"
@@ -202,11 +207,89 @@ static void test_needed_same_names(void)
 	symbolizer__free(ahead);
 }
 
+/* libc's executable mapping in this process: where, from which file offset, and its file. */
+static bool libc_text(uint64_t *start, uint64_t *pgoff, char *path, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, off;
+		char perms[8], *p = strchr(line, '/');
+
+		if (p && strstr(p, "/libc.so") &&
+		    sscanf(line, "%llx-%llx %7s %llx", &s, &e, perms, &off) == 4 && perms[2] == 'x') {
+			*start = s;
+			*pgoff = off;
+			p[strcspn(p, "\n")] = '\0';
+			snprintf(path, len, "%s", p);
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* fn's name, in a copy of libc's text mapped at 0x10000000 by process 42 whose file has inode
+ * ino (an MMAP2 record fed to the maps), with the libraries' symbols loaded ahead. */
+static enum frame_kind name_in_mapping(void *fn, uint64_t ino_delta, char *name, size_t len)
+{
+	struct {
+		struct perf_event_header h;
+		uint32_t pid, tid;
+		uint64_t addr, len, pgoff;
+		uint32_t maj, min;
+		uint64_t ino, ino_generation;
+		uint32_t prot, flags;
+		char filename[PATH_MAX];
+	} rec = { .h = { .type = PERF_RECORD_MMAP2 }, .pid = 42, .tid = 42, .addr = 0x10000000,
+		  .len = 0x10000000, .prot = PROT_READ | PROT_EXEC };
+	struct symbolizer *z = symbolizer__new(NULL);
+	struct mmaps *m = mmaps__new();
+	enum frame_kind kind = FRAME_UNKNOWN;
+	uint64_t start;
+	struct stat st;
+
+	if (z && m && libc_text(&start, &rec.pgoff, rec.filename, sizeof(rec.filename)) &&
+	    !stat(rec.filename, &st)) {
+		rec.maj = major(st.st_dev);
+		rec.min = minor(st.st_dev);
+		rec.ino = st.st_ino + ino_delta;
+		rec.h.size = (offsetof(typeof(rec), filename) + strlen(rec.filename) + 8) & ~7ul;
+		mmaps__feed(m, &rec, rec.h.size);
+		CHECK(symbolizer__load_needed(z, "/proc/self/exe") > 0);
+		kind = symbolizer__user(z, m, 42, rec.addr + ((uintptr_t)fn - start), name, len);
+	}
+	mmaps__free(m);
+	symbolizer__free(z);
+	return kind;
+}
+
+/* Symbols loaded ahead by name serve a mapping of that very file only (device and inode). */
+static void test_needed_checks_inode(void)
+{
+	void *fn = dlsym(RTLD_DEFAULT, "fwrite");
+	char name[128];
+
+	CHECK(fn != NULL);
+	if (!fn)
+		return;
+	CHECK_INT(name_in_mapping(fn, 0, name, sizeof(name)), FRAME_USER);
+	CHECK_STR(name, "fwrite");
+	/* another file under that name: what was loaded is not used, and the name cannot be
+	 * opened as the mapped file (-ESTALE) */
+	CHECK_INT(name_in_mapping(fn, 1, name, sizeof(name)), FRAME_UNKNOWN);
+	CHECK(strstr(name, "libc.so") != NULL);
+}
+
 int main(void)
 {
 	test_perfmap();
 	test_jit_frames();
 	test_needed();
 	test_needed_same_names();
+	test_needed_checks_inode();
 	return checks_report("test_symbolize");
 }
