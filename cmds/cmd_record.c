@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <time.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,14 @@
  */
 #define MAX_FREQ 10000
 #define DEFAULT_STACK_COPY 32768 /* a plain number: --help prints it as written */
+/*
+ * Without a SIZE, DWARF samples start by copying this much stack (most of
+ * node's stacks unwind whole from it) and copy twice as much each time one
+ * is cut short by the copy, up to DEFAULT_STACK_COPY. Samples are unwound as
+ * they come until this many in a row needed no more.
+ */
+#define FIRST_STACK_COPY 16384
+#define SETTLED_SAMPLES 256
 /* DWARF mode: samples take only the stack they copied (a few KiB, 36 at most) */
 #define STACK_RING_MB 16
 
@@ -86,7 +95,8 @@ const struct opt_doc record_options[] = {
 	  "sample stacks HZ times a second per CPU (default " STRINGIFY(DEFAULT_FREQ) "; 0: no stacks)" },
 	{ "call-graph", OPT_CALL_GRAPH, "fp|dwarf[,SIZE]|auto",
 	  "walk user stacks by frame pointer, or unwind SIZE bytes of stack with DWARF CFI "
-	  "(default auto: dwarf when the runtime has no frame pointers; SIZE " STRINGIFY(DEFAULT_STACK_COPY) ")" },
+	  "(default auto: dwarf when the runtime has no frame pointers; SIZE " STRINGIFY(FIRST_STACK_COPY)
+	  ", doubled up to " STRINGIFY(DEFAULT_STACK_COPY) " once a stack is cut short)" },
 	{ "no-phase-frame", OPT_NO_PHASE_FRAME, NULL, "leave the [phase] frame out of stacks.folded" },
 	{ "no-process-frame", OPT_NO_PROCESS_FRAME, NULL,
 	  "leave the process frame out of stacks.folded" },
@@ -162,6 +172,7 @@ struct record_opts {
 	unsigned freq;
 	enum call_graph call_graph;
 	unsigned stack_copy; /* DWARF mode: bytes of stack per sample */
+	bool stack_copy_given; /* dwarf,SIZE: no adapting */
 	struct stack_opts stack;
 	char **args;
 	size_t nargs;
@@ -207,6 +218,7 @@ static int parse_call_graph(const char *arg, struct record_opts *o)
 	if (*end || size < 512 || size > PP_STACK_COPY_MAX)
 		return -EINVAL;
 	o->stack_copy = (unsigned)size;
+	o->stack_copy_given = true;
 	return 0;
 }
 
@@ -445,6 +457,8 @@ struct run {
 	/* the background thread: kernel symbols and the runtime's version */
 	pthread_t background_tid;
 	bool background_started;
+	/* posted once the runtime runs (or the run ends): background() then loads its libraries */
+	sem_t runtime_running;
 	/*
 	 * The thread that opens the perf events following the runtime's memory
 	 * maps: the first per-process perf event waits for an RCU grace period
@@ -465,6 +479,8 @@ struct run {
 	int outdir; /* -o DIR, opened (and made) before the runtime starts; -1 without -o */
 	struct pprof *pprof; /* -o: the samples as DIR/profile.pb.gz */
 	int stats_fd;        /* BPF run-time statistics are on while it is open (> 0) */
+	unsigned stack_copy; /* DWARF mode: bytes of stack a sample copies now */
+	unsigned settled;    /* samples since it last grew */
 	struct self_cost cost;
 };
 
@@ -476,7 +492,7 @@ static void backend_options(struct run *r, struct backend_opts *bo)
 		.buffer_mb = r->o.buffer_mb,
 		.btf = r->o.btf,
 		.stack_ring_mb = r->dwarf ? STACK_RING_MB : 0,
-		.stack_copy = r->o.stack_copy,
+		.stack_copy = r->stack_copy,
 		.on_stack = unwind_sample,
 		.stack_ctx = r,
 		.syscalls = r->o.syscalls,
@@ -569,8 +585,11 @@ static int attach_uprobes(struct run *r)
 	size_t failed = 0;
 	int err = backend__attach_uprobes(&r->backend, r->plan.att, r->plan.natt, &failed, why,
 					  sizeof(why));
+	int warm[UPROBE_WARM_MAX];
+	size_t nwarm = uprobe_warm__stop(warm, UPROBE_WARM_MAX);
 
-	uprobe_warm__stop();
+	for (size_t i = 0; i < nwarm; i++)
+		backend__take_link(&r->backend, warm[i]);
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
@@ -724,6 +743,7 @@ static int bpf_load_error(int err)
 
 static int prepare_unwinding(struct run *r);
 static void join_background(struct run *r);
+static void background_runtime_running(struct run *r);
 
 /*
  * The runtime's perf map, if the profile makes it write one: noted, so that
@@ -751,6 +771,7 @@ static int start_runtime(struct run *r)
 		pr_err("cannot exec '%s': %s", r->argv[0], strerror(-err));
 		return err == -ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_ELF;
 	}
+	background_runtime_running(r);
 	return 0;
 }
 
@@ -895,31 +916,63 @@ static void remove_stale(int dirfd, const char *const *names)
 		unlinkat(dirfd, *names, 0);
 }
 
-static int write_outputs(struct run *r, const struct report *rep)
+/* The stack files (the flame graph, profile.pb.gz), written beside the others on a thread. */
+struct stack_writer {
+	int dirfd;
+	const char *dir;
+	const struct report *rep;
+	struct pprof *pprof; /* or NULL */
+	int err;
+};
+
+static void *write_stack_files(void *arg)
 {
 	static const char *const stack_files[] = { "stacks.folded", "flamegraph.svg",
 						   "profile.pb.gz", NULL };
+	struct stack_writer *w = arg;
+
+	if (!w->rep->stacks) {
+		remove_stale(w->dirfd, stack_files);
+		return NULL;
+	}
+	w->err = write_stacks(w->dirfd, w->dir, w->rep);
+	if (w->pprof)
+		w->err = write_file(w->dirfd, w->dir, "profile.pb.gz", put_pprof, w->pprof) ?: w->err;
+	else
+		unlinkat(w->dirfd, "profile.pb.gz", 0);
+	return NULL;
+}
+
+/*
+ * The files take milliseconds each (the flame graph and the timeline most):
+ * the runtime is gone and its core is free, so the stack files are written on
+ * a second thread while this one writes the rest.
+ */
+static int write_outputs(struct run *r, const struct report *rep)
+{
 	static const char *const offcpu_files[] = { "offcpu.folded", "offcpu.svg", NULL };
 	struct timeline_input tl = { rep->st, &r->plan, r->events.v, r->events.n,
 				     r->profile->name };
+	struct stack_writer sw = { r->outdir, r->o.output, rep, r->pprof, 0 };
 	int dirfd = r->outdir;
 	const char *dir = r->o.output;
-	int err = write_file(dirfd, dir, "phases.json", put_json, rep);
+	pthread_t tid;
+	/* without stacks there is nothing to write beside the rest */
+	bool threaded = rep->stacks && !pthread_create(&tid, NULL, write_stack_files, &sw);
+	int err;
 
+	if (!threaded)
+		write_stack_files(&sw);
+	err = write_file(dirfd, dir, "phases.json", put_json, rep);
 	err = write_file(dirfd, dir, "trace.json", put_trace, &tl) ?: err;
 	err = write_file(dirfd, dir, "timeline.svg", put_timeline, &tl) ?: err;
-	if (rep->stacks)
-		err = write_stacks(dirfd, dir, rep) ?: err;
-	else
-		remove_stale(dirfd, stack_files);
-	if (rep->stacks && r->pprof)
-		err = write_file(dirfd, dir, "profile.pb.gz", put_pprof, r->pprof) ?: err;
-	else if (rep->stacks)
-		unlinkat(dirfd, "profile.pb.gz", 0);
 	if (rep->offcpu)
 		err = write_offcpu(dirfd, dir, rep->offcpu) ?: err;
 	else
 		remove_stale(dirfd, offcpu_files);
+	if (threaded)
+		pthread_join(tid, NULL);
+	err = err ?: sw.err;
 	if (err)
 		pr_err("the runtime itself exited with status %d", rep->exit_status);
 	return err ? -1 : 0;
@@ -1222,7 +1275,8 @@ static int finish(struct run *r, int run_err)
 	rep.backend = r->backend.ops ? r->backend.ops->name : NULL;
 	collect_why(r, &st, stacks, &why, &rep);
 	rep.truncated_stacks = truncated_stacks(r);
-	rep.stack_copy = r->o.stack_copy;
+	rep.stack_copy = r->stack_copy;
+	rep.stack_copy_grew = !r->o.stack_copy_given && r->stack_copy > FIRST_STACK_COPY;
 	if (run_err)
 		pr_err("lost track of the runtime half way (%s); reporting what was seen",
 		       strerror(-run_err));
@@ -1378,6 +1432,34 @@ static bool wants_dwarf(struct run *r)
 	return !library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc);
 }
 
+static bool adapting(const struct run *r)
+{
+	return !r->o.stack_copy_given && r->stack_copy < r->o.stack_copy &&
+	       r->settled < SETTLED_SAMPLES;
+}
+
+/*
+ * A sample cut short by the copy, not by its stack's end, makes later ones
+ * copy more. While the size may still grow, samples are read as they come
+ * (a sample read late was copied at the old size, as all before it).
+ */
+static void adapt_stack_copy(struct run *r, bool cut_by_copy)
+{
+	if (!adapting(r))
+		return;
+	r->settled++;
+	if (cut_by_copy) {
+		r->stack_copy = r->stack_copy * 2 < r->o.stack_copy ? r->stack_copy * 2 :
+								      r->o.stack_copy;
+		r->settled = 0;
+		backend__set_stack_copy(&r->backend, r->stack_copy);
+		pr_debug("a stack went deeper than the copy: %u bytes a sample from now",
+			 r->stack_copy);
+	}
+	if (!adapting(r))
+		backend__drain_often(&r->backend, false);
+}
+
 static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 {
 	struct run *r = ctx;
@@ -1400,6 +1482,7 @@ static void unwind_sample(void *ctx, const struct pp_stack_sample *sample)
 
 	if (stack_agg__add(r->agg, &sample->key, ips, n > 0 ? n : 0, stop == UNWIND_END))
 		r->unwind_failed++;
+	adapt_stack_copy(r, stop == UNWIND_TRUNCATED && sample->size >= r->stack_copy);
 }
 
 /* DWARF mode: an unwinder and a table of stacks, fed as samples arrive. */
@@ -1407,6 +1490,7 @@ static int prepare_unwinding(struct run *r)
 {
 	if (!r->dwarf || !r->o.freq)
 		return 0;
+	backend__drain_often(&r->backend, adapting(r));
 	r->unwinder = unwinder__new();
 	r->agg = stack_agg__new();
 	if (!r->unwinder || !r->agg) {
@@ -1445,13 +1529,15 @@ static int choose_fallback(struct run *r, bool no_profile)
 
 /*
  * Work the report needs that can run before the runtime does, so it adds no
- * time after: kernel symbols for naming samples, and the runtime's version
- * (asked now: exec'ing the runtime while its uprobes come down would wait for
- * them).
+ * time after: kernel symbols for naming samples, the runtime's version (asked
+ * now: exec'ing the runtime while its uprobes come down would wait for them),
+ * and the symbols of the libraries the runtime needs (libc, libstdc++, ...),
+ * which would otherwise load at their first frame after it exits.
  */
 static void *background(void *arg)
 {
 	struct run *r = arg;
+	int n;
 
 	if (r->z)
 		symbolizer__load_kernel(r->z);
@@ -1459,20 +1545,38 @@ static void *background(void *arg)
 	if (r->z && r->plan_cached)
 		symbolizer__load_file(r->z, r->path);
 	r->version_ok = query_version(r, r->version, sizeof(r->version)) != NULL;
+	/* not while the BPF programs load: that is on the way to the runtime's start */
+	if (r->z && r->background_started)
+		while (sem_wait(&r->runtime_running) && errno == EINTR)
+			;
+	n = r->z ? symbolizer__load_needed(r->z, r->path) : 0;
+	if (n < 0)
+		pr_debug("cannot list the libraries of %s: %s", r->path, strerror(-n));
 	return NULL;
 }
 
 static void start_background(struct run *r)
 {
+	sem_init(&r->runtime_running, 0, 0);
 	r->background_started = !pthread_create(&r->background_tid, NULL, background, r);
 	if (!r->background_started)
 		background(r);
 }
 
-static void join_background(struct run *r)
+/* The runtime runs: background() may go on with what would slow its start. */
+static void background_runtime_running(struct run *r)
 {
 	if (r->background_started)
+		sem_post(&r->runtime_running);
+}
+
+static void join_background(struct run *r)
+{
+	if (r->background_started) {
+		sem_post(&r->runtime_running); /* a run that ended before the runtime ran */
 		pthread_join(r->background_tid, NULL);
+		sem_destroy(&r->runtime_running);
+	}
 	r->background_started = false;
 }
 
@@ -1497,6 +1601,7 @@ static int prepare(struct run *r)
 	ret = ret ?: check_kernel(r->o.btf);
 	if (!ret)
 		r->dwarf = wants_dwarf(r);
+	r->stack_copy = r->o.stack_copy_given ? r->o.stack_copy : FIRST_STACK_COPY;
 	if (ret == PP_EXIT_NO_BTF && !(r->o.backend && !strcmp(r->o.backend, "bpf")))
 		return plan_run(r) ?: open_backend(r, &perf_backend_ops, "no kernel BTF");
 	if (ret)
@@ -1608,6 +1713,7 @@ int cmd_record(int argc, char **argv)
 		 */
 		return ret;
 	}
+	uprobe_warm__discard(); /* the run ended before its probes were armed */
 	backend__close(&r.backend);
 	join_following_maps(&r);
 	target__close(&r.target);

@@ -238,7 +238,10 @@ static void print_truncation(FILE *f, const struct report *r)
 {
 	if (!r->truncated_stacks)
 		return;
-	if (r->stack_copy && r->stack_copy < PP_STACK_COPY_MAX)
+	if (r->stack_copy_grew)
+		fprintf(f, ", some truncated before the copy grew to %u bytes (dwarf,%u copies that "
+			   "much from the first sample)", r->stack_copy, r->stack_copy);
+	else if (r->stack_copy && r->stack_copy < PP_STACK_COPY_MAX)
 		fprintf(f, ", some truncated: raise --call-graph dwarf,SIZE (at most %u)",
 			(unsigned)PP_STACK_COPY_MAX);
 	else
@@ -452,6 +455,8 @@ static void json_samples(struct json *j, const struct report *r)
 	json_string(j, "call_graph", r->call_graph);
 	json_u64(j, "complete", sr->complete);
 	json_u64(j, "truncated", r->truncated_stacks);
+	if (r->stack_copy && r->call_graph && !strcmp(r->call_graph, "dwarf"))
+		json_u64(j, "stack_copy", r->stack_copy); /* what the last samples copied */
 	json_end_object(j);
 }
 

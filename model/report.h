@@ -36,7 +36,8 @@ struct report {
 	const char *call_graph;            /* "fp" or "dwarf" */
 	const char *backend;               /* "bpf" or "perf": what timed the run */
 	uint64_t truncated_stacks;         /* DWARF mode: walks that ran past the copied stack */
-	unsigned stack_copy;               /* DWARF mode: bytes copied per sample */
+	unsigned stack_copy;               /* DWARF mode: bytes copied per sample (the last) */
+	bool stack_copy_grew;              /* it grew during the run (no SIZE given) */
 	/* the generic fallback, when it was used: what it saw and why it was used */
 	const struct fallback_view *fallback;
 	const char *fallback_why;

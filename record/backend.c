@@ -234,6 +234,26 @@ static void keep_until_parent_exits(pid_t parent, struct backend *b)
 	_exit(0);
 }
 
+void backend__set_stack_copy(struct backend *b, unsigned bytes)
+{
+	if (b->ops && b->ops->set_stack_copy)
+		b->ops->set_stack_copy(b, bytes);
+}
+
+void backend__drain_often(struct backend *b, bool on)
+{
+	if (b->ops && b->ops->drain_often)
+		b->ops->drain_often(b, on);
+}
+
+void backend__take_link(struct backend *b, int fd)
+{
+	if (b->ops && b->ops->take_link)
+		b->ops->take_link(b, fd);
+	else
+		close(fd);
+}
+
 bool backend__goes_with_fds(struct backend *b)
 {
 	return b->ops && b->ops->goes_with_fds && b->ops->goes_with_fds(b);

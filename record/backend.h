@@ -91,6 +91,13 @@ struct backend_ops {
 	/* everything attached goes with this process's file descriptors (no tracefs
 	 * event to remove by name): a keeper process can hold them (NULL: no) */
 	bool (*goes_with_fds)(struct backend *b);
+	/* DWARF mode: how much stack later samples copy (NULL: fixed at open) */
+	void (*set_stack_copy)(struct backend *b, unsigned bytes);
+	/* read what comes every few ms rather than when buffers fill (NULL: always) */
+	void (*drain_often)(struct backend *b, bool on);
+	/* a link made for this run elsewhere (uprobe_warm.h): it comes down with the
+	 * backend's own (NULL: backend__take_link() closes it) */
+	void (*take_link)(struct backend *b, int fd);
 	/* a descriptor the keeper holds besides the links (-1: none; NULL: none) */
 	int (*keeper_fd)(struct backend *b);
 	/* in the keeper once phaseprof has exited: take the links down and tidy up
@@ -118,6 +125,12 @@ int backend__attach_uprobes(struct backend *b, const struct plan_attach *att, si
 			    size_t *failed, char *why, size_t whylen);
 int backend__attach_sampling(struct backend *b, unsigned hz, char *why, size_t whylen);
 int backend__attach_fallback(struct backend *b, uint64_t module_ino, char *why, size_t whylen);
+/* DWARF mode: later samples copy bytes of stack. */
+void backend__set_stack_copy(struct backend *b, unsigned bytes);
+/* Read samples and events every few ms (on), or when buffers fill (off, the default). */
+void backend__drain_often(struct backend *b, bool on);
+/* The backend owns link fd now: it comes down with the backend's own links. */
+void backend__take_link(struct backend *b, int fd);
 /*
  * Collect events until the target exits. forward() is polled: a signal number
  * it returns is sent to the target. Everything that arrived is in the event

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,9 @@
 #include "phaseprof.skel.h"
 #include "backend.h"
 #include "bpf_cache.h"
+#include "uprobe_multi.h"
 #include "hash.h"
+#include "parallel.h"
 #include "perf_ring.h"
 #include "phase_rules.h"
 #include "offcpu.h"
@@ -49,6 +51,7 @@ struct session {
 	struct bpf_cache_slot slot;
 	bool reused;
 	bool discarding; /* an earlier run's events still in the rings: dropped */
+	bool drain_often; /* poll every few ms (DWARF copy size adapting) */
 	int prog_fds[BPF_CACHE_MAX_PROGS]; /* by program index; -1: not loaded */
 	int nprogs;
 	struct self_cost cost_base; /* reused: what the programs ran before this run */
@@ -63,9 +66,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return events__push(s->b->events, data);
 }
 
-/* BPF_TRACE_UPROBE_MULTI, from Linux 6.6 (commit 89ae89f53d20); absent from older UAPI headers */
-#define PP_TRACE_UPROBE_MULTI 48
-#define PP_F_UPROBE_MULTI_RETURN 1U
 
 /* --syscalls: its programs run on every system call of the machine; load them only when asked. */
 static int syscalls_autoload(struct session *s, bool on)
@@ -403,32 +403,6 @@ static int attach_one(struct session *s, const struct plan_attach *a)
 							   a->offset, &opts));
 }
 
-/* The layout of union bpf_attr's link_create.uprobe_multi (Linux 6.6+). */
-struct uprobe_multi_attr {
-	__u32 prog_fd, target_fd, attach_type, flags;
-	__u64 path, offsets, ref_ctr_offsets, cookies;
-	__u32 cnt, uprobe_flags, pid, pad;
-	__u8 zero[64]; /* room the kernel checks is zero */
-};
-
-static int multi_link_fd(struct session *s, const char *path, const __u64 *offsets,
-			 const __u64 *cookies, __u32 n, bool retprobe)
-{
-	struct uprobe_multi_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_fd = prog_fd(s, s->skel->progs.site_hit_multi);
-	attr.attach_type = PP_TRACE_UPROBE_MULTI;
-	attr.path = (__u64)(unsigned long)path;
-	attr.offsets = (__u64)(unsigned long)offsets;
-	attr.cookies = (__u64)(unsigned long)cookies;
-	attr.cnt = n;
-	attr.uprobe_flags = retprobe ? PP_F_UPROBE_MULTI_RETURN : 0;
-	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
-}
-
 /* One uprobe_multi link for every probe of one file and direction. */
 static int attach_group(struct session *s, const struct plan_attach *att, size_t n,
 			const char *path, bool retprobe)
@@ -447,7 +421,8 @@ static int attach_group(struct session *s, const struct plan_attach *att, size_t
 			cookies[cnt++] = att[i].cookie;
 		}
 	if (cnt) {
-		fd = multi_link_fd(s, path, offsets, cookies, cnt, retprobe);
+		fd = uprobe_multi_link(prog_fd(s, s->skel->progs.site_hit_multi), path, offsets,
+				       cookies, cnt, retprobe);
 		if (fd >= 0)
 			fd = add_link_fd(s, fd);
 	}
@@ -503,18 +478,27 @@ static int open_sampler(int cpu, unsigned hz)
 	return perf_event_fd(&attr, -1, cpu);
 }
 
-/* A sampler on cpu, its program attached by a BPF link that holds the perf event. */
+/*
+ * A sampler on cpu, its program attached by a BPF link that holds the perf
+ * event; before Linux 5.15, set on the event itself, whose fd is the link.
+ */
 static int attach_sampler(struct session *s, const struct bpf_program *prog, int cpu, unsigned hz)
 {
-	int fd = open_sampler(cpu, hz), link;
+	int fd = open_sampler(cpu, hz), link, err;
 
 	if (fd < 0)
 		return fd;
 	link = bpf_link_create(prog_fd(s, prog), fd, BPF_PERF_EVENT, NULL);
-	if (link < 0)
-		link = -errno;
-	close(fd);
-	return link < 0 ? link : add_link_fd(s, link);
+	if (link >= 0) {
+		close(fd);
+		return add_link_fd(s, link);
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd(s, prog))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return add_link_fd(s, fd);
 }
 
 static int attach_samplers(struct session *s, unsigned hz)
@@ -577,7 +561,7 @@ static void bpf_wait(struct backend *b, int pidfd)
 		{ .fd = pidfd, .events = POLLIN },
 	};
 
-	poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? 200 : 20);
+	poll(pfd, pidfd >= 0 ? 2 : 1, s->drain_often ? 5 : pidfd >= 0 ? 200 : 20);
 }
 
 static int bpf_drain(struct backend *b)
@@ -621,58 +605,11 @@ static void *destroy_link(void *link)
 	return NULL;
 }
 
-static void *close_link_fd(void *fd)
-{
-	close((int)(long)fd);
-	return NULL;
-}
-
-/* Run fn(arg[i]) for every i at once; where a thread cannot start, run it here. */
-static void run_all_at_once(void *(*fn)(void *), void **args, size_t n)
-{
-	pthread_t *tids = calloc(n ? n : 1, sizeof(*tids));
-	bool *started = calloc(n ? n : 1, sizeof(*started));
-	pthread_attr_t attr;
-
-	pthread_attr_init(&attr);
-	/* more than the static TLS (perf_ring.c's 64 KiB buffer), or pthread_create fails */
-	pthread_attr_setstacksize(&attr, 512 << 10);
-	for (size_t i = 0; i < n; i++)
-		started[i] = tids && started && !pthread_create(&tids[i], &attr, fn, args[i]);
-	for (size_t i = 0; i < n; i++) {
-		if (started && started[i])
-			pthread_join(tids[i], NULL);
-		else
-			fn(args[i]);
-	}
-	pthread_attr_destroy(&attr);
-	free(started);
-	free(tids);
-}
-
-/*
- * Closing a uprobe link waits for an RCU-tasks grace period (about 50 to 130
- * ms here). Links closed at once share one where the kernel allows it.
- */
+/* Every link at once (parallel.h): their grace periods overlap. */
 static void destroy_links(struct session *s)
 {
-	size_t n = s->nlinks + s->nlink_fds;
-	void **args = calloc(n ? n : 1, sizeof(*args));
-
-	if (!args) {
-		for (size_t i = 0; i < s->nlink_fds; i++)
-			close(s->link_fds[i]);
-		for (size_t i = 0; i < s->nlinks; i++)
-			bpf_link__destroy(s->links[i]);
-		return;
-	}
-	for (size_t i = 0; i < s->nlink_fds; i++)
-		args[i] = (void *)(long)s->link_fds[i];
-	run_all_at_once(close_link_fd, args, s->nlink_fds);
-	for (size_t i = 0; i < s->nlinks; i++)
-		args[i] = s->links[i];
-	run_all_at_once(destroy_link, args, s->nlinks);
-	free(args);
+	close_at_once(s->link_fds, s->nlink_fds);
+	parallel_each(destroy_link, (void **)s->links, s->nlinks);
 }
 
 static void bpf_detach(struct backend *b)
@@ -896,6 +833,32 @@ static void bpf_keeper_done(struct backend *b)
 	bpf_cache__release(&s->slot);
 }
 
+/* .data is mapped: the programs read the new size from their next sample on */
+static void bpf_set_stack_copy(struct backend *b, unsigned bytes)
+{
+	struct session *s = b->priv;
+
+	if (s && s->skel)
+		s->skel->data->stack_copy_size = bytes < PP_STACK_COPY_MAX ? bytes :
+									     PP_STACK_COPY_MAX;
+}
+
+static void bpf_drain_often(struct backend *b, bool on)
+{
+	struct session *s = b->priv;
+
+	if (s)
+		s->drain_often = on;
+}
+
+static void bpf_take_link(struct backend *b, int fd)
+{
+	if (b->priv)
+		add_link_fd(b->priv, fd); /* closes it when it cannot keep it */
+	else
+		close(fd);
+}
+
 /* The kept instance's lock: the keeper holds it until its links are gone. */
 static int bpf_keeper_fd(struct backend *b)
 {
@@ -940,6 +903,9 @@ const struct backend_ops bpf_backend_ops = {
 	.offcpu = bpf_offcpu,
 	.own_cost = bpf_own_cost,
 	.goes_with_fds = bpf_goes_with_fds,
+	.set_stack_copy = bpf_set_stack_copy,
+	.drain_often = bpf_drain_often,
+	.take_link = bpf_take_link,
 	.keeper_fd = bpf_keeper_fd,
 	.keeper_done = bpf_keeper_done,
 	.detach = bpf_detach,

@@ -133,6 +133,7 @@ int bpf_cache__claim(struct bpf_cache_slot *slot, const char *object, const char
 
 	slot->fd = -1;
 	slot->path[0] = 0;
+	snprintf(slot->object, sizeof(slot->object), "%s", object);
 	if (!bpf_cache__dir()[0])
 		return -ENOENT;
 	if (geteuid() != 0)
@@ -249,8 +250,7 @@ static int pin_all(struct bpf_cache_slot *slot, struct bpf_object *obj)
 	return err;
 }
 
-static void prune_other_objects(const char *keep_path);
-static void evict_least_used(void);
+static void evict_least_used(const char *object);
 
 int bpf_cache__keep(struct bpf_cache_slot *slot, struct bpf_object *obj)
 {
@@ -265,9 +265,7 @@ int bpf_cache__keep(struct bpf_cache_slot *slot, struct bpf_object *obj)
 	if (err)
 		clear_slot(slot->fd);
 	else
-		prune_other_objects(slot->path);
-	if (!err)
-		evict_least_used();
+		evict_least_used(slot->object);
 	privs_restore_fs(&fs);
 	if (err)
 		pr_debug("cannot keep the BPF programs in %s: %s", slot->path, strerror(-err));
@@ -502,7 +500,7 @@ static bool ours(int depth, const char *name)
 
 /* fn for every subdirectory of dir (at depth below the cache's root) phaseprof made. */
 static void each_subdir(const char *dir, int depth,
-			void (*fn)(const char *dir, const char *name, void *ctx), void *ctx)
+			void (*fn)(const char *dir, const char *name, int depth, void *ctx), void *ctx)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -511,7 +509,7 @@ static void each_subdir(const char *dir, int depth,
 		return;
 	while ((e = readdir(d)))
 		if (e->d_type == DT_DIR && ours(depth, e->d_name))
-			fn(dir, e->d_name, ctx);
+			fn(dir, e->d_name, depth, ctx);
 	closedir(d);
 }
 
@@ -520,43 +518,26 @@ struct walk {
 	void *ctx;
 	bool remove_empty; /* directories left empty go (dropping) */
 	struct slot_ref ref;
-	char obj_dir[PATH_MAX], cfg_dir[PATH_MAX];
+	char dirs[2][PATH_MAX]; /* OBJECT's and CONFIG's */
 };
 
-static void walk_slot(const char *dir, const char *name, void *ctx)
+/* dir/name at depth 0 (OBJECT), 1 (CONFIG) or 2 (SLOT, handed to fn). */
+static void walk_at(const char *dir, const char *name, int depth, void *ctx)
 {
 	struct walk *w = ctx;
+	const char **field[] = { &w->ref.object, &w->ref.config, &w->ref.slot };
+	char *path = depth == 2 ? w->ref.path : w->dirs[depth];
 
-	w->ref.slot = name;
-	if ((size_t)snprintf(w->ref.path, sizeof(w->ref.path), "%s/%s", dir, name) <
-	    sizeof(w->ref.path))
+	*field[depth] = name;
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		return;
+	if (depth == 2) {
 		w->fn(&w->ref, w->ctx);
-}
-
-static void walk_config(const char *dir, const char *name, void *ctx)
-{
-	struct walk *w = ctx;
-
-	w->ref.config = name;
-	if ((size_t)snprintf(w->cfg_dir, sizeof(w->cfg_dir), "%s/%s", dir, name) >=
-	    sizeof(w->cfg_dir))
 		return;
-	each_subdir(w->cfg_dir, 2, walk_slot, w);
+	}
+	each_subdir(path, depth + 1, walk_at, w);
 	if (w->remove_empty)
-		rmdir(w->cfg_dir); /* only if it is empty now */
-}
-
-static void walk_object(const char *dir, const char *name, void *ctx)
-{
-	struct walk *w = ctx;
-
-	w->ref.object = name;
-	if ((size_t)snprintf(w->obj_dir, sizeof(w->obj_dir), "%s/%s", dir, name) >=
-	    sizeof(w->obj_dir))
-		return;
-	each_subdir(w->obj_dir, 1, walk_config, w);
-	if (w->remove_empty)
-		rmdir(w->obj_dir);
+		rmdir(path); /* only if it is empty now */
 }
 
 /* fn for every slot of the cache, as root; with remove_empty, empty directories go too. */
@@ -567,7 +548,7 @@ static void each_slot(slot_fn fn, void *ctx, bool remove_empty)
 
 	privs_root_fs(&fs);
 	if (!check_root_dir(bpf_cache__dir()))
-		each_subdir(bpf_cache__dir(), 0, walk_object, &w);
+		each_subdir(bpf_cache__dir(), 0, walk_at, &w);
 	privs_restore_fs(&fs);
 }
 
@@ -590,15 +571,12 @@ static int drop_slot(const char *path)
 
 struct drop_count {
 	unsigned dropped, busy;
-	const char *except; /* an object to leave alone, or NULL */
 };
 
 static void drop_one(const struct slot_ref *ref, void *ctx)
 {
 	struct drop_count *c = ctx;
 
-	if (c->except && !strcmp(ref->object, c->except))
-		return;
 	if (drop_slot(ref->path))
 		c->dropped++;
 	else
@@ -615,27 +593,12 @@ int bpf_cache__drop(unsigned *dropped, unsigned *busy)
 	return 0;
 }
 
-/* Another phaseprof's programs (an older build) will not be used again. */
-static void prune_other_objects(const char *keep_path)
-{
-	const char *root = bpf_cache__dir();
-	size_t n = strlen(root);
-	char object[PATH_MAX];
-	struct drop_count c = { 0 };
-
-	if (strncmp(keep_path, root, n) || keep_path[n] != '/')
-		return;
-	snprintf(object, sizeof(object), "%s", keep_path + n + 1);
-	object[strcspn(object, "/")] = 0;
-	c.except = object;
-	each_slot(drop_one, &c, true);
-	if (c.dropped)
-		pr_debug("removed %u cached BPF instance(s) of other phaseprof builds", c.dropped);
-}
 
 struct lru {
+	const char *object; /* this build's: other builds' instances go first */
 	char path[BPF_CACHE_MAX_INSTANCES * 4][PATH_MAX];
 	struct timespec used[BPF_CACHE_MAX_INSTANCES * 4];
+	bool other[BPF_CACHE_MAX_INSTANCES * 4];
 	int n;
 };
 
@@ -647,7 +610,17 @@ static void note_slot(const struct slot_ref *ref, void *ctx)
 	if (l->n == BPF_CACHE_MAX_INSTANCES * 4 || stat(ref->path, &st))
 		return;
 	snprintf(l->path[l->n], sizeof(l->path[0]), "%s", ref->path);
+	l->other[l->n] = strcmp(ref->object, l->object) != 0;
 	l->used[l->n++] = st.st_mtim;
+}
+
+/* i goes before j: another build's, or used longer ago */
+static bool goes_first(const struct lru *l, int i, int j)
+{
+	if (l->other[i] != l->other[j])
+		return l->other[i];
+	return l->used[i].tv_sec != l->used[j].tv_sec ? l->used[i].tv_sec < l->used[j].tv_sec :
+							 l->used[i].tv_nsec < l->used[j].tv_nsec;
 }
 
 static int least_used(const struct lru *l)
@@ -655,21 +628,24 @@ static int least_used(const struct lru *l)
 	int min = -1;
 
 	for (int i = 0; i < l->n; i++)
-		if (l->path[i][0] && (min < 0 || l->used[i].tv_sec < l->used[min].tv_sec ||
-				      (l->used[i].tv_sec == l->used[min].tv_sec &&
-				       l->used[i].tv_nsec < l->used[min].tv_nsec)))
+		if (l->path[i][0] && (min < 0 || goes_first(l, i, min)))
 			min = i;
 	return min;
 }
 
-/* Past BPF_CACHE_MAX_INSTANCES, the least recently used idle instances go. */
-static void evict_least_used(void)
+
+/*
+ * Past BPF_CACHE_MAX_INSTANCES, idle instances go: other builds' first (an
+ * upgrade leaves the old one's behind), then the least recently used.
+ */
+static void evict_least_used(const char *object)
 {
 	struct lru *l = calloc(1, sizeof(*l));
 	int kept;
 
 	if (!l)
 		return;
+	l->object = object;
 	each_slot(note_slot, l, false);
 	kept = l->n;
 	while (kept > BPF_CACHE_MAX_INSTANCES) {
@@ -678,7 +654,8 @@ static void evict_least_used(void)
 		if (i < 0)
 			break;
 		if (drop_slot(l->path[i])) {
-			pr_debug("removed the least recently used BPF instance %s", l->path[i]);
+			pr_debug("removed the BPF instance %s (%s)", l->path[i],
+				 l->other[i] ? "another build's" : "least recently used");
 			kept--;
 		}
 		l->path[i][0] = 0;

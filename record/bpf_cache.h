@@ -39,6 +39,7 @@ struct json;
 struct bpf_cache_slot {
 	int fd; /* the slot's directory, flock()ed; -1: none claimed */
 	char path[PATH_MAX];
+	char object[32]; /* OBJECT: the build's */
 };
 
 /* The cache's directory (PHASEPROF_BPF_CACHE_DIR, or the default); "" turns it off. */

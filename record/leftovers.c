@@ -17,6 +17,7 @@
 #include "uprobe_events.h"
 
 #define PERFMAPS "perfmaps"
+#define GROUPS "tracefs"
 
 static const char *run_dir(void)
 {
@@ -25,13 +26,13 @@ static const char *run_dir(void)
 	return env && *env ? env : "/run/phaseprof";
 }
 
-/* The notes' directory, made if missing (root only: it lives in /run). */
-static int notes_dir(bool create)
+/* A kind of notes' directory, made if missing (root only: it lives in /run). */
+static int notes_dir(const char *kind, bool create)
 {
 	char path[4096];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", run_dir(), PERFMAPS);
+	snprintf(path, sizeof(path), "%s/%s", run_dir(), kind);
 	if (create) {
 		mkdir(run_dir(), 0755);
 		mkdir(path, 0755);
@@ -40,13 +41,13 @@ static int notes_dir(bool create)
 	return fd < 0 ? -errno : fd;
 }
 
-int leftovers__note_perfmap(pid_t pid)
+static int note(const char *kind, pid_t pid)
 {
-	int dirfd = notes_dir(true), fd;
+	int dirfd = notes_dir(kind, true), fd;
 	char name[32];
 
 	if (dirfd < 0) {
-		pr_debug("cannot note the perf map of %d: %s", (int)pid, strerror(-dirfd));
+		pr_debug("cannot note %s of %d: %s", kind, (int)pid, strerror(-dirfd));
 		return dirfd;
 	}
 	snprintf(name, sizeof(name), "%d", (int)pid);
@@ -58,9 +59,9 @@ int leftovers__note_perfmap(pid_t pid)
 	return 0;
 }
 
-void leftovers__forget_perfmap(pid_t pid)
+static void forget(const char *kind, pid_t pid)
 {
-	int dirfd = notes_dir(false);
+	int dirfd = notes_dir(kind, false);
 	char name[32];
 
 	if (dirfd < 0)
@@ -68,6 +69,26 @@ void leftovers__forget_perfmap(pid_t pid)
 	snprintf(name, sizeof(name), "%d", (int)pid);
 	unlinkat(dirfd, name, 0);
 	close(dirfd);
+}
+
+int leftovers__note_perfmap(pid_t pid)
+{
+	return note(PERFMAPS, pid);
+}
+
+void leftovers__forget_perfmap(pid_t pid)
+{
+	forget(PERFMAPS, pid);
+}
+
+int leftovers__note_tracefs(pid_t pid)
+{
+	return note(GROUPS, pid);
+}
+
+void leftovers__forget_tracefs(pid_t pid)
+{
+	forget(GROUPS, pid);
 }
 
 /*
@@ -113,29 +134,34 @@ static void remove_map(long pid)
 		pr_note("removed %s, left by a killed run", path);
 }
 
-static void sweep_perfmaps(void)
+/* clean(pid) for every note of kind whose pid is dead, and the note goes; how many. */
+static unsigned sweep_notes(const char *kind, void (*clean)(long pid))
 {
-	int dirfd = notes_dir(false);
+	int dirfd = notes_dir(kind, false);
+	unsigned n = 0;
 	struct dirent *d;
 	DIR *dir;
 
 	if (dirfd < 0)
-		return;
+		return 0;
 	dir = fdopendir(dirfd);
 	if (!dir) {
 		close(dirfd);
-		return;
+		return 0;
 	}
 	while ((d = readdir(dir))) {
 		char *end;
 		long pid = strtol(d->d_name, &end, 10);
 
 		if (*end || end == d->d_name || !pid_dead(pid))
-			continue; /* not a note, or its runtime still runs */
-		remove_map(pid);
+			continue; /* not a note, or its process still runs */
+		if (clean)
+			clean(pid);
 		unlinkat(dirfd, d->d_name, 0);
+		n++;
 	}
 	closedir(dir);
+	return n;
 }
 
 /* The tracefs groups phaseprof_PID of dead pids. */
@@ -183,10 +209,16 @@ static void sweep_mounted_tracefs(void)
 		}
 }
 
+/*
+ * tracefs is read only when a killed run left a group: reading its probe
+ * list waits for the tracing event lock, which a probe's removal anywhere on
+ * the machine holds across grace periods (tens to hundreds of ms).
+ */
 void leftovers__sweep(void)
 {
 	if (geteuid() != 0)
 		return; /* the notes and tracefs are root's */
-	sweep_perfmaps();
-	sweep_mounted_tracefs();
+	sweep_notes(PERFMAPS, remove_map);
+	if (sweep_notes(GROUPS, NULL))
+		sweep_mounted_tracefs();
 }

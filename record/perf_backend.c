@@ -38,6 +38,7 @@
 #include "phases.h"
 #include "plan.h"
 #include "privs.h"
+#include "leftovers.h"
 #include "tracefs.h"
 
 enum rec_kind { K_SITE, K_EXEC, K_FORK, K_EXIT, K_SWITCH };
@@ -164,6 +165,8 @@ static int perf_open_backend(struct backend *b, const struct backend_opts *o, ch
 	err = tracefs_ensure(p->tracefs, sizeof(p->tracefs), why, whylen);
 	if (err)
 		return err;
+	/* the next run removes the group should this one be killed */
+	leftovers__note_tracefs(getpid());
 	p->rings = calloc(p->ncpu, sizeof(*p->rings));
 	p->pfd = calloc(p->ncpu + 1, sizeof(*p->pfd));
 	if (!p->rings || !p->pfd)
@@ -634,6 +637,7 @@ static void perf_detach(struct backend *b)
 static void perf_close(struct backend *b)
 {
 	struct perf_session *p = b->priv;
+	bool removed = true;
 
 	if (!p)
 		return;
@@ -654,11 +658,14 @@ static void perf_close(struct backend *b)
 				break;
 			usleep(10000);
 		}
+		removed &= !err || err == -ENOENT;
 		if (err && err != -ENOENT)
 			pr_warn("cannot delete uprobe event %s:%s: %s; delete it with "
 				"echo '-:%s/%s' >> %s/uprobe_events",
 				p->group, name, strerror(-err), p->group, name, p->tracefs);
 	}
+	if (removed)
+		leftovers__forget_tracefs(getpid());
 	free(p->streams);
 	free(p->rings);
 	free(p->pfd);

@@ -521,34 +521,21 @@ void kallsyms__entry_name(const char *boot_id, size_t blen, const char *modules,
 	snprintf(name, len, "%016" PRIx64 ".ksyms", h);
 }
 
-struct blob {
-	const char *p;
-	size_t len;
-};
-
-static int write_blob(FILE *f, const void *ctx)
-{
-	const struct blob *b = ctx;
-
-	return fwrite(b->p, 1, b->len, f) == b->len ? 0 : -EIO;
-}
-
 /* Keep full's covered part as entry name; failing to is not an error. */
 static void save(const struct kallsyms *full, const char *mods, size_t mlen, const char *name)
 {
-	struct blob b;
 	char *buf;
+	size_t len;
 	int err;
 
 	if (geteuid() != 0) {
 		pr_debug("kernel symbols read from /proc/kallsyms (not cached: not root)");
 		return;
 	}
-	err = kallsyms__encode(full, mods, mlen, &buf, &b.len);
+	err = kallsyms__encode(full, mods, mlen, &buf, &len);
 	if (!err) {
-		b.p = buf;
-		err =
-		    rootcache_write(kallsyms__cache_dir(), "kernel symbol cache", name, 0600, write_blob, &b);
+		err = rootcache_write_bytes(kallsyms__cache_dir(), "kernel symbol cache", name, 0600,
+					    buf, len);
 		free(buf);
 	}
 	if (err)

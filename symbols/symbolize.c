@@ -13,11 +13,13 @@
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "log.h"
 #include "privs.h"
 #include "symbolize.h"
 #include "kallsyms.h"
+#include "needed.h"
 #include "fileread.h"
 #include "sorted.h"
 #include "vec.h"
@@ -37,6 +39,10 @@ struct module {
 	char *path;
 	struct syms *syms; /* NULL when the file has no symbols */
 	bool borrowed;     /* someone else's, not freed here */
+	/* loaded ahead by name (symbolizer__load_needed): the file it was, for the first map */
+	bool ahead;
+	dev_t dev;
+	ino_t ino;
 };
 
 struct perfmap {
@@ -299,6 +305,14 @@ static struct module *module_add(struct symbolizer *z, const char *path)
 	return v;
 }
 
+/* Whether a module loaded ahead by name is not the file map maps (checked once). */
+static bool stale(struct module *m, const struct mapping *map)
+{
+	m->ahead = false;
+	return map->ino && (m->ino != map->ino || major(m->dev) != map->maj ||
+			    minor(m->dev) != map->min);
+}
+
 /*
  * The symbols of a file, loaded once. A mapped file (map) is loaded only if
  * its name still leads to the file that was mapped, a regular file. libdwfl
@@ -308,14 +322,22 @@ static struct module *module_add(struct symbolizer *z, const char *path)
 static struct syms *module_syms(struct symbolizer *z, const char *path,
 				const struct mapping *map)
 {
-	struct module *m;
+	struct module *m = NULL;
 	int fd;
 
-	for (size_t i = 0; i < z->nmods; i++)
+	for (size_t i = 0; i < z->nmods && !m; i++)
 		if (!strcmp(z->mods[i].path, path))
-			return z->mods[i].syms;
-	m = module_add(z, path);
-	if (!m)
+			m = &z->mods[i];
+	if (m && !(map && m->ahead))
+		return m->syms;
+	if (m && !stale(m, map))
+		return m->syms;
+	if (m) { /* loaded ahead, but another file was mapped under that name: load that one */
+		syms__free(m->syms);
+		m->syms = NULL;
+		m->ahead = false;
+	}
+	if (!m && !(m = module_add(z, path)))
 		return NULL;
 	fd = map ? mapping__open(map) : 0;
 	if (fd < 0)
@@ -462,6 +484,36 @@ enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, ui
 void symbolizer__load_file(struct symbolizer *z, const char *path)
 {
 	module_syms(z, path, NULL);
+}
+
+/* A library's symbols, loaded by name: its device and inode are kept to check the mapping. */
+static int load_ahead(void *ctx, const char *path)
+{
+	struct symbolizer *z = ctx;
+	struct module *m;
+	struct stat st;
+
+	for (size_t i = 0; i < z->nmods; i++)
+		if (!strcmp(z->mods[i].path, path))
+			return 0;
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || !(m = module_add(z, path)))
+		return 0;
+	*m = (struct module){ .path = m->path, .ahead = true, .dev = st.st_dev, .ino = st.st_ino };
+	m->syms = syms__load(path, &z->opts, NULL, 0);
+	return 0;
+}
+
+int symbolizer__load_needed(struct symbolizer *z, const char *path)
+{
+	return needed__each(path, load_ahead, z);
+}
+
+bool symbolizer__loaded(const struct symbolizer *z, const char *path)
+{
+	for (size_t i = 0; i < z->nmods; i++)
+		if (!strcmp(z->mods[i].path, path))
+			return z->mods[i].syms != NULL;
+	return false;
 }
 
 void symbolizer__load_kernel(struct symbolizer *z)

@@ -9,6 +9,7 @@
 #ifndef PHASEPROF_SYMBOLIZE_H
 #define PHASEPROF_SYMBOLIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,6 +33,16 @@ int symbolizer__lend(struct symbolizer *z, struct syms *syms);
 void symbolizer__load_kernel(struct symbolizer *z);
 /* Load a file's symbols now rather than at its first frame. */
 void symbolizer__load_file(struct symbolizer *z, const char *path);
+/*
+ * Load now the symbols of the shared libraries the program at path will map
+ * (needed.h), rather than at their first frame after it exits. A library is
+ * loaded by name: the first frame in it checks that the mapped file is the
+ * one loaded (device and inode), and loads the mapped one if not. Returns how
+ * many libraries were found, or -errno when path is not an ELF file.
+ */
+int symbolizer__load_needed(struct symbolizer *z, const char *path);
+/* Whether the symbols of the file at path are loaded (tests). */
+bool symbolizer__loaded(const struct symbolizer *z, const char *path);
 /* Name a user address of process pid into buf; returns its kind. */
 enum frame_kind symbolizer__user(struct symbolizer *z, const struct mmaps *m, uint32_t pid,
 				 uint64_t addr, char *buf, size_t len);

@@ -78,30 +78,17 @@ struct syms *symcache__load(const char *path, const struct syms_opts *opts)
 	return s;
 }
 
-struct blob {
-	const char *buf;
-	size_t len;
-};
-
-static int write_blob(FILE *f, const void *ctx)
-{
-	const struct blob *b = ctx;
-
-	return fwrite(b->buf, 1, b->len, f) == b->len ? 0 : -EIO;
-}
-
 void symcache__save(const struct syms *s, const struct syms_opts *opts)
 {
-	struct blob b;
 	char name[64], *buf;
 	uint64_t key;
+	size_t len;
 
 	if (!symcache__dir()[0] || syms__count(s) < SYMCACHE_MIN_SYMS || !syms__cacheable(s) ||
-	    file_key(syms__path(s), opts, &key) || syms__encode(s, key, &buf, &b.len))
+	    file_key(syms__path(s), opts, &key) || syms__encode(s, key, &buf, &len))
 		return;
-	b.buf = buf;
 	entry_name(key, name, sizeof(name));
-	if (!rootcache_write(symcache__dir(), SYMCACHE_WHAT, name, 0600, write_blob, &b)) {
+	if (!rootcache_write_bytes(symcache__dir(), SYMCACHE_WHAT, name, 0600, buf, len)) {
 		pr_debug("%s: symbols kept in %s/%s", syms__path(s), symcache__dir(), name);
 		rootcache_trim(symcache__dir(), SYMCACHE_WHAT, ".syms", SYMCACHE_MAX_ENTRIES);
 	}

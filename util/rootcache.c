@@ -121,6 +121,26 @@ int rootcache_write(const char *dir, const char *what, const char *name, mode_t 
 	return err;
 }
 
+struct bytes {
+	const void *buf;
+	size_t len;
+};
+
+static int write_bytes(FILE *f, const void *ctx)
+{
+	const struct bytes *b = ctx;
+
+	return fwrite(b->buf, 1, b->len, f) == b->len ? 0 : -EIO;
+}
+
+int rootcache_write_bytes(const char *dir, const char *what, const char *name, mode_t mode,
+			  const void *buf, size_t len)
+{
+	struct bytes b = { buf, len };
+
+	return rootcache_write(dir, what, name, mode, write_bytes, &b);
+}
+
 /* Whether name ends with suffix and is not keep. */
 static bool stale_name(const char *name, const char *suffix, const char *keep)
 {
@@ -129,20 +149,28 @@ static bool stale_name(const char *name, const char *suffix, const char *keep)
 	return n > s && !strcmp(name + n - s, suffix) && (!keep || strcmp(name, keep));
 }
 
+/* dir to change, never through a symlink, when it is trusted; NULL otherwise. */
+static DIR *open_trusted(const char *dir, const char *what)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = NULL;
+
+	if (fd >= 0 && trusted_dir(dir, what))
+		d = fdopendir(fd);
+	if (fd >= 0 && !d)
+		close(fd);
+	return d;
+}
+
 unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep)
 {
 	struct fs_ident fs;
 	struct dirent *de;
-	DIR *d = NULL;
 	unsigned n = 0;
-	int fd;
+	DIR *d;
 
 	privs_root_fs(&fs);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && trusted_dir(dir, what))
-		d = fdopendir(fd);
-	else if (fd >= 0)
-		close(fd);
+	d = open_trusted(dir, what);
 	while (d && (de = readdir(d)))
 		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, keep) &&
 		    !unlinkat(dirfd(d), de->d_name, 0)) {
@@ -206,15 +234,10 @@ void rootcache_trim(const char *dir, const char *what, const char *suffix, unsig
 	char name[NAME_MAX + 1];
 	struct fs_ident fs;
 	unsigned n;
-	DIR *d = NULL;
-	int fd;
+	DIR *d;
 
 	privs_root_fs(&fs);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && trusted_dir(dir, what))
-		d = fdopendir(fd);
-	else if (fd >= 0)
-		close(fd);
+	d = open_trusted(dir, what);
 	while (d && oldest_entry(d, suffix, name, sizeof(name), &n) && n > max &&
 	       !unlinkat(dirfd(d), name, 0))
 		pr_debug("%s: removed the oldest entry %s/%s", what, dir, name);

@@ -28,6 +28,9 @@ char *rootcache_read(const char *dir, const char *what, const char *name, size_t
 /* Write dir/name atomically with mode through fn; 0 or -errno (-EPERM when not root's). */
 int rootcache_write(const char *dir, const char *what, const char *name, mode_t mode,
 		    int (*fn)(FILE *f, const void *ctx), const void *ctx);
+/* rootcache_write() of len bytes at buf. */
+int rootcache_write_bytes(const char *dir, const char *what, const char *name, mode_t mode,
+			  const void *buf, size_t len);
 /* Remove dir's entries named *suffix but keep (NULL: all), when trusted; how many went. */
 unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, const char *keep);
 /* Remove the oldest (by mtime) of dir's entries named *suffix until max are left, when trusted. */

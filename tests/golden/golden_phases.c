@@ -98,6 +98,7 @@ static int parse_directive(const char *line, struct report *rep)
 		rep->call_graph = "dwarf";
 		rep->stack_copy = (unsigned)a;
 		rep->truncated_stacks = b;
+		rep->stack_copy_grew = strstr(line, " grew") != NULL;
 		return 0;
 	}
 	return -1;

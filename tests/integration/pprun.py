@@ -70,13 +70,19 @@ def bpf_ids(pid):
     return ids
 
 
+def bpftool_objects(*args):
+    """bpftool -j ARGS: its objects. One that goes away while bpftool lists it
+    comes out as {"error": ...} (other runs free theirs all the time): skipped."""
+    r = pp.run([BPFTOOL, "-j", *args])
+    return [o for o in json.loads(r.stdout or "[]") if "id" in o]
+
+
 def kept_bpf_ids():
     """Programs and maps pinned in phaseprof's BPF program cache (bpf_cache.h):
     kept on purpose for the next run, attached to nothing."""
     out = {"map_id": set(), "prog_id": set(), "link_id": set()}
     for kind, key in (("map", "map_id"), ("prog", "prog_id")):
-        r = pp.run([BPFTOOL, "-j", "-f", kind, "show"])
-        for o in json.loads(r.stdout or "[]"):
+        for o in bpftool_objects("-f", kind, "show"):
             if any(p.startswith(BPF_CACHE_DIR + "/") for p in o.get("pinned") or []):
                 out[key].add(o["id"])
     return out
@@ -85,8 +91,7 @@ def kept_bpf_ids():
 def live_bpf_ids():
     out = {}
     for kind, key in (("map", "map_id"), ("prog", "prog_id"), ("link", "link_id")):
-        r = pp.run([BPFTOOL, "-j", kind, "show"])
-        out[key] = {o["id"] for o in json.loads(r.stdout or "[]")}
+        out[key] = {o["id"] for o in bpftool_objects(kind, "show")}
     return out
 
 

@@ -89,12 +89,12 @@ try:
     inst = cache_list()
     pp.check(len(inst) == 1 and inst[0]["path"] == first and inst[0]["programs"] >= 5
              and inst[0]["memlock_bytes"] > 0 and not inst[0]["in_use"], f"cache list: {inst}")
-    progs = json.loads(pp.run([pprun.BPFTOOL, "-j", "-f", "prog", "show"]).stdout or "[]")
+    progs = pprun.bpftool_objects("-f", "prog", "show")
     kept = {p["id"]: p["name"] for p in progs
             if any(x.startswith(first + "/") for x in p.get("pinned") or [])}
     pp.check({"site_hit_multi", "on_exec", "on_fork", "on_exit", "on_switch"} <= set(kept.values()),
              f"bpftool lists the kept programs by name: {kept}")
-    links = json.loads(pp.run([pprun.BPFTOOL, "-j", "link", "show"]).stdout or "[]")
+    links = pprun.bpftool_objects("link", "show")
     pp.check(not [l for l in links if l.get("prog_id") in kept], "no link runs a kept program")
 
     # two at once: separate instances, each its own process
@@ -139,7 +139,7 @@ try:
     pp.check(r.returncode == 0 and "dropped" in r.stdout, f"cache drop: {r.returncode} {r.stdout}")
     pp.check(cache_list() == [], "nothing is kept after drop")
     time.sleep(0.5)
-    live = {p["id"] for p in json.loads(pp.run([pprun.BPFTOOL, "-j", "prog", "show"]).stdout or "[]")}
+    live = {p["id"] for p in pprun.bpftool_objects("prog", "show")}
     pp.check(not (set(kept) & live), f"dropped programs are freed: {set(kept) & live}")
 finally:
     pp.run([pp.PHASEPROF, "cache", "drop", "--bpf"], env=ENV)

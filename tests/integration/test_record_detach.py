@@ -3,7 +3,6 @@ period is paid by a keeper process), and one second after it exits nothing of
 its run remains: no BPF link, no program it held but those the BPF program
 cache keeps (pinned, attached to nothing), no tracefs event of it. Only this
 run's objects are looked at (others' runs are live)."""
-import json
 import os
 import subprocess
 import time
@@ -36,8 +35,8 @@ def held_by(pid):
 
 
 def alive():
-    progs = json.loads(pp.run([bpftool, "-j", "prog", "list"]).stdout or "[]")
-    links = json.loads(pp.run([bpftool, "-j", "link", "list"]).stdout or "[]")
+    progs = pprun.bpftool_objects("prog", "list")
+    links = pprun.bpftool_objects("link", "list")
     return {p["id"] for p in progs}, {l["id"] for l in links}, links
 
 

@@ -128,6 +128,38 @@ if bad and good < 0.95 * total:
     for u, c in sorted(bad, key=lambda x: -x[1])[:3]:
         print("not exact:", c, ";".join(u)[:300])
 
+# the copy stays at 16 KiB where stacks are shallower (this one is a few KiB)
+pp.check(doc["samples"].get("stack_copy") == 16384,
+         f"a shallow stack keeps the first copy size: {doc['samples'].get('stack_copy')}")
+
+# a stack deeper than the first copy (12 frames of 1.5 KiB: about 20 KiB):
+# later samples copy twice as much, and only the first few are cut short
+wide_c = os.path.join(tmp, "wide.c")
+with open(wide_c, "w") as f:
+    # the includes, sink, cpu() and leaf() of deep.c, then its own frames
+    f.write("\n".join(src[:5] + [src[6], src[7],
+        "NOINLINE unsigned long wide(int n, unsigned long x) { volatile char pad[1536];"
+        " pad[n] = (char)x; unsigned long r = n ? wide(n - 1, x ^ pad[n]) : leaf(x);"
+        " sink += r; return r + 1; }",
+        "int main(int argc, char **argv) { double end = cpu() + atof(argv[1]);"
+        " while (cpu() < end) sink += wide(11, sink); printf(\"done\\n\"); return 0; }"]) + "\n")
+wide = os.path.join(tmp, "wide")
+r = pp.run(["gcc", "-O2", "-fomit-frame-pointer", "-g", "-o", wide, wide_c])
+pp.check(r.returncode == 0, f"wide builds: {r.stderr}")
+wide_probe = os.path.join(tmp, "wide.probe")
+with open(wide_probe, "w") as f:
+    f.write("profile wide\nbinaries wide\nphase execute\n\tduring main\n")
+out = pp.tmpdir()
+r = pp.phaseprof(["-v", "-x", wide, "--probes", wide_probe, "--call-graph", "dwarf", "-F", "999",
+                  "-o", out, "--", "0.6"])
+pp.check(r.returncode == 0 and "a stack went deeper than the copy: 32768 bytes" in r.stderr,
+         f"the copy grows: {r.returncode} {r.stderr[-1500:]}")
+s = pp.load_json(os.path.join(out, "phases.json"))["samples"]
+pp.check(s.get("stack_copy") == 32768, f"the last samples copied 32 KiB: {s.get('stack_copy')}")
+# at 16 KiB all but a few would be cut short: only those read before it grew are
+pp.check(s["total"] > 300 and s["complete"] >= 0.85 * s["total"],
+         f"deep stacks complete once the copy grew: {s['complete']} of {s['total']}")
+
 # auto chooses dwarf for a binary without frame pointers
 doc, _ = execute_stacks("auto")
 pp.check(doc["samples"]["call_graph"] == "dwarf", "auto picks dwarf without frame pointers")
