@@ -588,8 +588,7 @@ static int attach_uprobes(struct run *r)
 	int warm[UPROBE_WARM_MAX];
 	size_t nwarm = uprobe_warm__stop(warm, UPROBE_WARM_MAX);
 
-	for (size_t i = 0; i < nwarm; i++)
-		backend__take_link(&r->backend, warm[i]);
+	backend__take_links(&r->backend, warm, nwarm);
 	if (err) {
 		const struct plan_attach *a = &r->plan.att[failed];
 		const struct probe_site *site = r->plan.sites[pp_cookie_site(a->cookie)].site;
@@ -1617,8 +1616,6 @@ static int prepare(struct run *r)
 
 		r->plan_cached = !plancache__load(&r->plan, r->profile, r->path, &so);
 	}
-	if (!r->fallback)
-		uprobe_warm__start();
 	start_background(r);
 	start_following_maps(r);
 	loaded_fallback = r->fallback;
@@ -1696,6 +1693,9 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	target__init(&r.target);
 	libbpf_set_print(libbpf_print);
+	/* first: the grace period it starts runs while everything else prepares */
+	if (!r.o.generic && !(r.o.backend && !strcmp(r.o.backend, "perf")))
+		uprobe_warm__start();
 	leftovers__sweep();
 	step_done("start");
 	ret = open_output(&r);

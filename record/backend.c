@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "backend.h"
+#include "parallel.h"
 #include "mmaps.h"
 
 static int cannot(const struct backend *b, const char *what, char *why, size_t whylen)
@@ -246,12 +247,14 @@ void backend__drain_often(struct backend *b, bool on)
 		b->ops->drain_often(b, on);
 }
 
-void backend__take_link(struct backend *b, int fd)
+void backend__take_links(struct backend *b, const int *fds, size_t n)
 {
-	if (b->ops && b->ops->take_link)
-		b->ops->take_link(b, fd);
-	else
-		close(fd);
+	if (!b->ops || !b->ops->take_link) {
+		close_at_once(fds, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		b->ops->take_link(b, fds[i]);
 }
 
 bool backend__goes_with_fds(struct backend *b)

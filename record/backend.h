@@ -96,7 +96,7 @@ struct backend_ops {
 	/* read what comes every few ms rather than when buffers fill (NULL: always) */
 	void (*drain_often)(struct backend *b, bool on);
 	/* a link made for this run elsewhere (uprobe_warm.h): it comes down with the
-	 * backend's own (NULL: backend__take_link() closes it) */
+	 * backend's own (NULL: backend__take_links() closes it) */
 	void (*take_link)(struct backend *b, int fd);
 	/* a descriptor the keeper holds besides the links (-1: none; NULL: none) */
 	int (*keeper_fd)(struct backend *b);
@@ -129,8 +129,8 @@ int backend__attach_fallback(struct backend *b, uint64_t module_ino, char *why, 
 void backend__set_stack_copy(struct backend *b, unsigned bytes);
 /* Read samples and events every few ms (on), or when buffers fill (off, the default). */
 void backend__drain_often(struct backend *b, bool on);
-/* The backend owns link fd now: it comes down with the backend's own links. */
-void backend__take_link(struct backend *b, int fd);
+/* The backend owns links fds[0..n) now: they come down with its own (or now, all at once). */
+void backend__take_links(struct backend *b, const int *fds, size_t n);
 /*
  * Collect events until the target exits. forward() is polled: a signal number
  * it returns is sent to the target. Everything that arrived is in the event

@@ -52,6 +52,7 @@ struct session {
 	bool reused;
 	bool discarding; /* an earlier run's events still in the rings: dropped */
 	bool drain_often; /* poll every few ms (DWARF copy size adapting) */
+	bool sched_attached; /* the scheduler tracepoints (attach_sched()) */
 	int prog_fds[BPF_CACHE_MAX_PROGS]; /* by program index; -1: not loaded */
 	int nprogs;
 	struct self_cost cost_base; /* reused: what the programs ran before this run */
@@ -296,6 +297,8 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int attach_sched(struct session *s);
+
 static int bpf_open(struct backend *b, const struct backend_opts *o, char *why, size_t whylen)
 {
 	struct session *s = calloc(1, sizeof(*s));
@@ -333,7 +336,10 @@ static int bpf_open(struct backend *b, const struct backend_opts *o, char *why, 
 	if (s->reused && ring_buffer__consume(s->rb) > 0)
 		pr_debug("dropped what an earlier run left in the kept ring buffers");
 	s->discarding = false;
-	return 0;
+	err = attach_sched(s);
+	if (err)
+		snprintf(why, whylen, "cannot attach the scheduler tracepoints: %s", strerror(-err));
+	return err;
 }
 
 static int add_link(struct session *s, struct bpf_link *link)
@@ -374,6 +380,27 @@ static int attach_tp(struct session *s, const struct bpf_program *prog)
 	return fd < 0 ? -errno : add_link_fd(s, fd);
 }
 
+/*
+ * The scheduler tracepoints, attached as soon as the programs are there: a
+ * tracepoint that lost its last probe less than a grace period ago (the
+ * previous run's, coming down) makes the next attach wait for one, under
+ * the kernel's tracepoint lock. Until the target is tracked they return at
+ * once.
+ */
+static int attach_sched(struct session *s)
+{
+	int err = 0;
+
+	if (s->sched_attached)
+		return 0;
+	err = err ?: attach_tp(s, s->skel->progs.on_exec);
+	err = err ?: attach_tp(s, s->skel->progs.on_fork);
+	err = err ?: attach_tp(s, s->skel->progs.on_exit);
+	err = err ?: attach_tp(s, s->skel->progs.on_switch);
+	s->sched_attached = !err;
+	return err;
+}
+
 static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 {
 	struct session *s = b->priv;
@@ -385,10 +412,7 @@ static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 	/* the child's pid is tracked before it execs: nothing it runs goes unseen */
 	err = bpf_map__update_elem(s->skel->maps.tracked, &pid, sizeof(pid), &one, sizeof(one),
 				   BPF_ANY);
-	err = err ?: attach_tp(s, s->skel->progs.on_exec);
-	err = err ?: attach_tp(s, s->skel->progs.on_fork);
-	err = err ?: attach_tp(s, s->skel->progs.on_exit);
-	err = err ?: attach_tp(s, s->skel->progs.on_switch);
+	err = err ?: attach_sched(s);
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
 	return err;
