@@ -206,24 +206,24 @@ static __always_inline int on_site(struct pt_regs *ctx)
 
 /*
  * One program serves every probe site; the cookie says which site and what it
- * means. site_hit_multi is the same, loaded for uprobe_multi links (one link
- * per file, detached in one RCU grace period); site_hit serves kernels without
+ * means. pp_site_multi is the same, loaded for uprobe_multi links (one link
+ * per file, detached in one RCU grace period); pp_site_hit serves kernels without
  * them, one perf-event link per probe.
  */
 SEC("uprobe")
-int BPF_KPROBE(site_hit)
+int BPF_KPROBE(pp_site_hit)
 {
 	return on_site(ctx);
 }
 
 SEC("uprobe")
-int BPF_KPROBE(site_hit_multi)
+int BPF_KPROBE(pp_site_multi)
 {
 	return on_site(ctx);
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(on_exec, struct task_struct *p)
+int BPF_PROG(pp_exec, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
@@ -236,7 +236,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 }
 
 SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+int BPF_PROG(pp_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
@@ -253,7 +253,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 /* Fires once per exiting thread; signal->live reaches 0 with the group's last thread. */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p)
+int BPF_PROG(pp_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	__u32 group_dead;
@@ -271,7 +271,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(pp_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
 	__u32 next_tgid = BPF_CORE_READ(next, tgid);
@@ -309,7 +309,7 @@ static __always_inline void sample_phase(__u32 tid, struct pp_sample_key *key)
 }
 
 SEC("perf_event")
-int on_sample(struct bpf_perf_event_data *ctx)
+int pp_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pp_sample_key key = {};
@@ -374,7 +374,7 @@ static __always_inline __u64 fd_key(__u32 tgid, long fd)
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fallback_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(pp_fb_exit, struct pt_regs *regs, long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	long nr = BPF_CORE_READ(regs, orig_ax);
@@ -400,7 +400,7 @@ static __always_inline void first_jit(__u32 tgid)
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fallback_enter, struct pt_regs *regs, long nr)
+int BPF_PROG(pp_fb_enter, struct pt_regs *regs, long nr)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	long fd = BPF_CORE_READ(regs, di);
@@ -517,7 +517,7 @@ static __always_inline void pending_returns(struct task_struct *task, struct pp_
 }
 
 SEC("perf_event")
-int on_sample_dwarf(struct bpf_perf_event_data *ctx)
+int pp_sample_dwarf(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *task;
@@ -590,7 +590,7 @@ __u64 sys_lost;
 
 /* Counted at entry (exit and exit_group never return), timed at exit. */
 SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_count_enter, struct pt_regs *regs, long nr)
+int BPF_PROG(pp_sys_enter, struct pt_regs *regs, long nr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sys_entry e = { .key = { .tid = (__u32)id, .nr = (__u32)nr } };
@@ -614,7 +614,7 @@ int BPF_PROG(sys_count_enter, struct pt_regs *regs, long nr)
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_count_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(pp_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sys_entry *e = bpf_map_lookup_elem(&sys_start, &tid);
@@ -736,7 +736,7 @@ static __always_inline void off_end(struct task_struct *next)
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(pp_offcpu, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
 
@@ -749,7 +749,7 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 
 /* Runs in the waker's context: a tracked waker is named, with its phase. */
 SEC("tp_btf/sched_waking")
-int BPF_PROG(offcpu_waking, struct task_struct *p)
+int BPF_PROG(pp_waking, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
 	struct off_entry *e = bpf_map_lookup_elem(&off_start, &tid);

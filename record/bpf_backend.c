@@ -71,8 +71,8 @@ static int on_event(void *ctx, void *data, size_t size)
 /* --syscalls: its programs run on every system call of the machine; load them only when asked. */
 static int syscalls_autoload(struct session *s, bool on)
 {
-	return bpf_program__set_autoload(s->skel->progs.sys_count_enter, on) ?:
-	       bpf_program__set_autoload(s->skel->progs.sys_count_exit, on);
+	return bpf_program__set_autoload(s->skel->progs.pp_sys_enter, on) ?:
+	       bpf_program__set_autoload(s->skel->progs.pp_sys_exit, on);
 }
 
 /*
@@ -83,14 +83,14 @@ static int autoload_needed(struct session *s, const struct backend_opts *o, bool
 {
 	struct phaseprof_bpf *k = s->skel;
 
-	return bpf_program__set_autoload(k->progs.site_hit, !multi) ?:
-	       bpf_program__set_autoload(k->progs.on_sample, o->sampling && !s->dwarf) ?:
-	       bpf_program__set_autoload(k->progs.on_sample_dwarf, o->sampling && s->dwarf) ?:
-	       bpf_program__set_autoload(k->progs.fallback_enter, o->fallback) ?:
-	       bpf_program__set_autoload(k->progs.fallback_exit, o->fallback) ?:
+	return bpf_program__set_autoload(k->progs.pp_site_hit, !multi) ?:
+	       bpf_program__set_autoload(k->progs.pp_sample, o->sampling && !s->dwarf) ?:
+	       bpf_program__set_autoload(k->progs.pp_sample_dwarf, o->sampling && s->dwarf) ?:
+	       bpf_program__set_autoload(k->progs.pp_fb_enter, o->fallback) ?:
+	       bpf_program__set_autoload(k->progs.pp_fb_exit, o->fallback) ?:
 	       syscalls_autoload(s, o->syscalls) ?:
-	       bpf_program__set_autoload(k->progs.offcpu_switch, o->offcpu) ?:
-	       bpf_program__set_autoload(k->progs.offcpu_waking, o->offcpu);
+	       bpf_program__set_autoload(k->progs.pp_offcpu, o->offcpu) ?:
+	       bpf_program__set_autoload(k->progs.pp_waking, o->offcpu);
 }
 
 /*
@@ -182,10 +182,10 @@ static int open_skeleton(struct session *s, const struct backend_opts *o, bool m
 	err = bpf_map__set_max_entries(s->skel->maps.events, (o->buffer_mb ?: 1) << 20);
 	err = err ?: bpf_map__set_max_entries(s->skel->maps.stack_samples, stack_ring_bytes(o));
 	if (multi)
-		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.site_hit_multi,
+		err = err ?: bpf_program__set_expected_attach_type(s->skel->progs.pp_site_multi,
 								    PP_TRACE_UPROBE_MULTI);
 	else
-		err = err ?: bpf_program__set_autoload(s->skel->progs.site_hit_multi, false);
+		err = err ?: bpf_program__set_autoload(s->skel->progs.pp_site_multi, false);
 	err = err ?: autoload_needed(s, o, multi);
 	err = err ?: shrink_unused(s, o);
 	if (err) {
@@ -393,10 +393,10 @@ static int attach_sched(struct session *s)
 
 	if (s->sched_attached)
 		return 0;
-	err = err ?: attach_tp(s, s->skel->progs.on_exec);
-	err = err ?: attach_tp(s, s->skel->progs.on_fork);
-	err = err ?: attach_tp(s, s->skel->progs.on_exit);
-	err = err ?: attach_tp(s, s->skel->progs.on_switch);
+	err = err ?: attach_tp(s, s->skel->progs.pp_exec);
+	err = err ?: attach_tp(s, s->skel->progs.pp_fork);
+	err = err ?: attach_tp(s, s->skel->progs.pp_exit);
+	err = err ?: attach_tp(s, s->skel->progs.pp_switch);
 	s->sched_attached = !err;
 	return err;
 }
@@ -423,7 +423,7 @@ static int attach_one(struct session *s, const struct plan_attach *a)
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = a->retprobe, .bpf_cookie = a->cookie);
 
 	/* every process that maps the file hits it; the BPF side keeps only ours */
-	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.site_hit, -1, a->path,
+	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.pp_site_hit, -1, a->path,
 							   a->offset, &opts));
 }
 
@@ -445,7 +445,7 @@ static int attach_group(struct session *s, const struct plan_attach *att, size_t
 			cookies[cnt++] = att[i].cookie;
 		}
 	if (cnt) {
-		fd = uprobe_multi_link(prog_fd(s, s->skel->progs.site_hit_multi), path, offsets,
+		fd = uprobe_multi_link(prog_fd(s, s->skel->progs.pp_site_multi), path, offsets,
 				       cookies, cnt, retprobe);
 		if (fd >= 0)
 			fd = add_link_fd(s, fd);
@@ -478,7 +478,7 @@ static int bpf_attach_uprobes(struct backend *b, const struct plan_attach *att, 
 	if (s->multi) /* the kernel refused the whole group: say which probe it was, one by one */
 		pr_debug("uprobe_multi attach failed (%s); one link per probe", strerror(-err));
 	for (size_t i = 0; i < n; i++) {
-		/* site_hit is not loaded beside site_hit_multi: one-probe groups */
+		/* pp_site_hit is not loaded beside pp_site_multi: one-probe groups */
 		err = s->multi ? attach_group(s, &att[i], 1, att[i].path, att[i].retprobe) :
 				 attach_one(s, &att[i]);
 		if (err) {
@@ -527,8 +527,8 @@ static int attach_sampler(struct session *s, const struct bpf_program *prog, int
 
 static int attach_samplers(struct session *s, unsigned hz)
 {
-	const struct bpf_program *prog = s->dwarf ? s->skel->progs.on_sample_dwarf :
-						    s->skel->progs.on_sample;
+	const struct bpf_program *prog = s->dwarf ? s->skel->progs.pp_sample_dwarf :
+						    s->skel->progs.pp_sample;
 	int ncpu = libbpf_num_possible_cpus();
 
 	for (int cpu = 0; cpu < ncpu; cpu++) {
@@ -569,8 +569,8 @@ static int bpf_attach_fallback(struct backend *b, uint64_t module_ino, char *why
 	if (!module_ino)
 		err = seed_mark(s, b->target->pid, PP_PHASE_UNKNOWN);
 	s->skel->bss->module_ino = module_ino;
-	err = err ?: attach_tp(s, s->skel->progs.fallback_enter);
-	err = err ?: attach_tp(s, s->skel->progs.fallback_exit);
+	err = err ?: attach_tp(s, s->skel->progs.pp_fb_enter);
+	err = err ?: attach_tp(s, s->skel->progs.pp_fb_exit);
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
 	return err;
@@ -732,8 +732,8 @@ static uint32_t root_final_seq(const struct session *s)
 static int bpf_attach_syscalls(struct backend *b, char *why, size_t whylen)
 {
 	struct session *s = b->priv;
-	int err = attach_tp(s, s->skel->progs.sys_count_enter) ?:
-		  attach_tp(s, s->skel->progs.sys_count_exit);
+	int err = attach_tp(s, s->skel->progs.pp_sys_enter) ?:
+		  attach_tp(s, s->skel->progs.pp_sys_exit);
 
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
@@ -763,8 +763,8 @@ static int bpf_syscalls(struct backend *b, struct syscall_report *out)
 static int bpf_attach_offcpu(struct backend *b, char *why, size_t whylen)
 {
 	struct session *s = b->priv;
-	int err = attach_tp(s, s->skel->progs.offcpu_switch) ?:
-		  attach_tp(s, s->skel->progs.offcpu_waking);
+	int err = attach_tp(s, s->skel->progs.pp_offcpu) ?:
+		  attach_tp(s, s->skel->progs.pp_waking);
 
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));

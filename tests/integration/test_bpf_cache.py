@@ -92,7 +92,7 @@ try:
     progs = pprun.bpftool_objects("-f", "prog", "show")
     kept = {p["id"]: p["name"] for p in progs
             if any(x.startswith(first + "/") for x in p.get("pinned") or [])}
-    pp.check({"site_hit_multi", "on_exec", "on_fork", "on_exit", "on_switch"} <= set(kept.values()),
+    pp.check({"pp_site_multi", "pp_exec", "pp_fork", "pp_exit", "pp_switch"} <= set(kept.values()),
              f"bpftool lists the kept programs by name: {kept}")
     links = pprun.bpftool_objects("link", "show")
     pp.check(not [l for l in links if l.get("prog_id") in kept], "no link runs a kept program")

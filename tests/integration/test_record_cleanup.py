@@ -52,7 +52,7 @@ def wait_running(run):
     pp.check(run.p.poll() is None, "phaseprof still running")
 
 
-pp.check({"site_hit", "on_exec", "on_switch", "on_sample", "on_sample_dwarf", "fallback_enter"}
+pp.check({"pp_site_hit", "pp_exec", "pp_switch", "pp_sample", "pp_sample_dwarf", "pp_fb_enter"}
          <= OUR_PROGS, f"program names found: {sorted(OUR_PROGS)}")
 
 # long enough for the watcher to see its links (a reused program cache arms in a few ms)
