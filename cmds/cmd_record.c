@@ -253,6 +253,13 @@ static int apply_profile_options(struct profile *p, const struct record_opts *o)
 	char names[512];
 
 	option_names(p, names, sizeof(names));
+	/*
+	 * A perf map names JIT frames in sampled stacks; with none sampled it is
+	 * only the runtime's cost (a line written for every function it
+	 * compiles). --option perfmap=on below still asks for it.
+	 */
+	if (!o->freq && !o->offcpu)
+		profile__set_option(p, "perfmap", false);
 	if (o->keep_cache && profile__set_option(p, "no-cache", false)) {
 		pr_err("--keep-cache: profile %s has no compilation cache to keep (no 'no-cache' "
 		       "option; its options: %s); leave --keep-cache out",

@@ -42,15 +42,24 @@ src.append("NOINLINE void work(double seconds) { double end = cpu() + seconds;"
            " while (cpu() < end) { sink += chain_01(sink); sink += (unsigned long)now(); } }")
 src.append("int main(int argc, char **argv) { work(argc > 1 ? atof(argv[1]) : 0.5);"
            " printf(\"done\\n\"); return 0; }")
-c = os.path.join(tmp, "deep.c")
-with open(c, "w") as f:
-    f.write("\n".join(src) + "\n")
-binary = os.path.join(tmp, "deep")
-r = pp.run(["gcc", "-O2", "-fomit-frame-pointer", "-g", "-o", binary, c])
-pp.check(r.returncode == 0, f"builds: {r.stderr}")
-probe = os.path.join(tmp, "deep.probe")
-with open(probe, "w") as f:
-    f.write("profile deep\nbinaries deep\nphase execute\n\tduring work\n")
+
+
+def build(name, lines, phase_function):
+    """name built from lines as release runtimes are (-O2, no frame pointers), and a
+    profile whose execute phase is phase_function: (binary, profile)."""
+    c = os.path.join(tmp, name + ".c")
+    with open(c, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    binary = os.path.join(tmp, name)
+    r = pp.run(["gcc", "-O2", "-fomit-frame-pointer", "-g", "-o", binary, c])
+    pp.check(r.returncode == 0, f"{name} builds: {r.stderr}")
+    probe = os.path.join(tmp, name + ".probe")
+    with open(probe, "w") as f:
+        f.write(f"profile {name}\nbinaries {name}\nphase execute\n\tduring {phase_function}\n")
+    return binary, probe
+
+
+binary, probe = build("deep", src, "work")
 
 expected = ["main", "work"] + [f"chain_{i:02d}" for i in range(1, DEPTH + 2)]
 
@@ -133,22 +142,14 @@ pp.check(doc["samples"].get("stack_copy") == 16384,
          f"a shallow stack keeps the first copy size: {doc['samples'].get('stack_copy')}")
 
 # a stack deeper than the first copy (12 frames of 1.5 KiB: about 20 KiB):
-# later samples copy twice as much, and only the first few are cut short
-wide_c = os.path.join(tmp, "wide.c")
-with open(wide_c, "w") as f:
-    # the includes, sink, cpu() and leaf() of deep.c, then its own frames
-    f.write("\n".join(src[:5] + [src[6], src[7],
-        "NOINLINE unsigned long wide(int n, unsigned long x) { volatile char pad[1536];"
-        " pad[n] = (char)x; unsigned long r = n ? wide(n - 1, x ^ pad[n]) : leaf(x);"
-        " sink += r; return r + 1; }",
-        "int main(int argc, char **argv) { double end = cpu() + atof(argv[1]);"
-        " while (cpu() < end) sink += wide(11, sink); printf(\"done\\n\"); return 0; }"]) + "\n")
-wide = os.path.join(tmp, "wide")
-r = pp.run(["gcc", "-O2", "-fomit-frame-pointer", "-g", "-o", wide, wide_c])
-pp.check(r.returncode == 0, f"wide builds: {r.stderr}")
-wide_probe = os.path.join(tmp, "wide.probe")
-with open(wide_probe, "w") as f:
-    f.write("profile wide\nbinaries wide\nphase execute\n\tduring main\n")
+# later samples copy twice as much, and only the first few are cut short (the
+# includes, sink, cpu() and leaf() of deep.c, then its own frames)
+wide, wide_probe = build("wide", src[:5] + [src[6], src[7],
+    "NOINLINE unsigned long wide(int n, unsigned long x) { volatile char pad[1536];"
+    " pad[n] = (char)x; unsigned long r = n ? wide(n - 1, x ^ pad[n]) : leaf(x);"
+    " sink += r; return r + 1; }",
+    "int main(int argc, char **argv) { double end = cpu() + atof(argv[1]);"
+    " while (cpu() < end) sink += wide(11, sink); printf(\"done\\n\"); return 0; }"], "main")
 out = pp.tmpdir()
 r = pp.phaseprof(["-v", "-x", wide, "--probes", wide_probe, "--call-graph", "dwarf", "-F", "999",
                   "-o", out, "--", "0.6"])
