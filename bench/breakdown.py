@@ -50,6 +50,7 @@ wall times swell; CPU times and instruction counts swell less. Needs root.
     PHASEPROF=another/build/phaseprof bench/breakdown.py    # to compare builds
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -139,12 +140,26 @@ def fold_perf_script(text):
     return "".join(f"{k} {v}\n" for k, v in counts.items())
 
 
+def perf_maps():
+    return set(glob.glob("/tmp/perf-*.map"))
+
+
+def remove_new_maps(before):
+    """The perf maps the job's runtime wrote (a JIT's, for perf script): its pid is gone now."""
+    for m in perf_maps() - before:
+        pid = m[len("/tmp/perf-"):-len(".map")]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            os.unlink(m)
+
+
 def perf_job(cmd, d):
     data, folded, svg = (os.path.join(d, x) for x in ("perf.data", "perf.folded", "perf.svg"))
+    before = perf_maps()
     subprocess.run(["perf", "record", "-q", "-g", "-o", data, "--"] + cmd, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     script = subprocess.run(["perf", "script", "-i", data], capture_output=True, text=True,
                             check=True).stdout
+    remove_new_maps(before)
     with open(folded, "w") as f:
         f.write(fold_perf_script(script))
     with open(svg, "w") as out:
