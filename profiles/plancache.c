@@ -51,6 +51,9 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return rootcache_slurp(path, max, len, false);
 }
 
+/* entries kept: a plan is a few hundred bytes, the newest written stay */
+#define PLANCACHE_MAX_ENTRIES 512
+
 const char *plancache__dir(void)
 {
 	const char *env = getenv("PHASEPROF_CACHE_DIR");
@@ -218,6 +221,8 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 	err = rootcache_write(plancache__dir(), "plan cache", name, 0644, write_cb, &c);
 	if (geteuid() == 0) /* others never write it */
 		pr_debug("plan %s %s", name, err ? "not cached" : "cached");
+	if (!err) /* one per profile, runtime build and options in use: old ones go */
+		rootcache_trim(plancache__dir(), "plan cache", ".plan", PLANCACHE_MAX_ENTRIES);
 }
 
 struct reader {

@@ -205,42 +205,66 @@ void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uin
 	privs_restore_fs(&fs);
 }
 
-/* The oldest entry named *suffix in d (by mtime), or 0 when there is none. */
-static bool oldest_entry(DIR *d, const char *suffix, char *name, size_t len, unsigned *count)
+struct aged {
+	struct timespec mtime;
+	char name[NAME_MAX + 1];
+};
+
+static int older_first(const void *a, const void *b)
 {
-	struct timespec best = { 0 };
+	const struct timespec *x = &((const struct aged *)a)->mtime;
+	const struct timespec *y = &((const struct aged *)b)->mtime;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	return (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
+}
+
+/* d's entries named *suffix with their mtimes (malloc'd, *n of them); NULL when none. */
+static struct aged *list_aged(DIR *d, const char *suffix, size_t *n)
+{
+	struct aged *v = NULL, *grown;
+	size_t cap = 0;
 	struct dirent *de;
 	struct stat st;
 
-	*count = 0;
-	name[0] = 0;
-	rewinddir(d);
+	*n = 0;
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_REG || !stale_name(de->d_name, suffix, NULL) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
-		(*count)++;
-		if (!name[0] || st.st_mtim.tv_sec < best.tv_sec ||
-		    (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec < best.tv_nsec)) {
-			best = st.st_mtim;
-			snprintf(name, len, "%s", de->d_name);
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown)
+				break;
+			v = grown;
 		}
+		v[*n].mtime = st.st_mtim;
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", de->d_name);
+		(*n)++;
 	}
-	return name[0] != 0;
+	return v;
 }
 
 void rootcache_trim(const char *dir, const char *what, const char *suffix, unsigned max)
 {
-	char name[NAME_MAX + 1];
 	struct fs_ident fs;
-	unsigned n;
+	struct aged *v = NULL;
+	size_t n = 0, removed = 0;
 	DIR *d;
 
 	privs_root_fs(&fs);
 	d = open_trusted(dir, what);
-	while (d && oldest_entry(d, suffix, name, sizeof(name), &n) && n > max &&
-	       !unlinkat(dirfd(d), name, 0))
-		pr_debug("%s: removed the oldest entry %s/%s", what, dir, name);
+	if (d)
+		v = list_aged(d, suffix, &n);
+	if (v && n > max) {
+		qsort(v, n, sizeof(*v), older_first);
+		for (size_t i = 0; i < n - max; i++)
+			removed += !unlinkat(dirfd(d), v[i].name, 0);
+		pr_debug("%s: removed the %zu oldest entries of %s", what, removed, dir);
+	}
+	free(v);
 	if (d)
 		closedir(d);
 	privs_restore_fs(&fs);
