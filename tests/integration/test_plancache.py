@@ -62,4 +62,16 @@ for name in os.listdir(cache):
 err5, doc5 = record()
 pp.check(".plan from the cache" not in err5 and doc5["exit_status"] == 0, "a corrupt entry is rebuilt")
 pp.check(probes(doc5) == probes(doc1), "with the right probes")
+
+# bounded: past 512 entries, a write removes the oldest (these 600 are older than any plan)
+for i in range(600):
+    old = os.path.join(cache, f"{i:016x}.plan")
+    with open(old, "w") as f:
+        f.write("phaseprof-plan 1\nend\n")
+    os.utime(old, (1000000000 + i, 1000000000 + i))
+os.utime(binary)  # another binary as far as the cache knows: the next run writes a plan
+err6, _ = record()
+left = sorted(os.listdir(cache))
+pp.check(".plan cached" in err6 and len(left) == 512, f"512 entries stay: {len(left)}")
+pp.check(f"{0:016x}.plan" not in left and f"{599:016x}.plan" in left, "the oldest went")
 pp.done()
