@@ -68,25 +68,30 @@ static int make_dir(char *path, size_t len, const char *parent, const char *name
 	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
 }
 
-/* Lock slot dir/i: its fd, -EWOULDBLOCK when another run holds it, or -errno. */
-static int lock_slot(const char *dir, int i, char *path, size_t len)
+/* The slot directory at path, flock()ed with op: its fd, -EWOULDBLOCK when held, or -errno. */
+static int open_locked(const char *path, int op)
 {
-	char name[16];
-	int fd, err;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), err;
 
-	snprintf(name, sizeof(name), "%d", i);
-	err = make_dir(path, len, dir, name);
-	if (err)
-		return err;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	if (flock(fd, op | LOCK_NB)) {
 		err = -errno;
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+/* Lock slot dir/i, made if missing: its fd, -EWOULDBLOCK when another run holds it, or -errno. */
+static int lock_slot(const char *dir, int i, char *path, size_t len)
+{
+	char name[16];
+	int err;
+
+	snprintf(name, sizeof(name), "%d", i);
+	err = make_dir(path, len, dir, name);
+	return err ?: open_locked(path, LOCK_EX);
 }
 
 /* The first free slot of cfg_dir: 0, -EBUSY when every one is held, or -errno. */
@@ -226,14 +231,24 @@ static void clear_slot(int dirfd)
 	closedir(d);
 }
 
-static int pin_at(const struct bpf_cache_slot *slot, const char *kind, const char *name, int fd)
+/* slot/prog_NAME or slot/map_NAME into pin (PATH_MAX): 0 or -ENAMETOOLONG. */
+static int pin_path(const struct bpf_cache_slot *slot, const char *kind, const char *name,
+		    char *pin)
 {
-	char pin[PATH_MAX], file[128];
+	char file[128];
 
 	pin_name(file, sizeof(file), kind, name);
-	if ((size_t)snprintf(pin, sizeof(pin), "%s/%s", slot->path, file) >= sizeof(pin))
-		return -ENAMETOOLONG;
-	return bpf_obj_pin(fd, pin) ? -errno : 0;
+	return (size_t)snprintf(pin, PATH_MAX, "%s/%s", slot->path, file) >= PATH_MAX ?
+		       -ENAMETOOLONG :
+		       0;
+}
+
+static int pin_at(const struct bpf_cache_slot *slot, const char *kind, const char *name, int fd)
+{
+	char pin[PATH_MAX];
+	int err = pin_path(slot, kind, name, pin);
+
+	return err ?: bpf_obj_pin(fd, pin) ? -errno : 0;
 }
 
 static int pin_all(struct bpf_cache_slot *slot, struct bpf_object *obj)
@@ -285,12 +300,11 @@ struct kept {
 
 static int get_pinned(const struct bpf_cache_slot *slot, const char *kind, const char *name)
 {
-	char pin[PATH_MAX], file[128];
-	int fd;
+	char pin[PATH_MAX];
+	int fd = pin_path(slot, kind, name, pin);
 
-	pin_name(file, sizeof(file), kind, name);
-	if ((size_t)snprintf(pin, sizeof(pin), "%s/%s", slot->path, file) >= sizeof(pin))
-		return -ENAMETOOLONG;
+	if (fd)
+		return fd;
 	fd = bpf_obj_get(pin);
 	return fd < 0 ? -errno : fd;
 }
@@ -555,14 +569,12 @@ static void each_slot(slot_fn fn, void *ctx, bool remove_empty)
 /* Remove a slot no run holds: 1, 0 when one holds it. */
 static int drop_slot(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_locked(path, LOCK_EX);
 
+	if (fd == -EWOULDBLOCK)
+		return 0;
 	if (fd < 0)
 		return 1;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		close(fd);
-		return 0;
-	}
 	clear_slot(fd);
 	rmdir(path);
 	close(fd);
