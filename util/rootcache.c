@@ -183,30 +183,10 @@ unsigned rootcache_prune(const char *dir, const char *what, const char *suffix, 
 	return n;
 }
 
-void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes)
-{
-	struct fs_ident fs;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	*entries = 0;
-	*bytes = 0;
-	privs_root_fs(&fs);
-	d = opendir(dir);
-	while (d && (de = readdir(d)))
-		if (de->d_type == DT_REG && stale_name(de->d_name, suffix, NULL) &&
-		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
-			(*entries)++;
-			*bytes += (uint64_t)st.st_size;
-		}
-	if (d)
-		closedir(d);
-	privs_restore_fs(&fs);
-}
 
 struct aged {
 	struct timespec mtime;
+	uint64_t size;
 	char name[NAME_MAX + 1];
 };
 
@@ -220,7 +200,7 @@ static int older_first(const void *a, const void *b)
 	return (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
 }
 
-/* d's entries named *suffix with their mtimes (malloc'd, *n of them); NULL when none. */
+/* d's entries named *suffix with their mtimes and sizes (malloc'd, *n of them); NULL when none. */
 static struct aged *list_aged(DIR *d, const char *suffix, size_t *n)
 {
 	struct aged *v = NULL, *grown;
@@ -241,6 +221,7 @@ static struct aged *list_aged(DIR *d, const char *suffix, size_t *n)
 			v = grown;
 		}
 		v[*n].mtime = st.st_mtim;
+		v[*n].size = (uint64_t)st.st_size;
 		snprintf(v[*n].name, sizeof(v[*n].name), "%s", de->d_name);
 		(*n)++;
 	}
@@ -264,6 +245,27 @@ void rootcache_trim(const char *dir, const char *what, const char *suffix, unsig
 			removed += !unlinkat(dirfd(d), v[i].name, 0);
 		pr_debug("%s: removed the %zu oldest entries of %s", what, removed, dir);
 	}
+	free(v);
+	if (d)
+		closedir(d);
+	privs_restore_fs(&fs);
+}
+
+void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes)
+{
+	struct fs_ident fs;
+	struct aged *v = NULL;
+	size_t n = 0;
+	DIR *d;
+
+	*bytes = 0;
+	privs_root_fs(&fs);
+	d = opendir(dir);
+	if (d)
+		v = list_aged(d, suffix, &n);
+	for (size_t i = 0; i < n; i++)
+		*bytes += v[i].size;
+	*entries = (unsigned)n;
 	free(v);
 	if (d)
 		closedir(d);
