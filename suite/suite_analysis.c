@@ -265,6 +265,14 @@ static double others_mean(const struct analysis *a, size_t c, size_t skip, int p
 	return *k ? sum / (double)*k : 0;
 }
 
+/* The least extra time on a runtime's case that can be called a finding. */
+static double practical_floor(const struct cell *cl)
+{
+	double share = NOISE_FLOOR_SHARE * cl->st[SUITE_PHASE_RUN].median;
+
+	return share > NOISE_FLOOR_MS ? share : NOISE_FLOOR_MS;
+}
+
 /* The phase where the slow runtime spends the most beyond the others' mean, and its p. */
 static void driving_phase(const struct analysis *a, struct ranked_case *rc)
 {
@@ -293,7 +301,7 @@ static void driving_phase(const struct analysis *a, struct ranked_case *rc)
 		rc->p =
 		    stats_mann_whitney(slow->samples[rc->phase], slow->nruns, pool, n, MW_GREATER);
 	free(pool);
-	rc->significant = rc->p < SIGNIFICANCE && rc->extra_ms > NOISE_FLOOR_MS;
+	rc->significant = rc->p < SIGNIFICANCE && rc->extra_ms > practical_floor(slow);
 }
 
 static int cmp_rank(const void *x, const void *y)

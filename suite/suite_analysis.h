@@ -13,6 +13,13 @@
 
 #define SIGNIFICANCE 0.05
 #define NOISE_FLOOR_MS 0.05 /* timer and scheduling jitter below this is not a signal */
+/*
+ * A phase that adds less than this share of the slow runtime's whole run is
+ * not called significant however small its p: on a shared machine a tenth of
+ * a millisecond in a 60 ms run is a fact about the machine, not the runtime
+ * (criterion's default noise threshold is the same 1%).
+ */
+#define NOISE_FLOOR_SHARE 0.01
 /* compare: a phase this many pooled spreads above the others' mean ... */
 #define ANOMALY_SCORE 3.0
 /* ... and this many times that mean is flagged */
@@ -36,7 +43,7 @@ struct ranked_case {
 	int phase;	  /* the phase where it spends the most extra time, or -1 */
 	double extra_ms;  /* its median there minus the other runtimes' mean */
 	double p;	  /* one-sided Mann-Whitney: that phase on it vs on the others */
-	bool significant; /* p < SIGNIFICANCE and extra_ms above the noise floor */
+	bool significant; /* p < SIGNIFICANCE and extra_ms above both noise floors */
 };
 
 struct analysis {
