@@ -113,11 +113,14 @@ static int resolve_site(struct plan *pl, const struct profile *p, size_t idx,
 
 		if (!path) {
 			snprintf(why, sizeof(why), "library %s not found", s->candidates[c].lib);
+			ps->may_resolve = true;
 			continue;
 		}
 		sy = syms_for(pl, path, so, err, errlen);
 		if (!sy)
 			return errno ? -errno : -ENOENT;
+		/* a stripped file's debug symbols, installed later, may name the function */
+		ps->may_resolve |= !syms__cacheable(sy);
 		if (syms__resolve(sy, s->candidates[c].spec, s->build_id, &m, &n, why,
 				  sizeof(why)) ||
 		    !n) {
@@ -133,6 +136,7 @@ static int resolve_site(struct plan *pl, const struct profile *p, size_t idx,
 			continue;
 		}
 		ps->candidate = (int)c;
+		ps->may_resolve = false;
 		ps->module = syms__path(sy);
 		ps->nfuncs = n;
 		ps->first_func = strdup(m[0]->demangled ? m[0]->demangled : m[0]->name);
@@ -156,8 +160,8 @@ static int resolve_site(struct plan *pl, const struct profile *p, size_t idx,
  * keep their probes. Only a profile of which nothing resolves fails, so a
  * runtime that lost one phase's symbols still reports the rest.
  */
-static int check_phases(struct plan *pl, const struct profile *p, const char *runtime_path,
-			char *err, size_t errlen)
+int plan__check_phases(struct plan *pl, const struct profile *p, const char *runtime_path,
+		       char *err, size_t errlen)
 {
 	bool any = false;
 	char why[2048];
@@ -223,7 +227,7 @@ int plan__build(const struct profile *p, const char *runtime_path, const struct 
 		if (ret)
 			return ret;
 	}
-	return check_phases(pl, p, runtime_path, err, errlen);
+	return plan__check_phases(pl, p, runtime_path, err, errlen);
 }
 
 void plan__count_hit(struct plan *pl, uint64_t cookie)

@@ -28,6 +28,7 @@ struct plan_site {
 	size_t nfuncs;      /* functions matched */
 	char *first_func;   /* demangled name of the first one */
 	char *why;          /* why it did not resolve, with a hint */
+	bool may_resolve;   /* unresolved, but a library or debug file installed later may change that */
 	uint64_t hits;      /* entries (returns, for %return sites) during the run */
 };
 
@@ -54,6 +55,9 @@ struct plan {
  */
 int plan__build(const struct profile *p, const char *runtime_path, const struct syms_opts *so,
 		struct plan *out, char *err, size_t errlen);
+/* Mark the required phases none of whose sites resolved (as plan__build() does). */
+int plan__check_phases(struct plan *pl, const struct profile *p, const char *runtime_path,
+		       char *err, size_t errlen);
 void plan__free(struct plan *pl);
 /* Why a required phase could not be probed (with a hint), or NULL when it can be. */
 const char *plan__unresolved(const struct plan *pl, int phase);

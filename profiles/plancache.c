@@ -7,11 +7,17 @@
  * lists every file the plan depends on with its identity (device, inode, size,
  * mtime, ctime), re-checked on every use, then the sites and the probes:
  *
- *	phaseprof-plan 1
+ *	phaseprof-plan 2
  *	file DEV INO SIZE MTIME_NS CTIME_NS HEXPATH
  *	site INDEX CANDIDATE NFUNCS FILE HEXFUNC
+ *	miss INDEX HEXWHY
  *	att FILE OFFSET COOKIE RETPROBE
  *	end
+ *
+ * A site that did not resolve (a "miss": WasmEdge's LLVM sites in a build
+ * without LLVM) is kept with its why only when nothing installed later could
+ * change the answer: every file searched is listed and complete (its own
+ * .symtab, no debug file), and no library was missing.
  *
  * The cache is root's state: its directory (and every directory above it,
  * unless sticky) and each entry must be owned by root and writable by no one
@@ -42,6 +48,7 @@
 #include "fileread.h"
 #include "hash.h"
 
+#define PLAN_MAGIC "phaseprof-plan 2"
 #define MAX_ENTRY_BYTES (1 << 20)
 #define MAX_FILES 64
 
@@ -71,7 +78,7 @@ static int entry_name(const struct profile *p, const char *runtime_path,
 
 	if (!text)
 		return -ENOENT;
-	h = fnv1a(h, "phaseprof-plan 1", 17);
+	h = fnv1a(h, PLAN_MAGIC, sizeof(PLAN_MAGIC));
 	h = fnv1a(h, p->path, strlen(p->path) + 1);
 	h = fnv1a(h, text, textlen);
 	h = fnv1a(h, runtime_path, strlen(runtime_path) + 1);
@@ -131,25 +138,32 @@ static bool from_hex(char *s)
 	return true;
 }
 
-/* The plan's files: the runtime's and the libraries' its sites resolved in. */
+static int add_file(const char **files, size_t *nfiles, const char *path)
+{
+	size_t k;
+
+	for (k = 0; k < *nfiles && strcmp(files[k], path); k++)
+		;
+	if (k < *nfiles)
+		return 0;
+	if (*nfiles == MAX_FILES)
+		return -E2BIG;
+	files[(*nfiles)++] = path;
+	return 0;
+}
+
+/* The plan's files: those its sites resolved in, then every other file it searched. */
 static int plan_files(const struct plan *pl, const char **files, size_t *nfiles)
 {
-	*nfiles = 0;
-	for (size_t i = 0; i < pl->nsites; i++) {
-		const char *m = pl->sites[i].module;
-		size_t k;
+	int err = 0;
 
-		if (!m)
-			continue;
-		for (k = 0; k < *nfiles && strcmp(files[k], m); k++)
-			;
-		if (k == *nfiles) {
-			if (*nfiles == MAX_FILES)
-				return -E2BIG;
-			files[(*nfiles)++] = m;
-		}
-	}
-	return 0;
+	*nfiles = 0;
+	for (size_t i = 0; !err && i < pl->nsites; i++)
+		if (pl->sites[i].module)
+			err = add_file(files, nfiles, pl->sites[i].module);
+	for (size_t i = 0; !err && i < pl->nsyms; i++)
+		err = add_file(files, nfiles, syms__path(pl->syms[i]));
+	return err;
 }
 
 static size_t file_index(const char *const *files, size_t n, const char *path)
@@ -169,7 +183,7 @@ struct save_ctx {
 static int write_entry(FILE *f, const struct plan *pl, const char *const *files,
 		       size_t nfiles)
 {
-	fprintf(f, "phaseprof-plan 1\n");
+	fprintf(f, "%s\n", PLAN_MAGIC);
 	for (size_t k = 0; k < nfiles; k++) {
 		struct identity id;
 
@@ -183,9 +197,12 @@ static int write_entry(FILE *f, const struct plan *pl, const char *const *files,
 	for (size_t i = 0; i < pl->nsites; i++) {
 		const struct plan_site *ps = &pl->sites[i];
 
-		fprintf(f, "site %zu %d %zu %zd ", i, ps->candidate, ps->nfuncs,
-			(ssize_t)file_index(files, nfiles, ps->module));
-		put_hex(f, ps->first_func);
+		if (ps->candidate < 0)
+			fprintf(f, "miss %zu ", i);
+		else
+			fprintf(f, "site %zu %d %zu %zd ", i, ps->candidate, ps->nfuncs,
+				(ssize_t)file_index(files, nfiles, ps->module));
+		put_hex(f, ps->candidate < 0 ? ps->why : ps->first_func);
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < pl->natt; i++) {
@@ -214,8 +231,11 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 	int err;
 
 	for (size_t i = 0; i < pl->nsites; i++)
-		if (pl->sites[i].candidate < 0)
-			return; /* a site that may resolve later (a library installed): not cached */
+		if (pl->sites[i].candidate < 0 && pl->sites[i].may_resolve) {
+			pr_debug("plan not cached: site %s:%d may resolve later (a library or debug "
+				 "file installed)", p->path, pl->sites[i].site->line);
+			return;
+		}
 	if (plan_files(pl, c.files, &c.nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
 		return;
 	err = rootcache_write(plancache__dir(), "plan cache", name, 0644, write_cb, &c);
@@ -257,7 +277,8 @@ static bool read_site_line(struct reader *rd, char *rest)
 	struct plan_site *ps;
 
 	if (sscanf(rest, "%zu %d %zu %zd %8191s", &idx, &cand, &nfuncs, &file, func) != 5 ||
-	    idx >= rd->pl->nsites || rd->pl->sites[idx].first_func || cand < 0 || (size_t)cand >= rd->p->sites[idx].ncandidates ||
+	    idx >= rd->pl->nsites || rd->pl->sites[idx].first_func || rd->pl->sites[idx].why ||
+	    cand < 0 || (size_t)cand >= rd->p->sites[idx].ncandidates ||
 	    file < 0 || (size_t)file >= rd->nfiles || !from_hex(func))
 		return false;
 	ps = &rd->pl->sites[idx];
@@ -268,6 +289,22 @@ static bool read_site_line(struct reader *rd, char *rest)
 	ps->module = rd->files[file];
 	ps->first_func = strdup(func);
 	return ps->first_func != NULL;
+}
+
+static bool read_miss_line(struct reader *rd, char *rest)
+{
+	size_t idx;
+	char why[8192];
+	struct plan_site *ps;
+
+	if (sscanf(rest, "%zu %8191s", &idx, why) != 2 || idx >= rd->pl->nsites || !from_hex(why) ||
+	    !why[0])
+		return false;
+	ps = &rd->pl->sites[idx];
+	if (ps->candidate >= 0 || ps->why)
+		return false; /* a site twice */
+	ps->why = strdup(why);
+	return ps->why != NULL;
 }
 
 static bool read_att_line(struct reader *rd, char *rest)
@@ -394,7 +431,7 @@ static bool offsets_hold(const struct reader *rd)
 
 static bool read_entry(struct reader *rd, char *text)
 {
-	bool ok = !strncmp(text, "phaseprof-plan 1\n", 17), ended = false;
+	bool ok = !strncmp(text, PLAN_MAGIC "\n", sizeof(PLAN_MAGIC)), ended = false;
 
 	for (char *save, *line = strtok_r(text, "\n", &save); ok && line && !ended;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -402,15 +439,17 @@ static bool read_entry(struct reader *rd, char *text)
 			ok = read_file_line(rd, line + 5);
 		else if (!strncmp(line, "site ", 5))
 			ok = read_site_line(rd, line + 5);
+		else if (!strncmp(line, "miss ", 5))
+			ok = read_miss_line(rd, line + 5);
 		else if (!strncmp(line, "att ", 4))
 			ok = read_att_line(rd, line + 4);
 		else if (!strcmp(line, "end"))
 			ended = true;
 		else
-			ok = !strcmp(line, "phaseprof-plan 1");
+			ok = !strcmp(line, PLAN_MAGIC);
 	}
 	for (size_t i = 0; ok && i < rd->pl->nsites; i++)
-		ok = rd->pl->sites[i].candidate >= 0;
+		ok = rd->pl->sites[i].candidate >= 0 || rd->pl->sites[i].why;
 	return ok && ended;
 }
 
@@ -418,7 +457,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 		    const struct syms_opts *so)
 {
 	struct reader rd = { .pl = pl, .p = p };
-	char name[64];
+	char name[64], err[2048];
 	size_t len;
 	char *text;
 	bool ok;
@@ -435,7 +474,8 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 		pl->sites[i].site = &p->sites[i];
 		pl->sites[i].candidate = -1;
 	}
-	ok = pl->sites && read_entry(&rd, text) && offsets_hold(&rd);
+	ok = pl->sites && read_entry(&rd, text) && offsets_hold(&rd) &&
+	     !plan__check_phases(pl, p, runtime_path, err, sizeof(err));
 	free(text);
 	pl->paths = (char **)calloc(rd.nfiles + 1, sizeof(char *));
 	if (ok && pl->paths) {
