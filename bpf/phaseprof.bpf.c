@@ -96,6 +96,8 @@ bool root_exited;
 bool root_execed;
 /* generic fallback: the module file's inode, set by user space; 0 for none */
 __u64 module_ino;
+/* this run's generation (pp_cookie_with_gen()): probes of an earlier run fire for nothing */
+__u32 site_gen;
 
 /* (tgid << 32 | fd) of open descriptors of the module file */
 struct {
@@ -196,9 +198,9 @@ static __always_inline int on_site(struct pt_regs *ctx)
 	__u32 tgid = id >> 32;
 	__u64 cookie;
 
-	if (!is_tracked(tgid))
-		return 0;
 	cookie = bpf_get_attach_cookie(ctx);
+	if (pp_cookie_gen(cookie) != site_gen || !is_tracked(tgid))
+		return 0;
 	apply_site((__u32)id, cookie);
 	emit(PP_EV_SITE, tgid, (__u32)id, 0, 0, cookie, NULL);
 	return 0;

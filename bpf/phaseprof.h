@@ -44,12 +44,31 @@ enum pp_action {
 #define PP_COOKIE_PHASE_SHIFT 32
 #define PP_COOKIE_ACTION_SHIFT 40
 #define PP_COOKIE_RETURN (1ULL << 48)
+/*
+ * The run that attached the probe (1 to PP_COOKIE_GEN_MAX), set at attach
+ * time, not in the plan: a kept instance's next run may start while the
+ * uprobe links of the one before still come down, and their hits must not
+ * count (on_site() compares it with site_gen).
+ */
+#define PP_COOKIE_GEN_SHIFT 52
+#define PP_COOKIE_GEN_MAX 0xfffU
 
 /* The one place a cookie is made and taken apart (plan.c makes them, both halves read them). */
 static inline __u64 pp_cookie(__u32 site, int phase, int action, int ret)
 {
 	return (__u64)site | (__u64)(__u8)phase << PP_COOKIE_PHASE_SHIFT |
 	       (__u64)(__u8)action << PP_COOKIE_ACTION_SHIFT | (ret ? PP_COOKIE_RETURN : 0);
+}
+
+static inline __u64 pp_cookie_with_gen(__u64 c, __u32 gen)
+{
+	return (c & ~((__u64)PP_COOKIE_GEN_MAX << PP_COOKIE_GEN_SHIFT)) |
+	       (__u64)(gen & PP_COOKIE_GEN_MAX) << PP_COOKIE_GEN_SHIFT;
+}
+
+static inline __u32 pp_cookie_gen(__u64 c)
+{
+	return (c >> PP_COOKIE_GEN_SHIFT) & PP_COOKIE_GEN_MAX;
 }
 
 static inline __u32 pp_cookie_site(__u64 c)

@@ -35,14 +35,19 @@
 #include "syscalls.h"
 
 
+struct fd_vec {
+	int *v;
+	size_t n, cap;
+};
+
 struct session {
 	struct backend *b; /* its target and event store */
 	struct phaseprof_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
-	int *link_fds; /* uprobe_multi links, made without libbpf */
-	size_t nlink_fds, link_fds_cap;
+	/* links made without libbpf: uprobe_multi ones (slow to come down), and the others */
+	struct fd_vec uprobe_fds, link_fds;
 	bool multi; /* uprobe_multi links (Linux 6.6+) rather than one link per probe */
 	bool dwarf; /* stack samples come with registers and stack, to unwind in user space */
 	stack_sample_fn on_stack;
@@ -138,7 +143,8 @@ static void log_verified(struct session *s)
 	unsigned total = 0, n = 0;
 
 	if (s->reused) {
-		pr_debug("BPF programs reused from %s: none loaded or verified", s->slot.path);
+		pr_debug("BPF programs reused from %s: none loaded or verified; run %u of them",
+			 s->slot.path, s->skel->bss->site_gen);
 		return;
 	}
 	bpf_object__for_each_program(p, s->skel->obj) {
@@ -233,6 +239,9 @@ static int note_prog_fds(struct session *s)
 	return 0;
 }
 
+/* programs whose links an earlier run may leave coming down: site_gen filters their hits */
+static const char *const stale_links_ok[] = { "pp_site_multi", NULL };
+
 /*
  * A kept instance for this config, if the cache has one: 0 with s->reused,
  * else the skeleton is opened again for a load. -errno only when that fails.
@@ -245,11 +254,14 @@ static int try_reuse(struct session *s, const struct backend_opts *o)
 	cache_key(o, object, sizeof(object), config, sizeof(config));
 	if (bpf_cache__claim(&s->slot, object, config))
 		return 0;
-	err = bpf_cache__adopt(&s->slot, s->skel->obj, s->prog_fds);
+	err = bpf_cache__adopt(&s->slot, s->skel->obj, s->prog_fds, stale_links_ok);
 	if (!err) {
+		__u32 gen = s->skel->bss->site_gen;
+
 		s->reused = true;
 		s->nprogs = count_programs(s->skel->obj);
 		memset(s->skel->bss, 0, sizeof(*s->skel->bss));
+		s->skel->bss->site_gen = gen % PP_COOKIE_GEN_MAX + 1;
 		return selfcost__read_progs(s->prog_fds, s->nprogs, &s->cost_base);
 	}
 	/* a half-adopted skeleton is no use for a load */
@@ -267,6 +279,8 @@ static int load_skeleton(struct session *s, const struct backend_opts *o, bool m
 		err = try_reuse(s, o);
 	if (!err && !s->reused) {
 		err = phaseprof_bpf__load(s->skel) ?: note_prog_fds(s);
+		if (!err)
+			s->skel->bss->site_gen = 1;
 		if (!err && s->slot.fd >= 0 && bpf_cache__keep(&s->slot, s->skel->obj))
 			bpf_cache__release(&s->slot);
 	}
@@ -359,17 +373,29 @@ static int add_link(struct session *s, struct bpf_link *link)
 }
 
 /* libbpf 1.1 cannot wrap a link fd it did not make: keep those as plain fds */
-static int add_link_fd(struct session *s, int fd)
+static int add_fd(struct fd_vec *fds, int fd)
 {
-	int *v = vec_grow(s->link_fds, s->nlink_fds, &s->link_fds_cap, sizeof(*v), 16);
+	int *v = vec_grow(fds->v, fds->n, &fds->cap, sizeof(*v), 16);
 
 	if (!v) {
 		close(fd);
 		return -ENOMEM;
 	}
-	s->link_fds = v;
-	s->link_fds[s->nlink_fds++] = fd;
+	fds->v = v;
+	fds->v[fds->n++] = fd;
 	return 0;
+}
+
+static int add_link_fd(struct session *s, int fd)
+{
+	return add_fd(&s->link_fds, fd);
+}
+
+static void close_fds(struct fd_vec *fds)
+{
+	close_at_once(fds->v, fds->n);
+	free(fds->v);
+	*fds = (struct fd_vec){ 0 };
 }
 
 /* A BTF tracepoint program (tp_btf), attached by fd: kept programs have no libbpf object. */
@@ -420,7 +446,8 @@ static int bpf_attach_tracepoints(struct backend *b, char *why, size_t whylen)
 
 static int attach_one(struct session *s, const struct plan_attach *a)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = a->retprobe, .bpf_cookie = a->cookie);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = a->retprobe,
+		    .bpf_cookie = pp_cookie_with_gen(a->cookie, s->skel->bss->site_gen));
 
 	/* every process that maps the file hits it; the BPF side keeps only ours */
 	return add_link(s, bpf_program__attach_uprobe_opts(s->skel->progs.pp_site_hit, -1, a->path,
@@ -442,13 +469,13 @@ static int attach_group(struct session *s, const struct plan_attach *att, size_t
 	for (size_t i = 0; i < n; i++)
 		if (att[i].retprobe == retprobe && !strcmp(att[i].path, path)) {
 			offsets[cnt] = att[i].offset;
-			cookies[cnt++] = att[i].cookie;
+			cookies[cnt++] = pp_cookie_with_gen(att[i].cookie, s->skel->bss->site_gen);
 		}
 	if (cnt) {
 		fd = uprobe_multi_link(prog_fd(s, s->skel->progs.pp_site_multi), path, offsets,
 				       cookies, cnt, retprobe);
 		if (fd >= 0)
-			fd = add_link_fd(s, fd);
+			fd = add_fd(&s->uprobe_fds, fd);
 	}
 out:
 	free(offsets);
@@ -600,6 +627,14 @@ static int bpf_finish(struct backend *b)
 {
 	struct session *s = b->priv;
 
+	/*
+	 * The target is gone: its tracepoints and samplers come down now, not
+	 * with the uprobes after phaseprof exits. A tracepoint that lost its
+	 * last probe less than a grace period ago makes the next attach wait
+	 * for the rest of it (tracepoint_add_func()), and a suite's next run
+	 * attaches a few milliseconds after this one exits.
+	 */
+	close_fds(&s->link_fds);
 	while (ring_buffer__consume(s->rb) > 0)
 		;
 	return b->events->oom ? -ENOMEM : 0;
@@ -629,11 +664,14 @@ static void *destroy_link(void *link)
 	return NULL;
 }
 
-/* Every link at once (parallel.h): their grace periods overlap. */
+/* Every link but the uprobe_multi ones, at once (parallel.h): their grace periods overlap. */
 static void destroy_links(struct session *s)
 {
-	close_at_once(s->link_fds, s->nlink_fds);
+	close_fds(&s->link_fds);
 	parallel_each(destroy_link, (void **)s->links, s->nlinks);
+	free(s->links);
+	s->links = NULL;
+	s->nlinks = s->links_cap = 0;
 }
 
 static void bpf_detach(struct backend *b)
@@ -643,12 +681,7 @@ static void bpf_detach(struct backend *b)
 	if (!s)
 		return;
 	destroy_links(s);
-	free(s->link_fds);
-	s->link_fds = NULL;
-	s->nlink_fds = s->link_fds_cap = 0;
-	free(s->links);
-	s->links = NULL;
-	s->nlinks = s->links_cap = 0;
+	close_fds(&s->uprobe_fds);
 }
 
 /* ---- the sampled stacks, as (key, stack) tuples ---- */
@@ -840,10 +873,11 @@ static bool bpf_goes_with_fds(struct backend *b)
 }
 
 /*
- * In the keeper, once phaseprof has exited: the links come down, all at once
- * (each uprobe link waits for its own grace periods, 40 to 80 ms), then a
- * kept instance's maps are emptied for the next run, which may take it as
- * soon as the lock goes with the slot's fd.
+ * In the keeper, once phaseprof has exited: the tracepoints and samplers
+ * come down (at once), a kept instance's maps are emptied, and the slot goes
+ * to the next run (a suite's next, often already waiting). Then the uprobe
+ * links, which wait for their grace periods (40 to 80 ms): meanwhile the next
+ * run's generation (site_gen) makes their hits count for nothing.
  */
 static void bpf_keeper_done(struct backend *b)
 {
@@ -855,6 +889,7 @@ static void bpf_keeper_done(struct backend *b)
 	if (s->slot.fd >= 0 && s->skel)
 		bpf_cache__empty_maps(s->skel->obj);
 	bpf_cache__release(&s->slot);
+	close_fds(&s->uprobe_fds);
 }
 
 /* .data is mapped: the programs read the new size from their next sample on */
@@ -878,7 +913,7 @@ static void bpf_drain_often(struct backend *b, bool on)
 static void bpf_take_link(struct backend *b, int fd)
 {
 	if (b->priv)
-		add_link_fd(b->priv, fd); /* closes it when it cannot keep it */
+		add_fd(&((struct session *)b->priv)->uprobe_fds, fd); /* closes it when it cannot */
 	else
 		close(fd);
 }

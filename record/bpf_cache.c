@@ -295,6 +295,7 @@ struct kept {
 	int map_fds[MAX_KEPT];
 	int prog_fds[BPF_CACHE_MAX_PROGS];
 	__u32 prog_ids[BPF_CACHE_MAX_PROGS];
+	bool stale_ok[BPF_CACHE_MAX_PROGS]; /* its links may outlive their run (adopt()) */
 	int nmaps, nprogs;
 };
 
@@ -356,7 +357,16 @@ static int gather_maps(const struct bpf_cache_slot *slot, struct bpf_object *obj
 	return 0;
 }
 
-static int gather_progs(const struct bpf_cache_slot *slot, struct bpf_object *obj, struct kept *k)
+static bool named_in(const char *name, const char *const *names)
+{
+	for (; names && *names; names++)
+		if (!strcmp(name, *names))
+			return true;
+	return false;
+}
+
+static int gather_progs(const struct bpf_cache_slot *slot, struct bpf_object *obj, struct kept *k,
+			const char *const *stale_ok)
 {
 	struct bpf_program *prog;
 
@@ -365,6 +375,7 @@ static int gather_progs(const struct bpf_cache_slot *slot, struct bpf_object *ob
 
 		if (k->nprogs == BPF_CACHE_MAX_PROGS)
 			return -E2BIG;
+		k->stale_ok[k->nprogs] = named_in(bpf_program__name(prog), stale_ok);
 		if (bpf_program__autoload(prog)) {
 			fd = get_pinned(slot, "prog", bpf_program__name(prog));
 			if (fd < 0)
@@ -377,33 +388,49 @@ static int gather_progs(const struct bpf_cache_slot *slot, struct bpf_object *ob
 	return 0;
 }
 
-static bool is_ours(const struct kept *k, __u32 prog_id)
+/* Which of k's programs prog_id is, or -1. */
+static int prog_index(const struct kept *k, __u32 prog_id)
 {
 	for (int i = 0; i < k->nprogs; i++)
 		if (k->prog_fds[i] >= 0 && k->prog_ids[i] == prog_id)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
-/* Whether a link of the machine runs one of k's programs (a run not yet come down). */
-static bool attached(const struct kept *k)
+/*
+ * The links of the machine that run k's programs: those of a run not yet
+ * come down (*live), and those of its programs that tell runs apart (*stale).
+ */
+static void count_links(const struct kept *k, int *live, int *stale)
 {
 	__u32 id = 0;
 
+	*live = *stale = 0;
 	while (!bpf_link_get_next_id(id, &id)) {
 		struct bpf_link_info info = { 0 };
 		__u32 len = sizeof(info);
 		int fd = bpf_link_get_fd_by_id(id);
-		bool ours;
+		int i;
 
 		if (fd < 0)
 			continue;
-		ours = !bpf_obj_get_info_by_fd(fd, &info, &len) && is_ours(k, info.prog_id);
+		i = bpf_obj_get_info_by_fd(fd, &info, &len) ? -1 : prog_index(k, info.prog_id);
 		close(fd);
-		if (ours)
-			return true;
+		if (i >= 0)
+			(*(k->stale_ok[i] ? stale : live))++;
 	}
-	return false;
+}
+
+/* Whether a link of the machine runs one of k's programs that must be unattached. */
+static bool attached(const struct kept *k)
+{
+	int live, stale;
+
+	count_links(k, &live, &stale);
+	if (stale)
+		pr_debug("%d uprobe link%s of an earlier run still coming down: %s hits do not "
+			 "count", stale, stale == 1 ? "" : "s", stale == 1 ? "its" : "their");
+	return live > 0;
 }
 
 static void close_kept(struct kept *k)
@@ -447,9 +474,10 @@ static int take_maps(struct bpf_object *obj, const struct kept *k)
 	return 0;
 }
 
-static int adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_fds, struct kept *k)
+static int adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_fds, struct kept *k,
+		 const char *const *stale_ok)
 {
-	int err = gather_maps(slot, obj, k) ?: gather_progs(slot, obj, k);
+	int err = gather_maps(slot, obj, k) ?: gather_progs(slot, obj, k, stale_ok);
 
 	/* a killed run's links go as the kernel closes its files: give them a moment */
 	for (int i = 0; !err && i < 20 && attached(k); i++)
@@ -466,7 +494,8 @@ static int adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_
 	return 0;
 }
 
-int bpf_cache__adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_fds)
+int bpf_cache__adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_fds,
+		     const char *const *stale_ok)
 {
 	struct kept k = { .nmaps = 0 };
 	struct fs_ident fs;
@@ -475,7 +504,7 @@ int bpf_cache__adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *p
 	if (slot->fd < 0)
 		return -EBADF;
 	privs_root_fs(&fs);
-	err = adopt(slot, obj, prog_fds, &k);
+	err = adopt(slot, obj, prog_fds, &k, stale_ok);
 	privs_restore_fs(&fs);
 	close_kept(&k);
 	if (err && err != -ENOENT)

@@ -57,9 +57,11 @@ int bpf_cache__claim(struct bpf_cache_slot *slot, const char *object, const char
  * them) the kept program of obj's i-th program that would load (-1 for the
  * others). Every map emptied. 0, or -errno when the slot holds no complete,
  * matching, unattached instance: then obj may be half taken, and is no use
- * for a load (open it again).
+ * for a load (open it again). Links to the programs named in stale_ok
+ * (NULL-terminated) do not count as attached: they tell runs apart themselves.
  */
-int bpf_cache__adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_fds);
+int bpf_cache__adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_fds,
+		     const char *const *stale_ok);
 /* Pin obj's loaded programs and maps into the slot, emptied first. 0 or -errno. */
 int bpf_cache__keep(struct bpf_cache_slot *slot, struct bpf_object *obj);
 /*

@@ -2,7 +2,8 @@
 programs it loaded, pinned in bpffs; the next run with the same options
 reuses them instead of loading, and measures exactly what a fresh load does
 (each run against its own clock, ppclock.py); concurrent runs take separate
-instances; a run after a killed one sees nothing of it; kept programs are
+instances; a run after a killed one sees nothing of it, nor does one beside
+an earlier run's uprobe link still coming down; kept programs are
 attached to nothing and listed by bpftool under their names; `cache drop`
 frees them; --no-bpf-cache keeps nothing. A private cache directory keeps
 other runs on this machine out of it."""
@@ -22,6 +23,7 @@ if not os.path.isdir("/sys/fs/bpf") or not os.path.ismount("/sys/fs/bpf"):
 CACHE = f"/sys/fs/bpf/phaseprof-test-{os.getpid()}"
 ENV = dict(os.environ, PHASEPROF_PROBE_PATH=pp.TEST_PROBES, PHASEPROF_BPF_CACHE_DIR=CACHE)
 pprun.BPF_CACHE_DIR = CACHE  # what it keeps there is not a leftover
+STALELINK = os.path.join(pp.BUILD_DIR, "tests", "stalelink")
 
 
 def record(load, execute, extra=(), out=None):
@@ -69,6 +71,15 @@ def used_slot(err, what):
     return None, None
 
 
+def generation(err, what):
+    """The generation -v says a reusing run's probes carry."""
+    for line in err.splitlines():
+        if "reused from " in line and "; run " in line:
+            return int(line.split("; run ")[1].split()[0])
+    pp.check(False, f"{what}: -v names its generation:\n{err}")
+    return 0
+
+
 try:
     # a first run loads and keeps; the next reuses, loading nothing
     rc, err, out = record(40, 60)
@@ -83,6 +94,27 @@ try:
     pp.check(how == "reused from" and second == first, f"the second run reuses {first}: {err}")
     pp.check("instructions verified" not in err, "a reusing run verifies nothing")
     measured_right(out, 40, "reusing run")
+
+    # an earlier run's uprobe link still coming down (its keeper gives the slot
+    # up first, and may be slow to close it on a busy machine) keeps no run
+    # out of the instance, and its hits count for nothing: stalelink holds one
+    # on pt_load, with the generation of the run before
+    wait_idle()
+    gen = generation(err, "reusing run")
+    offset = pp.run([pp.PHASEPROF, "resolve", "-x", pp.PHASETEST, "pt_load"]).stdout.split()[-3]
+    stale = subprocess.Popen([STALELINK, first + "/prog_pp_site_multi", pp.PHASETEST, offset, str(gen)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pp.check(stale.stdout.readline().strip() == "linked", "stalelink holds a link on pt_load")
+        rc, err, out = record(40, 60)
+        how, third = used_slot(err, "run beside a stale link")
+        pp.check(rc == 0 and how == "reused from" and third == first and
+                 "still coming down" in err, f"it takes the instance all the same: {err}")
+        pp.check(generation(err, "run beside a stale link") not in (0, gen), "as the next generation")
+        measured_right(out, 40, "run beside a stale link")
+    finally:
+        stale.stdin.close()
+        stale.wait(timeout=30)
 
     # kept: pinned under their names, attached to nothing, listed with their memory
     wait_idle()
