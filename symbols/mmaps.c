@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "vec.h"
 #include "mmaps.h"
@@ -191,17 +192,88 @@ void mmaps__feed(struct mmaps *m, const void *buf, size_t len)
 	}
 }
 
-static void take_record(void *m, const struct perf_event_header *h)
+/*
+ * One drain's records of every CPU, to be taken in time order: ld.so may map
+ * libc on another CPU than the exec that cleared the maps before it, and
+ * taking one ring after the other would let the exec wipe libc's mapping.
+ */
+struct drained {
+	char *buf; /* the records, end to end (sizes are multiples of 8) */
+	size_t len, cap;
+	struct timed {
+		uint64_t time;
+		size_t off;
+	} *v;
+	size_t n, vcap;
+	bool oom;
+};
+
+/* The record's time: its sample_id (PERF_SAMPLE_TIME alone) is its last 8 bytes. */
+static uint64_t record_time(const struct perf_event_header *h)
 {
-	on_record(m, h);
+	uint64_t t = 0;
+
+	if (h->size >= sizeof(*h) + sizeof(t))
+		memcpy(&t, (const char *)h + h->size - sizeof(t), sizeof(t));
+	return t;
+}
+
+static void take_record(void *ctx, const struct perf_event_header *h)
+{
+	struct drained *d = ctx;
+	struct timed *v;
+
+	if (!d->oom && d->len + h->size > d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16384;
+		char *buf;
+
+		while (cap < d->len + h->size)
+			cap *= 2;
+		buf = realloc(d->buf, cap);
+		d->oom = !buf;
+		if (buf) {
+			d->buf = buf;
+			d->cap = cap;
+		}
+	}
+	v = d->oom ? NULL : vec_grow(d->v, d->n, &d->vcap, sizeof(*v), 64);
+	if (!v) {
+		d->oom = true;
+		return;
+	}
+	d->v = v;
+	memcpy(d->buf + d->len, h, h->size);
+	d->v[d->n++] = (struct timed){ record_time(h), d->len };
+	d->len += h->size;
+}
+
+static int cmp_timed(const void *a, const void *b)
+{
+	const struct timed *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off; /* a ring's own order */
 }
 
 void mmaps__read(struct mmaps *m)
 {
-	for (int i = 0; m && i < m->ncpu; i++)
+	struct drained d = { 0 };
+
+	if (!m)
+		return;
+	for (int i = 0; i < m->ncpu; i++)
 		if (m->rings[i])
 			perf_ring_drain(m->rings[i], m->page, (size_t)RING_PAGES * m->page,
-					take_record, m);
+					take_record, &d);
+	if (d.oom)
+		m->lost++; /* said with the lost records: the maps may miss a mapping */
+	if (d.n)
+		qsort(d.v, d.n, sizeof(*d.v), cmp_timed);
+	for (size_t i = 0; i < d.n; i++)
+		on_record(m, (const struct perf_event_header *)(d.buf + d.v[i].off));
+	free(d.buf);
+	free(d.v);
 }
 
 static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
@@ -217,6 +289,11 @@ static int open_cpu(struct mmaps *m, pid_t pid, int cpu)
 		.task = 1,
 		.inherit = 1,
 		.exclude_kernel = 1,
+		/* every record ends with its time, one clock on every CPU: see mmaps__read() */
+		.sample_id_all = 1,
+		.sample_type = PERF_SAMPLE_TIME,
+		.use_clockid = 1,
+		.clockid = CLOCK_MONOTONIC,
 	};
 	int fd = perf_event_fd(&attr, pid, cpu);
 	void *ring;
