@@ -11,7 +11,7 @@
  *	file DEV INO SIZE MTIME_NS CTIME_NS HEXPATH
  *	site INDEX CANDIDATE NFUNCS FILE HEXFUNC
  *	miss INDEX HEXWHY
- *	att FILE OFFSET COOKIE RETPROBE
+ *	att FILE OFFSET COOKIE RETPROBE SYMSECTION SYMINDEX
  *	end
  *
  * A site that did not resolve (a "miss": WasmEdge's LLVM sites in a build
@@ -25,7 +25,9 @@
  * entry could make root place an int3 anywhere. Entries are written with
  * root's file identity (privs.h) and never handed to anyone; what an entry
  * says is bounds-checked, and each probe offset is checked against the binary
- * again (a function's start inside an executable segment) before it is used.
+ * again before it is used: the symbol the entry names for it (SYMSECTION,
+ * SYMINDEX: one lookup, where scanning node's 86k symbols took 5 ms) must be
+ * a function that starts there, inside an executable segment.
  */
 #define _GNU_SOURCE
 #define PR_DOMAIN "plancache"
@@ -174,14 +176,150 @@ static size_t file_index(const char *const *files, size_t n, const char *path)
 	return (size_t)-1;
 }
 
+/* The address off maps to in an executable segment of elf, or false when it is in none. */
+static bool exec_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
+{
+	size_t nph = 0;
+	GElf_Phdr ph;
+
+	elf_getphdrnum(elf, &nph);
+	for (size_t i = 0; i < nph; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+		    off >= ph.p_offset && off - ph.p_offset < ph.p_filesz) {
+			*vaddr = off - ph.p_offset + ph.p_vaddr;
+			return true;
+		}
+	return false;
+}
+
+static Elf *open_elf(const char *path, int *fd)
+{
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	return *fd < 0 ? NULL : elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+}
+
+static void close_elf(Elf *elf, int fd)
+{
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A probe's function: its entry in a symbol table (section and index) of its file. */
+struct symref {
+	uint32_t sec, idx;
+};
+
+struct wanted {
+	uint64_t vaddr;
+	size_t att;
+};
+
+static int cmp_wanted(const void *a, const void *b)
+{
+	const struct wanted *x = a, *y = b;
+
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* Each wanted address (sorted) where a function symbol of elf starts: its symbol in refs. */
+static void find_functions(Elf *elf, const struct wanted *want, size_t n, struct symref *refs,
+			   bool *found)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && i < INT_MAX; i++) {
+			struct wanted key;
+			const struct wanted *hit;
+			GElf_Sym sym;
+			size_t at;
+
+			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			key.vaddr = sym.st_value;
+			hit = bsearch(&key, want, n, sizeof(*want), cmp_wanted);
+			if (!hit)
+				continue;
+			/* entry and return probes share an address: side by side once sorted */
+			for (at = hit - want; at > 0 && want[at - 1].vaddr == sym.st_value; at--)
+				;
+			for (; at < n && want[at].vaddr == sym.st_value; at++)
+				if (!found[want[at].att]) {
+					found[want[at].att] = true;
+					refs[want[at].att] = (struct symref){ elf_ndxscn(scn), i };
+				}
+		}
+	}
+}
+
+/*
+ * The symbol of every probe into path (pl->att[i].path): one pass over the
+ * file's symbol tables when the plan is saved, so that a load checks each
+ * probe against one symbol. 0, or -ENOENT when one starts no function.
+ */
+static int locate_functions(const char *path, const struct plan *pl, struct symref *refs)
+{
+	struct wanted *want = calloc(pl->natt + 1, sizeof(*want));
+	bool *found = calloc(pl->natt + 1, sizeof(*found));
+	int fd;
+	Elf *elf = open_elf(path, &fd);
+	size_t n = 0;
+	int err = want && found && elf ? 0 : -ENOENT;
+
+	for (size_t i = 0; !err && i < pl->natt; i++) {
+		if (strcmp(pl->att[i].path, path)) {
+			found[i] = true; /* another file's */
+			continue;
+		}
+		want[n].att = i;
+		err = exec_vaddr(elf, pl->att[i].offset, &want[n++].vaddr) ? 0 : -ENOENT;
+	}
+	if (!err && n) {
+		qsort(want, n, sizeof(*want), cmp_wanted);
+		find_functions(elf, want, n, refs, found);
+	}
+	for (size_t i = 0; !err && i < pl->natt; i++)
+		err = found[i] ? 0 : -ENOENT;
+	close_elf(elf, fd);
+	free(want);
+	free(found);
+	return err;
+}
+
+/* The entry's symbol for a probe at file offset off names a function that starts there. */
+static bool starts_function(Elf *elf, uint64_t off, const struct symref *ref)
+{
+	Elf_Scn *scn = elf_getscn(elf, ref->sec);
+	uint64_t vaddr;
+	GElf_Shdr sh;
+	Elf_Data *d;
+	GElf_Sym sym;
+
+	return exec_vaddr(elf, off, &vaddr) && scn && gelf_getshdr(scn, &sh) &&
+	       (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM) && sh.sh_entsize &&
+	       ref->idx < sh.sh_size / sh.sh_entsize && ref->idx < INT_MAX &&
+	       (d = elf_getdata(scn, NULL)) && gelf_getsym(d, (int)ref->idx, &sym) &&
+	       GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_value == vaddr;
+}
+
 struct save_ctx {
 	const struct plan *pl;
 	const char *files[MAX_FILES];
 	size_t nfiles;
+	struct symref *refs; /* per probe */
 };
 
 static int write_entry(FILE *f, const struct plan *pl, const char *const *files,
-		       size_t nfiles)
+		       size_t nfiles, const struct symref *refs)
 {
 	fprintf(f, "%s\n", PLAN_MAGIC);
 	for (size_t k = 0; k < nfiles; k++) {
@@ -208,9 +346,9 @@ static int write_entry(FILE *f, const struct plan *pl, const char *const *files,
 	for (size_t i = 0; i < pl->natt; i++) {
 		const struct plan_attach *a = &pl->att[i];
 
-		fprintf(f, "att %zd %" PRIx64 " %" PRIx64 " %d\n",
+		fprintf(f, "att %zd %" PRIx64 " %" PRIx64 " %d %" PRIu32 " %" PRIu32 "\n",
 			(ssize_t)file_index(files, nfiles, a->path), a->offset, a->cookie,
-			a->retprobe);
+			a->retprobe, refs[i].sec, refs[i].idx);
 	}
 	fprintf(f, "end\n");
 	return ferror(f) ? -EIO : 0;
@@ -220,7 +358,7 @@ static int write_cb(FILE *f, const void *ctx)
 {
 	const struct save_ctx *c = ctx;
 
-	return write_entry(f, c->pl, c->files, c->nfiles);
+	return write_entry(f, c->pl, c->files, c->nfiles, c->refs);
 }
 
 void plancache__save(const struct plan *pl, const struct profile *p, const char *runtime_path,
@@ -238,7 +376,12 @@ void plancache__save(const struct plan *pl, const struct profile *p, const char 
 		}
 	if (plan_files(pl, c.files, &c.nfiles) || entry_name(p, runtime_path, so, name, sizeof(name)))
 		return;
-	err = rootcache_write(plancache__dir(), "plan cache", name, 0644, write_cb, &c);
+	c.refs = calloc(pl->natt + 1, sizeof(*c.refs));
+	err = c.refs ? 0 : -ENOMEM;
+	for (size_t k = 0; !err && k < c.nfiles; k++)
+		err = locate_functions(c.files[k], pl, c.refs);
+	err = err ?: rootcache_write(plancache__dir(), "plan cache", name, 0644, write_cb, &c);
+	free(c.refs);
 	if (geteuid() == 0) /* others never write it */
 		pr_debug("plan %s %s", name, err ? "not cached" : "cached");
 	if (!err) /* one per profile, runtime build and options in use: old ones go */
@@ -251,6 +394,7 @@ struct reader {
 	char *files[MAX_FILES];
 	uint64_t sizes[MAX_FILES];
 	size_t nfiles;
+	struct symref *refs; /* per probe, as pl->att */
 };
 
 static bool read_file_line(struct reader *rd, char *rest)
@@ -310,121 +454,50 @@ static bool read_miss_line(struct reader *rd, char *rest)
 static bool read_att_line(struct reader *rd, char *rest)
 {
 	struct plan_attach a, *v;
+	struct symref ref, *r;
 	ssize_t file;
 	int ret;
 
-	if (sscanf(rest, "%zd %" SCNx64 " %" SCNx64 " %d", &file, &a.offset, &a.cookie, &ret) !=
-		    4 ||
+	if (sscanf(rest, "%zd %" SCNx64 " %" SCNx64 " %d %" SCNu32 " %" SCNu32, &file, &a.offset,
+		   &a.cookie, &ret, &ref.sec, &ref.idx) != 6 ||
 	    file < 0 || (size_t)file >= rd->nfiles || a.offset >= rd->sizes[file] ||
 	    (size_t)pp_cookie_site(a.cookie) >= rd->pl->nsites)
 		return false;
 	a.path = rd->files[file];
 	a.retprobe = ret != 0;
 	v = realloc(rd->pl->att, (rd->pl->natt + 1) * sizeof(*v));
-	if (!v)
+	if (v)
+		rd->pl->att = v;
+	r = v ? realloc(rd->refs, (rd->pl->natt + 1) * sizeof(*r)) : NULL;
+	if (!r)
 		return false;
-	rd->pl->att = v;
+	rd->refs = r;
+	rd->refs[rd->pl->natt] = ref;
 	rd->pl->att[rd->pl->natt++] = a;
 	return true;
 }
 
-/* The address off maps to in an executable segment of elf, or false when it is in none. */
-static bool exec_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
-{
-	size_t nph = 0;
-	GElf_Phdr ph;
-
-	elf_getphdrnum(elf, &nph);
-	for (size_t i = 0; i < nph; i++)
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
-		    off >= ph.p_offset && off - ph.p_offset < ph.p_filesz) {
-			*vaddr = off - ph.p_offset + ph.p_vaddr;
-			return true;
-		}
-	return false;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Mark each wanted address (sorted) where a function symbol of elf starts. */
-static void tick_functions(Elf *elf, const uint64_t *want, bool *found, size_t n)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
-			continue;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const uint64_t *hit;
-			size_t at;
-
-			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-				continue;
-			hit = bsearch(&sym.st_value, want, n, sizeof(*want), cmp_u64);
-			if (!hit)
-				continue;
-			/* entry and return probes share an address: side by side once sorted */
-			for (at = hit - want; at > 0 && want[at - 1] == sym.st_value; at--)
-				;
-			for (; at < n && want[at] == sym.st_value; at++)
-				found[at] = true;
-		}
-	}
-}
-
-/* Every probe offset into file k starts a function in an executable segment. */
-static bool file_offsets_hold(const struct reader *rd, size_t k, Elf *elf)
-{
-	uint64_t *want = calloc(rd->pl->natt + 1, sizeof(*want));
-	bool *found = calloc(rd->pl->natt + 1, sizeof(*found));
-	size_t n = 0;
-	bool ok = want && found;
-
-	for (size_t i = 0; ok && i < rd->pl->natt; i++)
-		if (rd->pl->att[i].path == rd->files[k])
-			ok = exec_vaddr(elf, rd->pl->att[i].offset, &want[n++]);
-	if (ok && n) {
-		qsort(want, n, sizeof(*want), cmp_u64);
-		tick_functions(elf, want, found, n);
-		for (size_t i = 0; ok && i < n; i++)
-			ok = found[i];
-	}
-	free(want);
-	free(found);
-	return ok;
-}
-
 /*
  * Each probe offset of the entry, checked against its file as it is now: a
- * function's first byte in an executable segment, never the middle of one.
+ * function's first byte in an executable segment, never the middle of one
+ * (the symbol the entry names for it says which function).
  */
 static bool offsets_hold(const struct reader *rd)
 {
 	bool ok = true;
 
-	elf_version(EV_CURRENT);
 	for (size_t k = 0; ok && k < rd->nfiles; k++) {
-		int fd = open(rd->files[k], O_RDONLY | O_CLOEXEC);
-		Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		int fd;
+		Elf *elf = open_elf(rd->files[k], &fd);
 
-		ok = elf && file_offsets_hold(rd, k, elf);
+		ok = elf != NULL;
+		for (size_t i = 0; ok && i < rd->pl->natt; i++)
+			ok = rd->pl->att[i].path != rd->files[k] ||
+			     starts_function(elf, rd->pl->att[i].offset, &rd->refs[i]);
 		if (!ok)
 			pr_debug("cached plan does not fit %s any more: resolving again",
 				 rd->files[k]);
-		if (elf)
-			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
+		close_elf(elf, fd);
 	}
 	return ok;
 }
@@ -477,6 +550,7 @@ int plancache__load(struct plan *pl, const struct profile *p, const char *runtim
 	ok = pl->sites && read_entry(&rd, text) && offsets_hold(&rd) &&
 	     !plan__check_phases(pl, p, runtime_path, err, sizeof(err));
 	free(text);
+	free(rd.refs);
 	pl->paths = (char **)calloc(rd.nfiles + 1, sizeof(char *));
 	if (ok && pl->paths) {
 		memcpy(pl->paths, rd.files, rd.nfiles * sizeof(char *));
