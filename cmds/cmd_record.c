@@ -1424,8 +1424,9 @@ static bool needs_cfi(const char *path)
 
 /*
  * Unwind with DWARF when asked, or (auto) when the runtime's code keeps no
- * frame pointers: the binary itself, or the C library every stack passes
- * through (Debian's glibc has none, and a walk that meets malloc stops there).
+ * frame pointers: the C library every stack passes through (Debian's glibc
+ * has none, and a walk that meets malloc stops there), or the binary itself.
+ * The C library first: it answers in 0.3 ms, where node's 100 MB take 3.5.
  */
 static bool wants_dwarf(struct run *r)
 {
@@ -1433,9 +1434,10 @@ static bool wants_dwarf(struct run *r)
 
 	if (!r->o.freq || r->o.call_graph == CG_FP)
 		return false;
-	if (r->o.call_graph == CG_DWARF || needs_cfi(r->path))
+	if (r->o.call_graph == CG_DWARF)
 		return true;
-	return !library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc);
+	return (!library_locate("libc.so.6", r->path, libc, sizeof(libc)) && needs_cfi(libc)) ||
+	       needs_cfi(r->path);
 }
 
 static bool adapting(const struct run *r)
