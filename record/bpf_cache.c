@@ -421,18 +421,6 @@ static void count_links(const struct kept *k, int *live, int *stale)
 	}
 }
 
-/* Whether a link of the machine runs one of k's programs that must be unattached. */
-static bool attached(const struct kept *k)
-{
-	int live, stale;
-
-	count_links(k, &live, &stale);
-	if (stale)
-		pr_debug("%d uprobe link%s of an earlier run still coming down: %s hits do not "
-			 "count", stale, stale == 1 ? "" : "s", stale == 1 ? "its" : "their");
-	return live > 0;
-}
-
 static void close_kept(struct kept *k)
 {
 	for (int i = 0; i < k->nmaps; i++)
@@ -478,12 +466,20 @@ static int adopt(struct bpf_cache_slot *slot, struct bpf_object *obj, int *prog_
 		 const char *const *stale_ok)
 {
 	int err = gather_maps(slot, obj, k) ?: gather_progs(slot, obj, k, stale_ok);
+	int live = 0, stale = 0;
 
+	if (!err)
+		count_links(k, &live, &stale);
 	/* a killed run's links go as the kernel closes its files: give them a moment */
-	for (int i = 0; !err && i < 20 && attached(k); i++)
+	for (int i = 0; live && i < 20; i++) {
 		usleep(10000);
-	if (!err && attached(k))
+		count_links(k, &live, &stale);
+	}
+	if (live)
 		err = -EBUSY;
+	else if (stale)
+		pr_debug("%d uprobe link%s of an earlier run still coming down: %s hits do not "
+			 "count", stale, stale == 1 ? "" : "s", stale == 1 ? "its" : "their");
 	err = err ?: take_maps(obj, k);
 	if (err)
 		return err;
