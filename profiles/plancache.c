@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
 #include "rootcache.h"
@@ -88,22 +87,6 @@ static int entry_name(const struct profile *p, const char *runtime_path,
 		h = fnv1a(h, so->debuginfo_dirs[i], strlen(so->debuginfo_dirs[i]) + 1);
 	free(text);
 	snprintf(name, len, "%016" PRIx64 ".plan", h);
-	return 0;
-}
-
-struct identity {
-	uint64_t dev, ino, size, mtime, ctime;
-};
-
-static int identity_of(const char *path, struct identity *id)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		return -errno;
-	*id = (struct identity){ st.st_dev, st.st_ino, st.st_size,
-				 st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec,
-				 st.st_ctim.tv_sec * 1000000000ULL + st.st_ctim.tv_nsec };
 	return 0;
 }
 
@@ -323,12 +306,12 @@ static int write_entry(FILE *f, const struct plan *pl, const char *const *files,
 {
 	fprintf(f, "%s\n", PLAN_MAGIC);
 	for (size_t k = 0; k < nfiles; k++) {
-		struct identity id;
+		struct file_ident id;
 
-		if (identity_of(files[k], &id))
+		if (rootcache_file_ident(files[k], &id))
 			return -ENOENT;
 		fprintf(f, "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " ",
-			id.dev, id.ino, id.size, id.mtime, id.ctime);
+			id.dev, id.ino, id.size, id.mtime_ns, id.ctime_ns);
 		put_hex(f, files[k]);
 		fputc('\n', f);
 	}
@@ -399,13 +382,13 @@ struct reader {
 
 static bool read_file_line(struct reader *rd, char *rest)
 {
-	struct identity want, now;
+	struct file_ident want, now;
 	char path[8192];
 
 	if (rd->nfiles == MAX_FILES ||
 	    sscanf(rest, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %8191s",
-		   &want.dev, &want.ino, &want.size, &want.mtime, &want.ctime, path) != 6 ||
-	    !from_hex(path) || identity_of(path, &now) || memcmp(&want, &now, sizeof(now)))
+		   &want.dev, &want.ino, &want.size, &want.mtime_ns, &want.ctime_ns, path) != 6 ||
+	    !from_hex(path) || rootcache_file_ident(path, &now) || memcmp(&want, &now, sizeof(now)))
 		return false; /* a changed or missing file: the plan is stale */
 	rd->sizes[rd->nfiles] = now.size;
 	rd->files[rd->nfiles] = strdup(path);

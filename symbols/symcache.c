@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #define PR_DOMAIN "symcache"
 #include "hash.h"
 #include "log.h"
@@ -30,20 +29,13 @@ const char *symcache__dir(void)
 /* What the entry must be of: the file as it is now, resolved with these options. */
 static int file_key(const char *path, const struct syms_opts *opts, uint64_t *key)
 {
-	struct stat st;
-	uint64_t id[7];
+	struct file_ident id;
 	uint64_t h = fnv1a_str(FNV1A_INIT, "ppsyms1");
+	int err = rootcache_file_ident(path, &id);
 
-	if (stat(path, &st))
-		return -errno;
-	id[0] = st.st_dev;
-	id[1] = st.st_ino;
-	id[2] = (uint64_t)st.st_size;
-	id[3] = (uint64_t)st.st_mtim.tv_sec;
-	id[4] = (uint64_t)st.st_mtim.tv_nsec;
-	id[5] = (uint64_t)st.st_ctim.tv_sec;
-	id[6] = (uint64_t)st.st_ctim.tv_nsec;
-	h = fnv1a(fnv1a_str(h, path), id, sizeof(id));
+	if (err)
+		return err;
+	h = fnv1a(fnv1a_str(h, path), &id, sizeof(id));
 	for (size_t i = 0; opts && i < opts->ndebuginfo_dirs; i++)
 		h = fnv1a_str(fnv1a(h, "\0", 1), opts->debuginfo_dirs[i]);
 	*key = h;

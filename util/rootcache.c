@@ -16,6 +16,18 @@
 #include "privs.h"
 #include "rootcache.h"
 
+int rootcache_file_ident(const char *path, struct file_ident *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	*id = (struct file_ident){ st.st_dev, st.st_ino, (uint64_t)st.st_size,
+				   st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec,
+				   st.st_ctim.tv_sec * 1000000000ULL + st.st_ctim.tv_nsec };
+	return 0;
+}
+
 /* root's, and writable by root alone */
 static bool root_only(const struct stat *st)
 {

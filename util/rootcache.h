@@ -38,4 +38,14 @@ void rootcache_trim(const char *dir, const char *what, const char *suffix, unsig
 /* How many entries named *suffix dir holds, and their bytes (0 when unreadable). */
 void rootcache_usage(const char *dir, const char *suffix, unsigned *entries, uint64_t *bytes);
 
+/*
+ * A file as it is now: what an entry about it (a plan resolved in it, its
+ * symbols) must have been made from. A rebuilt or touched file differs.
+ */
+struct file_ident {
+	uint64_t dev, ino, size, mtime_ns, ctime_ns;
+};
+/* path's identity (following symlinks): 0 or -errno. */
+int rootcache_file_ident(const char *path, struct file_ident *id);
+
 #endif /* PHASEPROF_ROOTCACHE_H */

@@ -34,7 +34,7 @@ static void write_file(const char *path, const void *p, size_t n)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char path[4200], err[256], *h;
-	struct identity id;
+	struct file_ident id;
 
 	(void)argc, (void)argv;
 	if (!mkdtemp(dir))
@@ -47,11 +47,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (profile__parse(path, &prof, err, sizeof(err)) || entry_name(prof, runtime, NULL, path, 64))
 		abort();
 	snprintf(entry, sizeof(entry), "%s/%s", dir, path);
-	if (identity_of(runtime, &id))
+	if (rootcache_file_ident(runtime, &id))
 		abort();
 	h = identity_line + snprintf(identity_line, sizeof(identity_line),
 				     "file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " ",
-				     id.dev, id.ino, id.size, id.mtime, id.ctime);
+				     id.dev, id.ino, id.size, id.mtime_ns, id.ctime_ns);
 	for (const char *s = runtime; *s; s++)
 		h += sprintf(h, "%02x", (unsigned char)*s);
 	return 0;
